@@ -1,0 +1,1 @@
+"""The crawl: Scrapy (and scrapy-playwright for render: js) driven by the configured sources. Only this package knows Scrapy."""

@@ -1,0 +1,32 @@
+"""Starting a crawl in a child process and reading how it ended (no Scrapy imported on this side)."""
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlOutcome:
+    ok: bool
+    error: str | None  # the child's last line of error output when it failed
+
+
+def crawl_in_subprocess(config_path: str, database_url: str, run_id: int, verbose: bool = False,
+                        timeout: float | None = None) -> CrawlOutcome:
+    command = [sys.executable, "-m", "crawler", "--config", str(config_path), "--db", database_url,
+               "--run-id", str(run_id)] + (["--verbose"] if verbose else [])
+    try:
+        result = subprocess.run(command, stdout=subprocess.PIPE, stderr=None if verbose else subprocess.PIPE,
+                                text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return CrawlOutcome(False, f"crawl took longer than {timeout:.0f} s and was stopped")
+    if result.returncode == 0:
+        return CrawlOutcome(True, None)
+    lines = [line for line in (result.stderr or "").splitlines() if line.strip()]
+    error = lines[-1] if lines else f"crawl process exited with code {result.returncode}"
+    log.warning("crawl of run %s failed: %s", run_id, error)
+    return CrawlOutcome(False, error)

@@ -1,0 +1,61 @@
+"""The storage pipeline: every observation of the crawl goes to the run's one writer (storage.writer)."""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+from crawler.sources import Observation
+from storage.db import create_db_engine
+from storage.writer import RunWriter
+
+log = logging.getLogger(__name__)
+
+
+class StoragePipeline:
+    def __init__(self, database_url: str, run_id: int):
+        self.database_url = database_url
+        self.run_id = run_id
+        self.writer: RunWriter | None = None
+        self.counts: Counter[str] = Counter()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.get("DOSSIER_DATABASE_URL"), crawler.settings.getint("DOSSIER_RUN_ID"))
+
+    def open_spider(self) -> None:
+        self.writer = RunWriter(create_db_engine(self.database_url), self.run_id)
+
+    def close_spider(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer.engine.dispose()
+        log.info("stored: %s", dict(self.counts))
+
+    def process_item(self, item: Observation) -> Observation:
+        self.counts[item.what] += 1
+        WRITES[item.what](self.writer, item.plan, item)
+        return item
+
+
+def _fetch(writer: RunWriter, plan, item: Observation) -> None:
+    info = item.payload
+    writer.record_fetch(plan.source_id, item.url, info.status, info.error, info.elapsed_ms, info.size,
+                        info.content_hash)
+
+
+def _page(writer: RunWriter, plan, item: Observation) -> None:
+    facts, digest = item.payload
+    writer.add_page(plan.source_id, plan.competitor_id, item.url, facts, digest)
+
+
+# Observation.what -> how the writer stores it.
+WRITES = {
+    "fetch": _fetch,
+    "page": _page,
+    "technologies": lambda w, plan, item: w.add_technologies(plan.source_id, plan.competitor_id, item.payload),
+    "products": lambda w, plan, item: w.add_products(plan.source_id, plan.competitor_id, item.payload, item.url),
+    "reviews": lambda w, plan, item: w.add_reviews(plan.source_id, plan.competitor_id, plan.platform, item.payload,
+                                                   item.url),
+    "ads": lambda w, plan, item: w.add_ads(plan.source_id, plan.competitor_id, plan.platform, item.payload),
+    "jobs": lambda w, plan, item: w.add_jobs(plan.source_id, plan.competitor_id, item.payload),
+}

@@ -1,0 +1,66 @@
+"""Running one crawl of a run in this process: settings from the config, then Scrapy until it is done.
+
+The Twisted reactor starts once per process, so every crawl runs in a process of its own
+(`python -m crawler`, started by crawler.launch).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler import settings as default_settings
+from crawler.browser import find_chromium
+from crawler.sources import SourcePlan, build_plans
+from crawler.spider import CompetitorSpider
+from dossier.config import DossierConfig, load_config
+from storage.db import create_db_engine
+from storage.runs import sync_sources
+
+log = logging.getLogger(__name__)
+
+
+def _abort_heavy_resources(request: Any) -> bool:
+    """Images, fonts and media are never needed to read prices and texts: the browser skips them."""
+    return request.resource_type in default_settings.PLAYWRIGHT_BLOCKED_RESOURCES
+
+
+def crawl_settings(config: DossierConfig, plans: list[SourcePlan], database_url: str, run_id: int,
+                   verbose: bool = False) -> Settings:
+    settings = Settings()
+    settings.setmodule(default_settings, priority="default")
+    defaults = config.defaults
+    settings.setdict({
+        "USER_AGENT": defaults.user_agent,
+        "DOWNLOAD_DELAY": defaults.download_delay,
+        "AUTOTHROTTLE_START_DELAY": defaults.download_delay,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": defaults.concurrency_per_domain,
+        "DOWNLOAD_TIMEOUT": defaults.timeout,
+        "DOSSIER_DATABASE_URL": database_url,
+        "DOSSIER_RUN_ID": run_id,
+        "LOG_LEVEL": "INFO" if verbose else "WARNING",
+    }, priority="project")
+    if any(plan.render == "js" for plan in plans):
+        settings.setdict({
+            "DOWNLOAD_HANDLERS": default_settings.PLAYWRIGHT_DOWNLOAD_HANDLERS,
+            "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+            "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": find_chromium(), "headless": True,
+                                          "args": default_settings.CHROMIUM_ARGS},
+            "PLAYWRIGHT_ABORT_REQUEST": _abort_heavy_resources,
+            "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": default_settings.PLAYWRIGHT_NAVIGATION_TIMEOUT_MS,
+        }, priority="project")
+    return settings
+
+
+def crawl(config_path: str, database_url: str, run_id: int, verbose: bool = False) -> None:
+    """Crawl every source of the config for run `run_id`, storing through the storage pipeline."""
+    config = load_config(config_path)
+    engine = create_db_engine(database_url)
+    refs = sync_sources(engine, [c.model_dump(mode="json", by_alias=True) for c in config.competitors])
+    engine.dispose()
+    plans = build_plans(refs, config.defaults)
+    process = CrawlerProcess(crawl_settings(config, plans, database_url, run_id, verbose))
+    process.crawl(CompetitorSpider, plans=plans)
+    process.start()

@@ -1,0 +1,37 @@
+"""Crawl defaults in one place (as Scrapy's default_settings.py): each says why it has its value."""
+from __future__ import annotations
+
+# Politeness: robots.txt obeyed; AutoThrottle adapts the delay to the competitor's response times.
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2  # per competitor host; the config's concurrency_per_domain overrides it
+DOWNLOAD_DELAY = 1.0  # the config's download_delay overrides it (the demo sets 0 on loopback)
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # a page larger than this is not a page we want in memory
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2  # a flaky 503 gets two more tries before the URL is recorded as failed
+COOKIES_ENABLED = False  # every night starts clean: no session carried from one run into the next
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "WARNING"  # Scrapy's own log; `dossier run --verbose` raises it
+# Each source keeps its own dupe filter: the same URL may belong to two sources (site and catalog).
+REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.SourceRequestFingerprinter"
+ITEM_PIPELINES = {"crawler.pipelines.StoragePipeline": 300}
+# HTTP error responses reach the errback with their status, so every URL gets a fetch row.
+HTTPERROR_ALLOW_ALL = False
+
+# render: js — scrapy-playwright's handler is installed only for crawls with such a source.
+PLAYWRIGHT_DOWNLOAD_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
+# Flags needed to run Chromium as root in a container and keep it from calling home.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+]
+PLAYWRIGHT_BLOCKED_RESOURCES = frozenset({"image", "font", "media"})  # speed: prices are text
+PLAYWRIGHT_NAVIGATION_TIMEOUT_MS = 30_000

@@ -1,0 +1,145 @@
+"""Source kinds: what a crawl extracts from a page of each kind and which links it follows. One registry."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from extractors import (
+    Document, detect_technologies, extract_ads, extract_page, extract_products, extract_reviews,
+)
+from extractors.jobs import extract_jobs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePlan:
+    """One configured source, resolved against the defaults: everything the spider needs to crawl it."""
+
+    source_id: int
+    competitor_id: int
+    competitor_slug: str
+    kind: str
+    url: str
+    max_pages: int
+    max_depth: int
+    render: str = "static"
+    wait_for: str | None = None
+    sitemap: bool = False
+    follow: str | None = None
+    deny: str | None = None
+    paginate: str | None = None
+    selectors: dict[str, str] = field(default_factory=dict)
+    fmt: str | None = None
+    obey_robots: bool = True
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+    @property
+    def platform(self) -> str:
+        """The review or ad platform this source reads: its host (with port, so fixtures stay apart)."""
+        return urlsplit(self.url).netloc
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """What a page gave, on its way to the storage pipeline. `what` names the writer's method."""
+
+    what: str  # fetch | page | technologies | products | reviews | ads | jobs
+    plan: SourcePlan
+    url: str
+    payload: Any = None
+
+
+def text_hash(text: str | None) -> str | None:
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest() if text else None
+
+
+class SourceKind:
+    """A kind of source: `extract` turns a page into observations; the flags say which links to follow."""
+
+    follows_site_links: ClassVar[bool] = False  # every same-host link (site), else only `follow` matches
+    html: ClassVar[bool] = True
+
+    def extract(self, plan: SourcePlan, document: Document, headers: dict[str, str]) -> Iterator[Observation]:
+        raise NotImplementedError
+
+
+class SiteKind(SourceKind):
+    follows_site_links = True
+
+    def extract(self, plan, document, headers):
+        facts = extract_page(document, document.url)
+        yield Observation("page", plan, document.url, (facts, text_hash(facts.main_text)))
+        technologies = detect_technologies(document, document.url, headers)
+        if technologies:
+            yield Observation("technologies", plan, document.url, technologies)
+
+
+class CatalogKind(SourceKind):
+    def extract(self, plan, document, headers):
+        selectors = dict(plan.selectors)
+        products = extract_products(document, document.url, selectors or None)
+        if products:
+            yield Observation("products", plan, document.url, products)
+
+
+class ReviewsKind(SourceKind):
+    def extract(self, plan, document, headers):
+        page = extract_reviews(document, document.url, plan.selectors or None)
+        if page.reviews or page.aggregate_rating is not None:
+            yield Observation("reviews", plan, document.url, page)
+
+
+class AdsKind(SourceKind):
+    html = False
+
+    def extract(self, plan, document, headers):
+        ads = extract_ads(document.text, document.url, plan.fmt or "")
+        yield Observation("ads", plan, document.url, ads)
+
+
+class JobsKind(SourceKind):
+    def extract(self, plan, document, headers):
+        jobs = extract_jobs(document, document.url)
+        if jobs:
+            yield Observation("jobs", plan, document.url, jobs)
+
+
+# Adding a source kind is one class above and one line here.
+SOURCE_KINDS: dict[str, SourceKind] = {
+    "site": SiteKind(),
+    "catalog": CatalogKind(),
+    "marketplace": CatalogKind(),
+    "reviews": ReviewsKind(),
+    "ads": AdsKind(),
+    "jobs": JobsKind(),
+}
+
+
+def build_plans(sources: list[Any], defaults: Any) -> list[SourcePlan]:
+    """SourcePlans from stored SourceRefs (ids) and the config's defaults."""
+    plans = []
+    for ref in sources:
+        config = ref.config
+        selectors = dict(config.get("selectors") or {})
+        for key in ("currency", "decimal_separator"):
+            if config.get(key):
+                selectors.setdefault(key, config[key])
+        plans.append(SourcePlan(
+            source_id=ref.source_id, competitor_id=ref.competitor_id, competitor_slug=ref.competitor_slug,
+            kind=ref.kind, url=ref.url,
+            max_pages=config.get("max_pages") or defaults.max_pages,
+            max_depth=config["max_depth"] if config.get("max_depth") is not None else defaults.max_depth,
+            render=config.get("render") or defaults.render, wait_for=config.get("wait_for"),
+            sitemap=bool(config.get("sitemap")), follow=config.get("follow"), deny=config.get("deny"),
+            paginate=config.get("paginate"), selectors=selectors, fmt=config.get("format"),
+            obey_robots=config["obey_robots"] if config.get("obey_robots") is not None else defaults.obey_robots,
+        ))
+    return plans

@@ -1,0 +1,225 @@
+"""The competitors.yaml schema (pydantic) and its loader; every field's description feeds docs/config.md."""
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from dossier.errors import ConfigError
+
+SourceKind = Literal["site", "catalog", "reviews", "ads", "marketplace", "jobs"]
+AD_FORMATS = ("meta_ad_library", "html")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Defaults(_Strict):
+    max_pages: int = Field(500, ge=1, le=1_000_000, description="Pages a source may fetch in one run at most.")
+    max_depth: int = Field(5, ge=0, le=100, description="Link depth from the start URL a crawl may follow.")
+    render: Literal["static", "js"] = Field("static", description="`static` fetches with Scrapy; `js` renders in Chromium.")
+    user_agent: str = Field("DossierBot/0.1 (+https://github.com/dossier-crawler/dossier)",
+                            description="The honest User-Agent sent to competitors, with a contact URL.")
+    download_delay: float = Field(1.0, ge=0, le=600, description="Seconds between requests to one domain.")
+    concurrency_per_domain: int = Field(2, ge=1, le=64, description="Parallel requests to one domain at most.")
+    timeout: float = Field(30, gt=0, le=600, description="Seconds before a request is given up.")
+    obey_robots: bool = Field(True, description="Obey robots.txt; a per-source `false` is logged as a warning.")
+
+
+class Source(_Strict):
+    kind: SourceKind = Field(description="What the source holds: site, catalog, reviews, ads, marketplace or jobs.")
+    url: str = Field(description="Start URL (http or https).")
+    max_pages: int | None = Field(None, ge=1, le=1_000_000, description="Overrides defaults.max_pages.")
+    max_depth: int | None = Field(None, ge=0, le=100, description="Overrides defaults.max_depth.")
+    render: Literal["static", "js"] | None = Field(None, description="Overrides defaults.render.")
+    wait_for: str | None = Field(None, description="With render: js, a CSS selector to wait for before reading the page.")
+    sitemap: bool = Field(False, description="Also read the site's sitemap.xml (and those robots.txt names).")
+    follow: str | None = Field(None, description="Follow only links whose path matches this regular expression.")
+    deny: str | None = Field(None, description="Never follow links whose URL matches this regular expression.")
+    paginate: str | None = Field(None, description="CSS selector of the 'next page' link.")
+    selectors: dict[str, str] | None = Field(None, description="CSS/XPath selectors used when a page has no structured data.")
+    currency: str | None = Field(None, description="ISO 4217 currency assumed when a price shows none.")
+    decimal_separator: Literal[",", "."] | None = Field(None, description="Decimal separator of the source's prices.")
+    format: str | None = Field(None, description="For kind: ads, the feed format: meta_ad_library or html.")
+    allow_private: bool = Field(False, description="Allow private or loopback addresses (the demo and tests only).")
+    obey_robots: bool | None = Field(None, description="Overrides defaults.obey_robots (false is logged as a warning).")
+    ignore: list[str] = Field(default_factory=list, description="Regular expressions of text to ignore when diffing.")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("not an http(s) URL, e.g. https://competitor.example/")
+        return value
+
+    @field_validator("follow", "deny")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression ({exc})") from None
+        return value
+
+    @field_validator("ignore")
+    @classmethod
+    def _regexes(cls, values: list[str]) -> list[str]:
+        for value in values:
+            cls._regex(value)
+        return values
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Z]{3}", value):
+            raise ValueError("an ISO 4217 code such as EUR, RUB or USD")
+        return value
+
+    @model_validator(mode="after")
+    def _kind_rules(self) -> Source:
+        if self.kind == "ads" and self.format not in AD_FORMATS:
+            raise ValueError(f"format: ads sources need format: {' or '.join(AD_FORMATS)}")
+        if self.wait_for and (self.render or "static") != "js":
+            raise ValueError("wait_for: only with render: js")
+        host = urlsplit(self.url).hostname or ""
+        if not self.allow_private and _is_literal_private(host):
+            raise ValueError(f"url: {host} is a private or loopback address; add allow_private: true if you mean it")
+        return self
+
+    def setting(self, name: str, defaults: Defaults) -> Any:
+        """The source's own value, else the config's default."""
+        own = getattr(self, name, None)
+        return own if own is not None else getattr(defaults, name)
+
+
+class Competitor(_Strict):
+    slug: str = Field(description="Short unique id: lower-case letters, digits, - and _.")
+    name: str = Field(description="Display name.")
+    sources: list[Source] = Field(min_length=1, description="Where to look: at least one source.")
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError("use lower-case letters, digits, - and _ (e.g. kranrad)")
+        return value
+
+
+class EmailSettings(_Strict):
+    to: list[str] = Field(min_length=1, description="Recipients of the digest.")
+    from_: str = Field(alias="from", description="Sender address of the digest.")
+    send_empty: bool = Field(False, description="Send a digest even when nothing changed.")
+
+
+class AlertRules(_Strict):
+    price_change_pct: float = Field(0, ge=0, description="Report price changes of at least this percent.")
+    review_max_rating: float = Field(2, ge=1, le=5, description="Reviews rated at most this are high severity.")
+
+
+class Alerts(_Strict):
+    email: EmailSettings | None = Field(None, description="Digest e-mail; without it digests only go to the outbox.")
+    rules: AlertRules = Field(default_factory=AlertRules, description="Alert thresholds.")
+
+
+class Schedule(_Strict):
+    cron: str = Field("0 2 * * *", description="Crontab expression of the nightly run.")
+    timezone: str = Field("UTC", description="IANA time zone of the cron expression.")
+
+
+class DossierConfig(_Strict):
+    defaults: Defaults = Field(default_factory=Defaults, description="Crawl defaults for every source.")
+    competitors: list[Competitor] = Field(min_length=1, description="The competitors to watch.")
+    alerts: Alerts = Field(default_factory=Alerts, description="Change alerts.")
+    schedule: Schedule = Field(default_factory=Schedule, description="When the nightly run fires.")
+
+    @model_validator(mode="after")
+    def _unique_slugs(self) -> DossierConfig:
+        seen: set[str] = set()
+        for index, competitor in enumerate(self.competitors):
+            if competitor.slug in seen:
+                raise ValueError(f"competitors: competitors[{index}].slug '{competitor.slug}' is used twice")
+            seen.add(competitor.slug)
+        return self
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + ("from" if part == "from_" else str(part))
+    return out
+
+
+def parse_config(data: Any, origin: str = "config") -> DossierConfig:
+    """Validate a loaded YAML document; the first error becomes one line naming the field."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: expected a mapping with 'competitors:' at the top")
+    try:
+        return DossierConfig.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = _location(error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown field (check the spelling; see docs/config.md)"
+        elif error["type"] == "missing":
+            message = "required field is missing"
+        elif field := re.match(r"^([a-z_]+): ", message):  # a model-level rule that names its field
+            where = f"{where}.{field.group(1)}" if where else field.group(1)
+            message = message[field.end():]
+        return_line = f"{origin}: {where}: {message}" if where else f"{origin}: {message}"
+        raise ConfigError(return_line) from None
+
+
+def load_config(path: str | Path) -> DossierConfig:
+    """Read and validate competitors.yaml; every problem is a ConfigError of one line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file (give --config the path of your competitors.yaml)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}:{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    return parse_config(data, origin=path.name)
+
+
+def _is_literal_private(host: str) -> bool:
+    """A private address written in the config itself (no DNS look-up at load time)."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
+
+
+def is_private_host(host: str) -> bool:
+    """True when the host is, or resolves to, a loopback, private, link-local or reserved address."""
+    try:
+        addresses = {ipaddress.ip_address(host)}
+    except ValueError:
+        try:
+            infos = socket.getaddrinfo(host, None)
+        except OSError:
+            return False  # unresolvable: the crawl reports it as a DNS error
+        addresses = {ipaddress.ip_address(info[4][0]) for info in infos}
+    return any(a.is_private or a.is_loopback or a.is_link_local or a.is_reserved for a in addresses)

@@ -1,0 +1,29 @@
+"""The one error hierarchy of Dossier: each message is one line a user can act on."""
+
+
+class DossierError(Exception):
+    """Base of every error Dossier reports to a user (exit code 2 at the command line)."""
+
+    exit_code = 2
+
+
+class ConfigError(DossierError):
+    """The configuration file or an option is wrong: the message names the field and the fix."""
+
+
+class StorageError(DossierError):
+    """The dossier database cannot be reached, created or migrated."""
+
+
+class CrawlError(DossierError):
+    """A crawl cannot start (no browser, bad source) or its child process failed."""
+
+
+class AlertError(DossierError):
+    """A digest cannot be rendered, written or sent."""
+
+
+class RunLockedError(DossierError):
+    """Another run holds the database's run lock."""
+
+    exit_code = 1

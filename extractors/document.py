@@ -1,0 +1,68 @@
+"""A fetched page parsed once: decoded text, the lxml tree and the structured data, shared by every extractor."""
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from typing import Any
+
+import extruct
+import lxml.etree
+import lxml.html
+from w3lib.encoding import html_to_unicode
+
+log = logging.getLogger(__name__)
+
+# Pages beyond this size are cut before parsing: a crawl's DOWNLOAD_MAXSIZE is the real limit,
+# this keeps a direct caller of the API from feeding lxml hundreds of megabytes.
+MAX_BODY_BYTES = 8 * 1024 * 1024
+STRUCTURED_SYNTAXES = ["json-ld", "microdata", "rdfa", "opengraph"]
+
+
+class Document:
+    """One page: `text` (decoded), `tree` (lxml, or None when the body is not HTML) and `structured` (extruct)."""
+
+    def __init__(self, text: str, url: str, headers: dict[str, str] | None = None):
+        self.text = text
+        self.url = url
+        self.headers = {k.lower(): v for k, v in (headers or {}).items()}
+
+    @classmethod
+    def from_body(cls, body: str | bytes | None, url: str, headers: dict[str, str] | None = None) -> Document:
+        if body is None:
+            return cls("", url, headers)
+        if isinstance(body, str):
+            return cls(body[:MAX_BODY_BYTES], url, headers)
+        content_type = {k.lower(): v for k, v in (headers or {}).items()}.get("content-type")
+        _, text = html_to_unicode(content_type, bytes(body[:MAX_BODY_BYTES]))
+        return cls(text, url, headers)
+
+    @cached_property
+    def tree(self) -> lxml.html.HtmlElement | None:
+        text = self.text.replace("\x00", "")
+        if not text.strip():
+            return None
+        try:
+            return lxml.html.document_fromstring(text, base_url=self.url)
+        except (lxml.etree.ParserError, ValueError) as exc:  # empty after cleaning, or unparseable
+            log.debug("not HTML: %s: %s", self.url, exc)
+            return None
+
+    @cached_property
+    def structured(self) -> dict[str, list[dict[str, Any]]]:
+        """extruct's view of the page (json-ld, microdata, rdfa, opengraph), parsed from the shared tree."""
+        empty: dict[str, list[dict[str, Any]]] = {s: [] for s in STRUCTURED_SYNTAXES}
+        if self.tree is None:
+            return empty
+        try:
+            data = extruct.extract(self.tree, base_url=self.url, syntaxes=STRUCTURED_SYNTAXES, errors="ignore")
+        except Exception as exc:  # extruct raises many types on hostile markup; the page then has no structured data
+            log.debug("structured data unreadable on %s: %r", self.url, exc)
+            return empty
+        return {s: data.get(s) or [] for s in STRUCTURED_SYNTAXES}
+
+
+def as_document(body: str | bytes | Document | None, url: str, headers: dict[str, str] | None = None) -> Document:
+    """Accept what the public API accepts (a body or an already parsed Document) and return a Document."""
+    if isinstance(body, Document):
+        return body
+    return Document.from_body(body, url, headers)

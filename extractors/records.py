@@ -1,0 +1,92 @@
+"""The typed records extractors return (DESIGN.md, extractor API): frozen, slotted, money as Decimal."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    name: str | None
+    price: Decimal | None = None
+    currency: str | None = None  # ISO 4217
+    availability: str | None = None  # "in_stock" | "out_of_stock" | "preorder" | None
+    sku: str | None = None
+    url: str | None = None
+    brand: str | None = None
+    old_price: Decimal | None = None
+    gtin: str | None = None
+    mpn: str | None = None
+    category: str | None = None
+
+    @property
+    def key(self) -> str | None:
+        """The stable identity of the product at its competitor: sku, gtin or mpn, else its URL."""
+        return self.sku or self.gtin or self.mpn or self.url
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    id: str
+    author: str | None = None
+    rating: float | None = None  # 1-5 scale
+    title: str | None = None
+    text: str | None = None
+    published: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPage:
+    aggregate_rating: float | None = None  # 1-5 scale
+    review_count: int | None = None
+    reviews: list[Review] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class PageFacts:
+    title: str | None = None
+    description: str | None = None
+    h1: str | None = None
+    headings: list[str] = field(default_factory=list)
+    main_text: str | None = None
+    lang: str | None = None
+    canonical: str | None = None
+    phones: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    social_links: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Technology:
+    name: str
+    categories: list[str] = field(default_factory=list)
+    version: str | None = None
+    evidence: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ad:
+    id: str
+    headline: str | None = None
+    body: str | None = None
+    landing_url: str | None = None
+    started: date | None = None
+    stopped: date | None = None
+    platforms: list[str] = field(default_factory=list)
+    snapshot_url: str | None = None
+    page_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobPosting:
+    title: str
+    url: str | None = None
+    location: str | None = None
+    posted: date | None = None
+    employment_type: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Identity within a competitor's job page: the posting's URL, else its title and location."""
+        return self.url or f"{self.title}|{self.location or ''}"

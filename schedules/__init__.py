@@ -1,0 +1,1 @@
+"""The nightly run, the `dossier` command line and change alerts: the layer that drives all the others."""

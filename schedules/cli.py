@@ -1,0 +1,201 @@
+"""The `dossier` command line: a thin layer of argument parsing over functions a program can call too."""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from dossier.errors import ConfigError, DossierError
+from storage.queries import ChangeView
+
+console = Console()
+errors = Console(stderr=True)
+DB_HELP = "Database URL (default: $DOSSIER_DATABASE_URL, else sqlite:///dossier.db)."
+
+
+class DossierGroup(click.Group):
+    """Turns every DossierError into one line on stderr and its exit code (2 for bad input), never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except DossierError as exc:
+            errors.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=DossierGroup)
+@click.version_option(package_name="dossier")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress, and Scrapy's log at INFO.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """Dossier: what changed at each competitor, every morning."""
+    ctx.obj = {"verbose": verbose}
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+@click.option("--dir", "folder", default="dossier-demo", show_default=True, type=click.Path(path_type=Path),
+              help="Folder for the demo's database and outbox.")
+@click.pass_context
+def demo(ctx: click.Context, folder: Path) -> None:
+    """Serve the bundled competitor sites on 127.0.0.1, run night1 then night2, print the changes."""
+    from schedules.demo import run_demo
+    from storage.db import create_db_engine
+    from storage.queries import list_changes
+
+    with console.status("Crawling the demo competitors (night1, then night2)…"):
+        result = run_demo(folder, verbose=ctx.obj["verbose"])
+    for night, run in zip(("night1", "night2"), result.runs):
+        console.print(f"{night}: run {run.run_id} {run.status}, {run.pages} pages, {run.changes} changes")
+        for failure in run.failed_sources:
+            console.print(f"  source failed: {failure}", markup=False)
+    engine = create_db_engine(result.database_url)
+    changes = list_changes(engine, run_id=result.runs[-1].run_id)
+    engine.dispose()
+    console.print(change_table(changes, title=f"Changes found in night2 (run {result.runs[-1].run_id})"))
+    console.print(f"Database: {result.folder / 'dossier.db'}")
+    for eml in result.eml_files:
+        console.print(f"Digest:   {eml}")
+
+
+@cli.command()
+@click.option("--db", "database_url", help=DB_HELP)
+def init(database_url: str | None) -> None:
+    """Create the database, or migrate it to the newest schema."""
+    from storage.db import create_db_engine, resolve_url, upgrade
+
+    engine = create_db_engine(database_url)
+    revision = upgrade(engine)
+    engine.dispose()
+    console.print(f"database {_safe(resolve_url(database_url))} is at schema revision {revision}", markup=False)
+
+
+@cli.command()
+@click.option("--config", "config_path", required=True, type=click.Path(path_type=Path),
+              help="competitors.yaml (see docs/config.md).")
+@click.option("--db", "database_url", help=DB_HELP)
+@click.option("--outbox", "outbox_dir", default="outbox", show_default=True, type=click.Path(path_type=Path),
+              help="Folder the digests are written to as .eml files.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def run(ctx: click.Context, config_path: Path, database_url: str | None, outbox_dir: Path, as_json: bool) -> None:
+    """One full run: crawl, extract, store, diff and alert. Exit code 0 succeeded, 1 partial or failed, 2 bad input."""
+    from schedules.nightly import run_once
+    from storage.db import create_db_engine
+    from storage.queries import list_changes
+
+    result = run_once(config_path, database_url, outbox_dir, verbose=ctx.obj["verbose"])
+    engine = create_db_engine(database_url)
+    changes = list_changes(engine, run_id=result.run_id)
+    engine.dispose()
+    if as_json:
+        click.echo(json.dumps({
+            "run_id": result.run_id, "status": result.status, "pages": result.pages, "error": result.error,
+            "failed_sources": result.failed_sources, "changes": [c.as_json() for c in changes],
+            "digest": str(result.alert.eml_path) if result.alert and result.alert.eml_path else None,
+        }, ensure_ascii=False, indent=2))
+    else:
+        console.print(f"run {result.run_id}: {result.status}, {result.pages} pages, {len(changes)} changes")
+        if result.error:
+            console.print(f"  error: {result.error}", markup=False)
+        for failure in result.failed_sources:
+            console.print(f"  source failed: {failure}", markup=False)
+        if changes:
+            console.print(change_table(changes))
+        if result.alert and result.alert.eml_path:
+            console.print(f"Digest: {result.alert.eml_path}")
+        for error in result.alert.errors if result.alert else []:
+            console.print(f"  alert not sent: {error}", markup=False)
+    ctx.exit(result.exit_code)
+
+
+@cli.command()
+@click.option("--since", help="Only changes newer than this: 7d, 24h, 30m or a date (2026-11-01).")
+@click.option("--competitor", help="Only this competitor (slug).")
+@click.option("--kind", help="Only this change kind, e.g. price_down.")
+@click.option("--severity", type=click.Choice(["high", "medium", "low"]), help="Only this severity.")
+@click.option("--db", "database_url", help=DB_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def changes(since: str | None, competitor: str | None, kind: str | None, severity: str | None,
+            database_url: str | None, as_json: bool) -> None:
+    """List recorded changes, newest run first, most severe first."""
+    from storage.db import open_database
+    from storage.queries import list_changes
+
+    cutoff = parse_since(since) if since else None
+    engine = open_database(database_url, migrate=False)
+    rows = list_changes(engine, since=cutoff, competitor=competitor, kind=kind, severity=severity)
+    engine.dispose()
+    if as_json:
+        click.echo(json.dumps([c.as_json() for c in rows], ensure_ascii=False, indent=2))
+    elif rows:
+        console.print(change_table(rows, show_run=True))
+    else:
+        console.print("no changes match")
+
+
+def parse_since(value: str) -> datetime:
+    """'7d', '24h', '30m' or an ISO date/time, as a UTC time; a ConfigError naming --since otherwise."""
+    match = re.fullmatch(r"\s*(\d+)\s*([dhm])\s*", value)
+    if match:
+        amount, unit = int(match.group(1)), match.group(2)
+        delta = {"d": timedelta(days=amount), "h": timedelta(hours=amount), "m": timedelta(minutes=amount)}[unit]
+        return datetime.now(timezone.utc) - delta
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ConfigError(f"--since: {value!r} is not a duration or date (use 7d, 24h, 30m or 2026-11-01)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def change_table(changes: list[ChangeView], title: str | None = None, show_run: bool = False) -> Table:
+    table = Table(title=title, show_lines=False)
+    if show_run:
+        table.add_column("Run", justify="right")
+    for name in ("Competitor", "Change", "What", "Before", "After", "Δ"):
+        table.add_column(name, justify="right" if name == "Δ" else "left", overflow="fold")
+    for change in changes:
+        delta = _delta(change)
+        row = [change.competitor_slug, change.kind, change.title or change.entity, _short(change.before),
+               _short(change.after), delta]
+        # Text(), not str: scraped text like "[bold]" must not be read as rich markup
+        table.add_row(*(Text(cell) for cell in ([str(change.run_id)] if show_run else []) + row))
+    return table
+
+
+def _delta(change: ChangeView) -> str:
+    if change.magnitude is None:
+        return ""
+    if change.kind in ("price_up", "price_down"):
+        return f"{Decimal(change.magnitude):+.2f} %"
+    return f"{Decimal(change.magnitude):+.2f}" if change.kind == "rating_changed" else f"{change.magnitude}"
+
+
+def _short(text: str | None, width: int = 60) -> str:
+    if not text:
+        return ""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _safe(url: str) -> str:
+    return re.sub(r"//([^:/@]+):[^@]+@", r"//\1:***@", url)
+
+
+def main() -> None:
+    cli(prog_name="dossier")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""Pure comparison of two observations of one source: what changed, as change drafts (no database here)."""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+# Noise filtered before texts are compared (DESIGN.md, diff rules): dates, times and counters change on
+# every visit of many pages without anything a marketer cares about having changed.
+NOISE_PATTERNS = [
+    re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b"),  # 03.11.2026, 2026-11-03, 11/03/26
+    re.compile(r"\b\d{1,2}:\d{2}(:\d{2})?\b"),  # 14:05, 14:05:33
+    re.compile(r"\b[0-9a-f]{24,}\b", re.I),  # tokens, hashes, session ids
+]
+TEXT_FIELDS = ("title", "description", "h1", "main_text")
+DIFF_LINES = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    price_change_pct: Decimal = Decimal(0)
+    review_max_rating: float = 2.0
+    high_price_drop_pct: Decimal = Decimal(10)
+    coverage_floor: float = 0.5  # below this share of the baseline's pages a source counts as unreachable
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    kind: str
+    entity: str
+    title: str | None
+    url: str | None = None
+    before: str | None = None
+    after: str | None = None
+    magnitude: Decimal | None = None
+    severity: str = "low"
+
+
+@dataclass(frozen=True, slots=True)
+class PriceSeen:
+    key: str
+    name: str | None
+    url: str | None
+    price: Decimal | None
+    currency: str | None
+    availability: str | None
+
+
+def money(price: Decimal | None, currency: str | None) -> str | None:
+    if price is None:
+        return None
+    return f"{Decimal(price).quantize(Decimal('0.01'))} {currency or ''}".strip()
+
+
+def percent(old: Decimal, new: Decimal) -> Decimal:
+    return ((Decimal(new) - Decimal(old)) / Decimal(old) * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def compare_products(before: dict[str, PriceSeen], after: dict[str, PriceSeen], unseen_urls: set[str],
+                     rules: Rules) -> list[Draft]:
+    """Prices, assortment and stock of one source between its baseline and this run.
+
+    A product is removed only when its page was not among this run's failed fetches: a page that answered
+    500 tells nothing about the product (DESIGN.md: no false removals).
+    """
+    drafts: list[Draft] = []
+    for key, now in after.items():
+        entity = f"product:{key}"
+        then = before.get(key)
+        if then is None:
+            drafts.append(Draft("product_added", entity, now.name, now.url, None, money(now.price, now.currency),
+                                severity="medium"))
+            continue
+        if then.price and now.price is not None and then.currency == now.currency and now.price != then.price:
+            change = percent(then.price, now.price)
+            if abs(change) >= rules.price_change_pct:
+                kind = "price_up" if change > 0 else "price_down"
+                drafts.append(Draft(kind, entity, now.name, now.url, money(then.price, then.currency),
+                                    money(now.price, now.currency), change, _price_severity(change, rules)))
+        if then.availability == "in_stock" and now.availability == "out_of_stock":
+            drafts.append(Draft("out_of_stock", entity, now.name, now.url, "in stock", "out of stock", severity="medium"))
+        elif then.availability == "out_of_stock" and now.availability == "in_stock":
+            drafts.append(Draft("back_in_stock", entity, now.name, now.url, "out of stock", "in stock", severity="medium"))
+    for key, then in before.items():
+        if key not in after and then.url not in unseen_urls:
+            drafts.append(Draft("product_removed", f"product:{key}", then.name, then.url,
+                                money(then.price, then.currency), None, severity="medium"))
+    return drafts
+
+
+def _price_severity(change: Decimal, rules: Rules) -> str:
+    if change <= -rules.high_price_drop_pct:
+        return "high"
+    return "medium" if abs(change) >= 5 else "low"
+
+
+def clean_text(text: str | None, ignore: list[re.Pattern[str]]) -> str:
+    """The text as compared: noise and the source's ignore patterns removed, white space folded."""
+    text = text or ""
+    for pattern in [*NOISE_PATTERNS, *ignore]:
+        text = pattern.sub(" ", text)
+    return " ".join(text.split())
+
+
+def text_diff(before: str, after: str) -> str:
+    """A short unified diff of the changed lines (sentences), for the digest and the change row."""
+    def lines(text: str) -> list[str]:
+        return [line for line in re.split(r"(?<=[.!?])\s+|\n", text) if line.strip()]
+    diff = list(difflib.unified_diff(lines(before), lines(after), lineterm="", n=0))[2:]
+    diff = [line for line in diff if not line.startswith("@@")]
+    if len(diff) > DIFF_LINES:
+        diff = diff[:DIFF_LINES] + [f"… {len(diff) - DIFF_LINES} more lines"]
+    return "\n".join(diff)
+
+
+def compare_pages(before: dict[str, dict[str, str | None]], after: dict[str, dict[str, str | None]],
+                  unseen_urls: set[str], complete: bool, ignore: list[re.Pattern[str]]) -> list[Draft]:
+    """Positioning texts (title, description, h1, main text) and the set of pages of one site."""
+    drafts: list[Draft] = []
+    for url, now in after.items():
+        then = before.get(url)
+        if then is None:
+            drafts.append(Draft("page_added", f"page:{url}", now.get("title") or url, url, severity="low"))
+            continue
+        for field in TEXT_FIELDS:
+            old, new = clean_text(then.get(field), ignore), clean_text(now.get(field), ignore)
+            if old == new:
+                continue
+            if field == "main_text":
+                drafts.append(Draft("text_changed", f"text:{url}#{field}", f"main text of {url}", url,
+                                    None, text_diff(old, new), severity="low"))
+            else:
+                drafts.append(Draft("text_changed", f"text:{url}#{field}", f"{field} of {url}", url, old or None,
+                                    new or None, severity="medium" if field in ("h1", "title") else "low"))
+    if complete:  # a crawl cut by max_pages proves nothing about the pages it did not reach
+        for url, then in before.items():
+            if url not in after and url not in unseen_urls:
+                drafts.append(Draft("page_removed", f"page:{url}", then.get("title") or url, url, severity="low"))
+    return drafts
+
+
+def compare_sets(kind_added: str, kind_removed: str, prefix: str, before: dict[str, str | None],
+                 after: dict[str, str | None], url: str | None, severity: str = "low") -> list[Draft]:
+    """Names present now and not before (added) and the reverse (removed): technologies, active ads."""
+    drafts = [Draft(kind_added, f"{prefix}:{name}", label or name, url, None, label or name, severity=severity)
+              for name, label in after.items() if name not in before]
+    drafts += [Draft(kind_removed, f"{prefix}:{name}", label or name, url, label or name, None, severity=severity)
+               for name, label in before.items() if name not in after]
+    return drafts
+
+
+def compare_rating(before: tuple[float | None, int | None] | None, after: tuple[float | None, int | None] | None,
+                   entity: str, title: str, url: str | None) -> list[Draft]:
+    if not before or not after or before[0] is None or after[0] is None:
+        return []
+    old, new = round(float(before[0]), 2), round(float(after[0]), 2)
+    if abs(new - old) < 0.05:
+        return []
+    def show(value: float, count: int | None) -> str:
+        return f"{value:.1f}" + (f" ({count} reviews)" if count is not None else "")
+    return [Draft("rating_changed", entity, title, url, show(old, before[1]), show(new, after[1]),
+                  Decimal(str(new - old)).quantize(Decimal("0.01")), "medium" if new < old else "low")]
+
+
+def review_draft(external_id: str, author: str | None, rating: float | None, title: str | None, text: str | None,
+                 url: str | None, platform: str, rules: Rules) -> Draft:
+    negative = rating is not None and rating <= rules.review_max_rating
+    summary = title or (text or "")[:160] or None
+    label = f"{platform}: {author or 'anonymous'}" + (f", {rating:g}★" if rating is not None else "")
+    return Draft("review_new", f"review:{platform}:{external_id}", label, url, None, summary,
+                 None if rating is None else Decimal(str(rating)).quantize(Decimal("0.01")),
+                 "high" if negative else "low")

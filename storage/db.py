@@ -1,0 +1,131 @@
+"""Opening the dossier database: URL checks, engines (SQLite WAL, PostgreSQL) and Alembic migrations."""
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from dossier.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_URL = "sqlite:///dossier.db"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def resolve_url(url: str | None) -> str:
+    """--db, else DOSSIER_DATABASE_URL, else sqlite:///dossier.db (DESIGN.md, command line)."""
+    return url or os.environ.get("DOSSIER_DATABASE_URL") or DEFAULT_URL
+
+
+def _describe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "the database URL"
+
+
+def create_db_engine(url: str | None = None) -> Engine:
+    """An engine for the URL; a malformed URL or a missing driver is a one-line StorageError."""
+    url = resolve_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StorageError(
+            f"database URL {url!r} is not a URL: use sqlite:///path/dossier.db or "
+            "postgresql+psycopg://user@host/db (--db or DOSSIER_DATABASE_URL)") from None
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3 is the driver we ship
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        folder = Path(parsed.database).expanduser().resolve().parent
+        if not folder.is_dir():
+            raise StorageError(f"database {_describe(url)}: folder {folder} does not exist (create it or fix --db)")
+    try:
+        engine = create_engine(parsed, future=True, pool_pre_ping=True)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise StorageError(f"database {_describe(url)}: no driver for {parsed.drivername} ({exc})") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers (an analyst's query) never block the nightly writer
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def check_connection(engine: Engine) -> None:
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except (OperationalError, SQLAlchemyError) as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        raise StorageError(f"database {_describe(str(engine.url))} unreachable: {reason}") from None
+
+
+def _alembic_config(engine: Engine) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_alembic_config(None)).get_current_head()  # type: ignore[arg-type]
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine) -> str:
+    """Create or migrate the schema to the newest revision; returns that revision."""
+    check_connection(engine)
+    try:
+        command.upgrade(_alembic_config(engine), "head")
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        raise StorageError(f"database {_describe(str(engine.url))}: migration failed: {reason}") from None
+    return head_revision()
+
+
+def open_database(url: str | None = None, migrate: bool = True) -> Engine:
+    """The engine of a usable dossier database: reachable and (when migrate) at the newest schema."""
+    engine = create_db_engine(url)
+    if migrate:
+        upgrade(engine)
+    else:
+        check_connection(engine)
+        if current_revision(engine) != head_revision():
+            raise StorageError(f"database {_describe(str(engine.url))} is not initialised or out of date: run `dossier init`")
+    return engine
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session committed at the end of the block and rolled back on any error."""
+    factory = sessionmaker(engine, expire_on_commit=False)
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

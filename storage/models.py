@@ -1,0 +1,272 @@
+"""SQLAlchemy 2.x models of the dossier database (DESIGN.md, data model); Alembic migrations mirror them."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, String, Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+MONEY = Numeric(14, 2)
+# BigInteger ids on PostgreSQL, INTEGER on SQLite (where only INTEGER PRIMARY KEY auto-increments).
+ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, Decimal: MONEY, datetime: DateTime(timezone=True)}
+
+
+class Competitor(Base):
+    __tablename__ = "competitor"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Source(Base):
+    __tablename__ = "source"
+    __table_args__ = (UniqueConstraint("competitor_id", "kind", "url"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    url: Mapped[str] = mapped_column(Text)
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_run"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    started: Mapped[datetime] = mapped_column(default=utcnow)
+    finished: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="running", index=True)  # running|succeeded|partial|failed
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class SourceCrawl(Base):
+    """How one source fared in one run: the diff takes a source's baseline only from a succeeded crawl of it."""
+
+    __tablename__ = "source_crawl"
+    __table_args__ = (UniqueConstraint("run_id", "source_id"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # succeeded | failed
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Fetch(Base):
+    __tablename__ = "fetch"
+    __table_args__ = (UniqueConstraint("run_id", "source_id", "url"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    status: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    elapsed_ms: Mapped[int | None] = mapped_column(Integer)
+    bytes: Mapped[int | None] = mapped_column(Integer)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PageSnapshot(Base):
+    __tablename__ = "page_snapshot"
+    __table_args__ = (UniqueConstraint("run_id", "source_id", "url"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    h1: Mapped[str | None] = mapped_column(Text)
+    headings: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"h": [...]} keeps JSON portable
+    main_text: Mapped[str | None] = mapped_column(Text)
+    text_hash: Mapped[str | None] = mapped_column(String(64))
+    lang: Mapped[str | None] = mapped_column(String(16))
+    canonical: Mapped[str | None] = mapped_column(Text)
+
+
+class Product(Base):
+    __tablename__ = "product"
+    __table_args__ = (UniqueConstraint("competitor_id", "key"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(512))
+    sku: Mapped[str | None] = mapped_column(String(256))
+    name: Mapped[str | None] = mapped_column(Text)
+    brand: Mapped[str | None] = mapped_column(String(256))
+    category: Mapped[str | None] = mapped_column(String(256))
+    url: Mapped[str | None] = mapped_column(Text)
+    first_seen_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id", ondelete="SET NULL"))
+    last_seen_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id", ondelete="SET NULL"))
+
+
+class PriceObservation(Base):
+    __tablename__ = "price_observation"
+    __table_args__ = (UniqueConstraint("run_id", "source_id", "product_id"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    price: Mapped[Decimal | None]
+    currency: Mapped[str | None] = mapped_column(String(3))
+    old_price: Mapped[Decimal | None]
+    availability: Mapped[str | None] = mapped_column(String(16))
+    url: Mapped[str | None] = mapped_column(Text)
+
+
+class Review(Base):
+    __tablename__ = "review"
+    __table_args__ = (UniqueConstraint("competitor_id", "platform", "external_id"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(256))
+    external_id: Mapped[str] = mapped_column(String(256))  # platform id or content hash
+    author: Mapped[str | None] = mapped_column(String(300))
+    rating: Mapped[float | None] = mapped_column(Numeric(3, 2, asdecimal=False))
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[date | None] = mapped_column(Date)
+    url: Mapped[str | None] = mapped_column(Text)
+    first_seen_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    last_seen_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"))
+
+
+class RatingSnapshot(Base):
+    __tablename__ = "rating_snapshot"
+    __table_args__ = (UniqueConstraint("run_id", "source_id"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(256))
+    average: Mapped[float | None] = mapped_column(Numeric(3, 2, asdecimal=False))
+    count: Mapped[int | None] = mapped_column(Integer)
+
+
+class Ad(Base):
+    __tablename__ = "ad"
+    __table_args__ = (UniqueConstraint("competitor_id", "platform", "external_id"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(128))
+    headline: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text)
+    landing_url: Mapped[str | None] = mapped_column(Text)
+    snapshot_url: Mapped[str | None] = mapped_column(Text)
+    started: Mapped[date | None] = mapped_column(Date)
+    stopped: Mapped[date | None] = mapped_column(Date)
+    platforms: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"platforms": [...]}
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    first_seen_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    last_seen_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"))
+
+
+class AdObservation(Base):
+    """An ad as one run saw it: the diff compares these sets (ad_new, ad_stopped) per source."""
+
+    __tablename__ = "ad_observation"
+    __table_args__ = (UniqueConstraint("run_id", "source_id", "ad_id"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    ad_id: Mapped[int] = mapped_column(ForeignKey("ad.id", ondelete="CASCADE"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean)
+
+
+class ReviewObservation(Base):
+    """A review as one run saw it, so that a source's reviews per run are known (review_new per source)."""
+
+    __tablename__ = "review_observation"
+    __table_args__ = (UniqueConstraint("run_id", "source_id", "review_id"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"), index=True)
+
+
+class TechnologyObservation(Base):
+    __tablename__ = "technology_observation"
+    __table_args__ = (UniqueConstraint("run_id", "source_id", "technology"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
+    technology: Mapped[str] = mapped_column(String(256))
+    categories: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"categories": [...]}
+    version: Mapped[str | None] = mapped_column(String(64))
+    evidence: Mapped[str | None] = mapped_column(Text)
+
+
+class JobPosting(Base):
+    __tablename__ = "job_posting"
+    __table_args__ = (UniqueConstraint("run_id", "source_id", "key"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(512))
+    title: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(Text)
+    posted: Mapped[date | None] = mapped_column(Date)
+    url: Mapped[str | None] = mapped_column(Text)
+
+
+class Change(Base):
+    __tablename__ = "change"
+    __table_args__ = (UniqueConstraint("run_id", "kind", "entity"), Index("ix_change_competitor_run", "competitor_id", "run_id"))
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"))
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    entity: Mapped[str] = mapped_column(String(700))  # e.g. "product:KR-LR-200", "page:<url>"
+    title: Mapped[str | None] = mapped_column(Text)  # human label: product name, page URL, technology
+    url: Mapped[str | None] = mapped_column(Text)
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    magnitude: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    severity: Mapped[str] = mapped_column(String(8), default="low")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AlertOutbox(Base):
+    __tablename__ = "alert_outbox"
+    __table_args__ = (UniqueConstraint("run_id", "recipients"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    recipients: Mapped[str] = mapped_column(Text)  # comma-separated addresses
+    subject: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    eml_path: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | failed | stored
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]

@@ -1,0 +1,230 @@
+"""The one writer a crawl stores through: buffered bulk upserts of a run's fetches and observations."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Engine, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage import models
+
+log = logging.getLogger(__name__)
+
+FLUSH_EVERY = 500  # rows buffered per table before a bulk insert
+
+
+def insert_for(engine_or_dialect: Any, table: Any):
+    """INSERT … ON CONFLICT for the engine's dialect (SQLite and PostgreSQL speak the same clause)."""
+    name = getattr(getattr(engine_or_dialect, "dialect", engine_or_dialect), "name", engine_or_dialect)
+    module = postgresql if name == "postgresql" else sqlite
+    return module.insert(table)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if value else []
+
+
+class RunWriter:
+    """Collects a run's rows and writes them in batches; `close()` writes the rest.
+
+    Records come from the extractors (Product, ReviewPage, PageFacts, Technology, Ad): the writer reads their
+    attributes and needs no import of them, so storage depends on no other layer.
+    """
+
+    def __init__(self, engine: Engine, run_id: int):
+        self.engine = engine
+        self.run_id = run_id
+        self._fetches: list[dict[str, Any]] = []
+        self._pages: list[dict[str, Any]] = []
+        self._technologies: list[dict[str, Any]] = []
+        self._products: list[tuple[int, int, Any, str | None]] = []
+        self._reviews: list[tuple[int, int, str, Any, str | None]] = []
+        self._ratings: list[dict[str, Any]] = []
+        self._ads: list[tuple[int, int, str, Any]] = []
+        self._jobs: list[dict[str, Any]] = []
+
+    # -- buffering ---------------------------------------------------------------------------------
+    def record_fetch(self, source_id: int, url: str, status: int | None, error: str | None,
+                     elapsed_ms: int | None, size: int | None, content_hash: str | None) -> None:
+        self._fetches.append({"run_id": self.run_id, "source_id": source_id, "url": url, "status": status,
+                              "error": error, "elapsed_ms": elapsed_ms, "bytes": size, "content_hash": content_hash})
+        self._maybe_flush(self._fetches)
+
+    def add_page(self, source_id: int, competitor_id: int, url: str, facts: Any, text_hash: str | None) -> None:
+        self._pages.append({
+            "run_id": self.run_id, "source_id": source_id, "competitor_id": competitor_id, "url": url,
+            "title": facts.title, "description": facts.description, "h1": facts.h1,
+            "headings": {"h": _as_list(facts.headings)}, "main_text": facts.main_text, "text_hash": text_hash,
+            "lang": facts.lang, "canonical": facts.canonical,
+        })
+        self._maybe_flush(self._pages)
+
+    def add_technologies(self, source_id: int, competitor_id: int, technologies: Iterable[Any]) -> None:
+        for tech in technologies:
+            self._technologies.append({
+                "run_id": self.run_id, "source_id": source_id, "competitor_id": competitor_id,
+                "technology": tech.name, "categories": {"categories": _as_list(tech.categories)},
+                "version": tech.version, "evidence": getattr(tech, "evidence", None),
+            })
+        self._maybe_flush(self._technologies)
+
+    def add_products(self, source_id: int, competitor_id: int, products: Iterable[Any], page_url: str) -> None:
+        for product in products:
+            if product.key or page_url:
+                self._products.append((source_id, competitor_id, product, page_url))
+        self._maybe_flush(self._products)
+
+    def add_reviews(self, source_id: int, competitor_id: int, platform: str, page: Any, url: str) -> None:
+        for review in page.reviews:
+            self._reviews.append((source_id, competitor_id, platform, review, url))
+        if page.aggregate_rating is not None or page.review_count is not None:
+            self._ratings.append({"run_id": self.run_id, "source_id": source_id, "competitor_id": competitor_id,
+                                  "platform": platform, "average": page.aggregate_rating, "count": page.review_count})
+        self._maybe_flush(self._reviews)
+
+    def add_ads(self, source_id: int, competitor_id: int, platform: str, ads: Iterable[Any]) -> None:
+        for ad in ads:
+            self._ads.append((source_id, competitor_id, platform, ad))
+        self._maybe_flush(self._ads)
+
+    def add_jobs(self, source_id: int, competitor_id: int, jobs: Iterable[Any]) -> None:
+        for job in jobs:
+            self._jobs.append({"run_id": self.run_id, "source_id": source_id, "competitor_id": competitor_id,
+                               "key": job.key, "title": job.title, "location": job.location, "posted": job.posted,
+                               "url": job.url})
+        self._maybe_flush(self._jobs)
+
+    def _maybe_flush(self, buffer: Sequence[Any]) -> None:
+        if len(buffer) >= FLUSH_EVERY:
+            self.flush()
+
+    # -- writing -----------------------------------------------------------------------------------
+    def flush(self) -> None:
+        with self.engine.begin() as connection:
+            self._write_simple(connection, models.Fetch, self._fetches, ["run_id", "source_id", "url"], update=True)
+            self._write_simple(connection, models.PageSnapshot, self._pages, ["run_id", "source_id", "url"])
+            self._write_simple(connection, models.TechnologyObservation, self._technologies,
+                               ["run_id", "source_id", "technology"])
+            self._write_simple(connection, models.RatingSnapshot, self._ratings, ["run_id", "source_id"])
+            self._write_simple(connection, models.JobPosting, self._jobs, ["run_id", "source_id", "key"])
+            self._write_products(connection)
+            self._write_reviews(connection)
+            self._write_ads(connection)
+
+    def close(self) -> None:
+        self.flush()
+
+    def _write_simple(self, connection, model, rows: list[dict[str, Any]], keys: list[str], update: bool = False) -> None:
+        if not rows:
+            return
+        unique: dict[tuple[Any, ...], dict[str, Any]] = {}  # one statement may not hit a key twice
+        for row in rows:
+            key = tuple(row[k] for k in keys)
+            if update or key not in unique:  # updates keep the last sighting, the rest the first
+                unique[key] = row
+        statement = insert_for(connection, model.__table__)
+        if update:
+            columns = {c: statement.excluded[c] for c in rows[0] if c not in keys}
+            statement = statement.on_conflict_do_update(index_elements=keys, set_=columns)
+        else:
+            statement = statement.on_conflict_do_nothing(index_elements=keys)
+        connection.execute(statement, list(unique.values()))
+        rows.clear()
+
+    def _write_products(self, connection) -> None:
+        if not self._products:
+            return
+        table = models.Product.__table__
+        catalog: dict[tuple[int, str], dict[str, Any]] = {}
+        observations: dict[tuple[int, int, str], dict[str, Any]] = {}
+        for source_id, competitor_id, product, page_url in self._products:
+            key = (product.key or page_url)[:512]
+            catalog.setdefault((competitor_id, key), {
+                "competitor_id": competitor_id, "key": key, "sku": product.sku, "name": product.name,
+                "brand": product.brand, "category": getattr(product, "category", None),
+                "url": product.url or page_url, "first_seen_run_id": self.run_id, "last_seen_run_id": self.run_id,
+            })
+            observations.setdefault((source_id, competitor_id, key), {
+                "price": product.price, "currency": product.currency, "old_price": product.old_price,
+                "availability": product.availability, "url": product.url or page_url,
+            })
+        statement = insert_for(connection, table)
+        statement = statement.on_conflict_do_update(
+            index_elements=["competitor_id", "key"],
+            set_={c: statement.excluded[c] for c in ("sku", "name", "brand", "url", "last_seen_run_id")},
+        )
+        connection.execute(statement, list(catalog.values()))
+        ids = dict(((c, k), i) for i, c, k in connection.execute(
+            select(table.c.id, table.c.competitor_id, table.c.key)
+            .where(tuple_(table.c.competitor_id, table.c.key).in_(list(catalog)))))
+        rows = [{"run_id": self.run_id, "source_id": source_id, "product_id": ids[(competitor_id, key)], **values}
+                for (source_id, competitor_id, key), values in observations.items()]
+        connection.execute(insert_for(connection, models.PriceObservation.__table__)
+                           .on_conflict_do_nothing(index_elements=["run_id", "source_id", "product_id"]), rows)
+        self._products.clear()
+
+    def _write_reviews(self, connection) -> None:
+        if not self._reviews:
+            return
+        table = models.Review.__table__
+        rows: dict[tuple[int, str, str], dict[str, Any]] = {}
+        sources: dict[tuple[int, str, str], int] = {}
+        for source_id, competitor_id, platform, review, url in self._reviews:
+            key = (competitor_id, platform, str(review.id)[:256])
+            sources.setdefault(key, source_id)
+            rows.setdefault(key, {
+                "competitor_id": competitor_id, "source_id": source_id, "platform": platform, "external_id": key[2],
+                "author": review.author, "rating": review.rating, "title": review.title, "text": review.text,
+                "published": review.published, "url": url,
+                "first_seen_run_id": self.run_id, "last_seen_run_id": self.run_id,
+            })
+        statement = insert_for(connection, table)
+        statement = statement.on_conflict_do_update(
+            index_elements=["competitor_id", "platform", "external_id"],
+            set_={"last_seen_run_id": statement.excluded.last_seen_run_id})
+        connection.execute(statement, list(rows.values()))
+        ids = self._ids(connection, table, ["competitor_id", "platform", "external_id"], list(rows))
+        connection.execute(
+            insert_for(connection, models.ReviewObservation.__table__)
+            .on_conflict_do_nothing(index_elements=["run_id", "source_id", "review_id"]),
+            [{"run_id": self.run_id, "source_id": sources[k], "review_id": ids[k]} for k in rows])
+        self._reviews.clear()
+
+    def _write_ads(self, connection) -> None:
+        if not self._ads:
+            return
+        table = models.Ad.__table__
+        rows: dict[tuple[int, str, str], dict[str, Any]] = {}
+        sources: dict[tuple[int, str, str], int] = {}
+        for source_id, competitor_id, platform, ad in self._ads:
+            key = (competitor_id, platform, str(ad.id)[:128])
+            sources.setdefault(key, source_id)
+            rows.setdefault(key, {
+                "competitor_id": competitor_id, "source_id": source_id, "platform": platform, "external_id": key[2],
+                "headline": ad.headline, "body": ad.body, "landing_url": ad.landing_url,
+                "snapshot_url": getattr(ad, "snapshot_url", None), "started": ad.started,
+                "stopped": getattr(ad, "stopped", None), "platforms": {"platforms": _as_list(ad.platforms)},
+                "active": getattr(ad, "stopped", None) is None,
+                "first_seen_run_id": self.run_id, "last_seen_run_id": self.run_id,
+            })
+        statement = insert_for(connection, table)
+        statement = statement.on_conflict_do_update(
+            index_elements=["competitor_id", "platform", "external_id"],
+            set_={c: statement.excluded[c] for c in ("headline", "body", "landing_url", "snapshot_url", "stopped",
+                                                      "platforms", "active", "last_seen_run_id")})
+        connection.execute(statement, list(rows.values()))
+        ids = self._ids(connection, table, ["competitor_id", "platform", "external_id"], list(rows))
+        connection.execute(
+            insert_for(connection, models.AdObservation.__table__)
+            .on_conflict_do_nothing(index_elements=["run_id", "source_id", "ad_id"]),
+            [{"run_id": self.run_id, "source_id": sources[k], "ad_id": ids[k], "active": rows[k]["active"]}
+             for k in rows])
+        self._ads.clear()
+
+    @staticmethod
+    def _ids(connection, table, columns: list[str], keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:
+        cols = [table.c[name] for name in columns]
+        query = select(table.c.id, *cols).where(tuple_(*cols).in_(keys))
+        return {tuple(row[1:]): row[0] for row in connection.execute(query)}

@@ -1,0 +1,88 @@
+"""The pure comparison rules of the diff: prices, stock, assortment, texts, sets, ratings, reviews."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+
+from storage.compare import (
+    PriceSeen, Rules, clean_text, compare_pages, compare_products, compare_rating, compare_sets, percent, review_draft,
+)
+
+
+def seen(key, price, currency="EUR", availability="in_stock", name=None, url=None):
+    return PriceSeen(key, name or key, url or f"https://k.example/{key}", None if price is None else Decimal(price),
+                     currency, availability)
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("489.00", "512.00", Decimal("4.70")), ("649", "689", Decimal("6.16")), ("379", "359", Decimal("-5.28")),
+    ("1299", "1399", Decimal("7.70")), ("129.99", "119.99", Decimal("-7.69")), ("0.03", "0.04", Decimal("33.33")),
+])
+def test_percent_is_rounded_half_up_to_cents(old, new, expected):
+    assert percent(Decimal(old), Decimal(new)) == expected
+
+
+def test_price_stock_and_assortment_changes():
+    before = {"A": seen("A", "100"), "B": seen("B", "50"), "C": seen("C", "10"), "D": seen("D", "70", availability="out_of_stock")}
+    after = {"A": seen("A", "89"), "B": seen("B", "50", availability="out_of_stock"), "D": seen("D", "70"),
+             "E": seen("E", "5")}
+    drafts = {(d.kind, d.entity): d for d in compare_products(before, after, set(), Rules())}
+    assert set(drafts) == {("price_down", "product:A"), ("out_of_stock", "product:B"), ("back_in_stock", "product:D"),
+                           ("product_removed", "product:C"), ("product_added", "product:E")}
+    drop = drafts["price_down", "product:A"]
+    assert (drop.before, drop.after, drop.magnitude, drop.severity) == ("100.00 EUR", "89.00 EUR", Decimal("-11.00"), "high")
+
+
+def test_a_product_whose_page_failed_is_not_removed():
+    before = {"A": seen("A", "100", url="https://k.example/a"), "B": seen("B", "1", url="https://k.example/b")}
+    drafts = compare_products(before, {}, {"https://k.example/a"}, Rules())
+    assert [(d.kind, d.entity) for d in drafts] == [("product_removed", "product:B")]
+
+
+def test_small_price_changes_below_the_rule_are_not_reported():
+    before, after = {"A": seen("A", "100")}, {"A": seen("A", "102")}
+    assert compare_products(before, after, set(), Rules(price_change_pct=Decimal(5))) == []
+    assert [d.kind for d in compare_products(before, after, set(), Rules())] == ["price_up"]
+
+
+def test_a_currency_switch_is_not_a_price_change():
+    assert compare_products({"A": seen("A", "100", "EUR")}, {"A": seen("A", "110", "USD")}, set(), Rules()) == []
+
+
+def test_noise_is_filtered_before_texts_are_compared():
+    ignore = [re.compile(r"Besucher online: \d+")]
+    before = {"u": {"title": "Kranräder", "h1": "Lieferung in 10 Tagen", "description": None,
+                    "main_text": "Stand 03.11.2026 14:05. Besucher online: 17. Wir liefern."}}
+    after = {"u": {"title": "Kranräder ", "h1": "Lieferung in 5 Tagen", "description": None,
+                   "main_text": "Stand  04.11.2026 09:31. Besucher online: 23. Wir liefern."}}
+    drafts = compare_pages(before, after, set(), True, ignore)
+    assert [(d.kind, d.entity, d.before, d.after) for d in drafts] == [
+        ("text_changed", "text:u#h1", "Lieferung in 10 Tagen", "Lieferung in 5 Tagen")]
+    assert clean_text("a\u00a0 b 12:30", []) == "a b"
+
+
+def test_main_text_changes_carry_a_short_unified_diff():
+    before = {"u": {"main_text": "Wir liefern schnell. Preise ab 10 Euro."}}
+    after = {"u": {"main_text": "Wir liefern schnell. Preise ab 12 Euro."}}
+    (draft,) = compare_pages(before, after, set(), True, [])
+    assert draft.after == "-Preise ab 10 Euro.\n+Preise ab 12 Euro."
+
+
+def test_pages_are_removed_only_from_a_complete_crawl_and_not_when_they_failed():
+    before = {"a": {"title": "A"}, "b": {"title": "B"}}
+    assert [d.entity for d in compare_pages(before, {}, {"a"}, True, [])] == ["page:b"]
+    assert compare_pages(before, {}, set(), False, []) == []
+
+
+def test_sets_rating_and_reviews():
+    drafts = compare_sets("technology_added", "technology_removed", "technology", {"jQuery": None},
+                          {"jQuery": None, "Facebook Pixel": None}, "https://t.example/")
+    assert [(d.kind, d.entity) for d in drafts] == [("technology_added", "technology:Facebook Pixel")]
+    (rating,) = compare_rating((4.4, 5), (3.9, 7), "rating:1", "rating", None)
+    assert (rating.before, rating.after, rating.magnitude) == ("4.4 (5 reviews)", "3.9 (7 reviews)", Decimal("-0.50"))
+    assert compare_rating((4.4, 5), (4.42, 6), "rating:1", "rating", None) == []
+    bad = review_draft("r1", "Jens", 1.0, None, "Lieferung drei Wochen zu spät", None, "reviews.example", Rules())
+    good = review_draft("r2", "Eva", 5.0, "Top", "Alles gut", None, "reviews.example", Rules())
+    assert (bad.severity, bad.after, good.severity) == ("high", "Lieferung drei Wochen zu spät", "low")

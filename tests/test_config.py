@@ -1,0 +1,83 @@
+"""competitors.yaml: every mistake a user can make is one line naming the field and the fix."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from dossier.config import load_config, parse_config
+from dossier.errors import ConfigError
+
+GOOD = {"competitors": [{"slug": "kranrad", "name": "Kranrad GmbH",
+                         "sources": [{"kind": "site", "url": "https://kranrad.example/"}]}]}
+
+
+def with_source(**source):
+    return {"competitors": [{"slug": "kranrad", "name": "Kranrad GmbH", "sources": [source]}]}
+
+
+@pytest.mark.parametrize("data, message", [
+    (with_source(kind="site", url="kranrad.example"),
+     "competitors.yaml: competitors[0].sources[0].url: not an http(s) URL, e.g. https://competitor.example/"),
+    (with_source(kind="shop", url="https://kranrad.example/"),
+     "competitors.yaml: competitors[0].sources[0].kind: Input should be 'site', 'catalog', 'reviews', 'ads', "
+     "'marketplace' or 'jobs'"),
+    (with_source(kind="site", url="https://kranrad.example/", max_page=5),
+     "competitors.yaml: competitors[0].sources[0].max_page: unknown field (check the spelling; see docs/config.md)"),
+    (with_source(kind="ads", url="https://ads.example/"),
+     "competitors.yaml: competitors[0].sources[0].format: ads sources need format: meta_ad_library or html"),
+    (with_source(kind="site", url="http://127.0.0.1:8080/"),
+     "competitors.yaml: competitors[0].sources[0].url: 127.0.0.1 is a private or loopback address; "
+     "add allow_private: true if you mean it"),
+    (with_source(kind="catalog", url="https://k.example/", follow="(unclosed"),
+     "competitors.yaml: competitors[0].sources[0].follow: not a regular expression (missing ), unterminated "
+     "subpattern at position 0)"),
+    (with_source(kind="catalog", url="https://k.example/", currency="euro"),
+     "competitors.yaml: competitors[0].sources[0].currency: an ISO 4217 code such as EUR, RUB or USD"),
+    (with_source(kind="site", url="https://k.example/", wait_for=".price"),
+     "competitors.yaml: competitors[0].sources[0].wait_for: only with render: js"),
+    ({"competitors": [{"slug": "Kran Rad", "name": "K", "sources": [{"kind": "site", "url": "https://k.example/"}]}]},
+     "competitors.yaml: competitors[0].slug: use lower-case letters, digits, - and _ (e.g. kranrad)"),
+    ({"competitors": [{"slug": "k", "sources": [{"kind": "site", "url": "https://k.example/"}]}]},
+     "competitors.yaml: competitors[0].name: required field is missing"),
+    ({"competitors": []}, "competitors.yaml: competitors: List should have at least 1 item after validation, not 0"),
+    ({**GOOD, "alerts": {"email": {"to": ["a@example.org"]}}}, "competitors.yaml: alerts.email.from: required field is missing"),
+    ([1, 2], "competitors.yaml: expected a mapping with 'competitors:' at the top"),
+])
+def test_wrong_fields_are_named_in_one_line(data, message):
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, "competitors.yaml")
+    assert str(caught.value) == message
+    assert "\n" not in str(caught.value)
+
+
+def test_a_good_config_gets_the_documented_defaults():
+    config = parse_config({**GOOD, "alerts": {"email": {"to": ["team@example.org"], "from": "d@example.org"}}})
+    assert config.defaults.max_pages == 500
+    assert config.defaults.obey_robots is True
+    assert config.competitors[0].sources[0].setting("max_pages", config.defaults) == 500
+    assert config.alerts.email.from_ == "d@example.org"
+
+
+def test_private_addresses_need_allow_private():
+    config = parse_config(with_source(kind="site", url="http://127.0.0.1:8080/", allow_private=True))
+    assert config.competitors[0].sources[0].allow_private
+
+
+def test_file_errors_are_one_line(tmp_path):
+    with pytest.raises(ConfigError, match=r"no such file \(give --config the path of your competitors.yaml\)$"):
+        load_config(tmp_path / "missing.yaml")
+    broken = tmp_path / "competitors.yaml"
+    broken.write_text("competitors:\n  - slug: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"^.*competitors.yaml: line \d+: not valid YAML"):
+        load_config(broken)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+                    max_leaves=20))
+def test_any_document_is_a_config_or_a_config_error(data):
+    try:
+        parse_config(data)
+    except ConfigError as exc:
+        assert "\n" not in str(exc)

@@ -1,0 +1,134 @@
+"""The writer and the diff on real databases (SQLite file and PostgreSQL): baselines, idempotency, no false alarms."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from extractors.records import Ad, PageFacts, Product, Review, ReviewPage, Technology
+from storage import models
+from storage.db import session_scope
+from storage.diff import diff_run
+from storage.queries import list_changes
+from storage.runs import finish_run, record_source_outcomes, start_run, sync_sources
+from storage.writer import RunWriter
+
+SHOP = "https://shop.example/"
+COMPETITORS = [{"slug": "kranrad", "name": "Kranrad GmbH", "sources": [
+    {"kind": "catalog", "url": SHOP + "produkte/"},
+    {"kind": "site", "url": SHOP},
+    {"kind": "reviews", "url": "https://reviews.example/kranrad"},
+    {"kind": "ads", "url": "https://ads.example/api", "format": "meta_ad_library"},
+]}]
+
+
+def night(engine, products, *, failed=(), start_fails=False, page_h1="Kranräder", tech=("jQuery",), reviews=(),
+          rating=None, ads=()):
+    """One stored run as a crawl would leave it; returns the run id after its diff."""
+    refs = sync_sources(engine, COMPETITORS)
+    catalog, site, review_source, ad_source = refs
+    run_id = start_run(engine)
+    writer = RunWriter(engine, run_id)
+    writer.record_fetch(catalog.source_id, catalog.url, 500 if start_fails else 200, "HTTP 500" if start_fails else None,
+                        12, 1000, "h")
+    if not start_fails:
+        writer.add_products(catalog.source_id, catalog.competitor_id, products, catalog.url)
+    for url in failed:
+        writer.record_fetch(catalog.source_id, url, 500, "HTTP 500", 3, 0, None)
+    writer.record_fetch(site.source_id, site.url, 200, None, 5, 100, "x")
+    writer.add_page(site.source_id, site.competitor_id, site.url, PageFacts(title="Kranrad", h1=page_h1), None)
+    writer.add_technologies(site.source_id, site.competitor_id, [Technology(name) for name in tech])
+    writer.record_fetch(review_source.source_id, review_source.url, 200, None, 5, 100, "r")
+    writer.add_reviews(review_source.source_id, review_source.competitor_id, "reviews.example",
+                       ReviewPage(aggregate_rating=rating, review_count=len(reviews), reviews=list(reviews)),
+                       review_source.url)
+    writer.record_fetch(ad_source.source_id, ad_source.url, 200, None, 5, 100, "a")
+    writer.add_ads(ad_source.source_id, ad_source.competitor_id, "facebook", ads)
+    writer.close()
+    outcomes = record_source_outcomes(engine, run_id, refs)
+    finish_run(engine, run_id, "partial" if any(o.status == "failed" for o in outcomes) else "succeeded")
+    diff_run(engine, run_id)
+    return run_id
+
+
+def product(sku, price, availability="in_stock"):
+    return Product(name=f"Laufrad {sku}", price=Decimal(price), currency="EUR", availability=availability, sku=sku,
+                   url=f"{SHOP}produkte/{sku.lower()}.html")
+
+
+def changes(engine, run_id):
+    return sorted((c.kind, c.entity, c.before, c.after, c.magnitude) for c in list_changes(engine, run_id=run_id))
+
+
+def test_first_run_is_a_baseline_and_the_second_reports_what_changed(engine):
+    first = night(engine, [product("A", "489"), product("B", "1890"), product("C", "100", "in_stock")], rating=4.4,
+                  reviews=[Review("r1", "Eva", 5.0, text="gut")], ads=[Ad("101", "Drills"), Ad("102", "Saws")])
+    assert changes(engine, first) == []
+    second = night(engine, [product("A", "512"), product("C", "100", "out_of_stock"), product("D", "2150")],
+                   page_h1="Kranräder in 5 Tagen", tech=("jQuery", "Facebook Pixel"), rating=3.9,
+                   reviews=[Review("r1", "Eva", 5.0, text="gut"), Review("r2", "Jens", 1.0, text="zu spät")],
+                   ads=[Ad("101", "Drills"), Ad("103", "Ladders")])
+    assert changes(engine, second) == sorted([
+        ("price_up", "product:A", "489.00 EUR", "512.00 EUR", Decimal("4.70")),
+        ("product_removed", "product:B", "1890.00 EUR", None, None),
+        ("out_of_stock", "product:C", "in stock", "out of stock", None),
+        ("product_added", "product:D", None, "2150.00 EUR", None),
+        ("text_changed", f"text:{SHOP}#h1", "Kranräder", "Kranräder in 5 Tagen", None),
+        ("technology_added", "technology:Facebook Pixel", None, "Facebook Pixel", None),
+        ("review_new", "review:reviews.example:r2", None, "zu spät", Decimal("1.00")),
+        ("rating_changed", f"rating:{3}", "4.4 (1 reviews)", "3.9 (2 reviews)", Decimal("-0.50")),
+        ("ad_new", "ad:103", None, "Ladders", None),
+        ("ad_stopped", "ad:102", "Saws", None, None),
+    ])
+    severities = {c.kind: c.severity for c in list_changes(engine, run_id=second)}
+    assert severities["review_new"] == "high"
+
+
+def test_diff_is_idempotent(engine):
+    night(engine, [product("A", "489")])
+    second = night(engine, [product("A", "512")])
+    count = len(list_changes(engine, run_id=second))
+    assert diff_run(engine, second) == 0
+    assert len(list_changes(engine, run_id=second)) == count == 1
+
+
+def test_a_failed_source_yields_source_unreachable_and_no_removals(engine):
+    night(engine, [product("A", "489"), product("B", "10")])
+    broken = night(engine, [], start_fails=True)
+    assert [(k, b, a) for k, _, b, a, _ in changes(engine, broken)] == [
+        ("source_unreachable", None, "start URL failed: HTTP 500")]
+    # the next good night compares with the last *successful* crawl of the source, not the broken one
+    third = night(engine, [product("A", "499"), product("B", "10")])
+    assert [c[:2] for c in changes(engine, third)] == [("price_up", "product:A")]
+    with session_scope(engine) as session:
+        assert session.scalar(select(models.CrawlRun.status).where(models.CrawlRun.id == broken)) == "partial"
+
+
+def test_a_product_on_a_failed_page_is_not_removed(engine):
+    night(engine, [product("A", "489"), product("B", "10")])
+    second = night(engine, [product("A", "489")], failed=[f"{SHOP}produkte/b.html"])
+    assert changes(engine, second) == []
+
+
+def test_rerunning_the_writer_does_not_duplicate_observations(engine):
+    refs = sync_sources(engine, COMPETITORS)
+    run_id = start_run(engine)
+    for _ in range(2):
+        writer = RunWriter(engine, run_id)
+        writer.add_products(refs[0].source_id, refs[0].competitor_id, [product("A", "1"), product("A", "1")], SHOP)
+        writer.record_fetch(refs[0].source_id, SHOP, 200, None, 1, 1, "h")
+        writer.close()
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(models.PriceObservation)) == 1
+        assert session.scalar(select(func.count()).select_from(models.Product)) == 1
+        assert session.scalar(select(func.count()).select_from(models.Fetch)) == 1
+
+
+def test_prices_are_stored_exactly(engine):
+    refs = sync_sources(engine, COMPETITORS)
+    run_id = start_run(engine)
+    writer = RunWriter(engine, run_id)
+    writer.add_products(refs[0].source_id, refs[0].competitor_id, [product("A", "1299.99")], SHOP)
+    writer.close()
+    with session_scope(engine) as session:
+        assert session.scalar(select(models.PriceObservation.price)) == Decimal("1299.99")
