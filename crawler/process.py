@@ -16,8 +16,10 @@ from crawler.browser import find_chromium
 from crawler.sources import SourcePlan, build_plans
 from crawler.spider import CompetitorSpider
 from dossier.config import DossierConfig, load_config
+from dossier.errors import CrawlError
 from storage.db import create_db_engine
 from storage.runs import sync_sources
+from storage.writer import RunWriter
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +61,26 @@ def crawl(config_path: str, database_url: str, run_id: int, verbose: bool = Fals
     config = load_config(config_path)
     engine = create_db_engine(database_url)
     refs = sync_sources(engine, [c.model_dump(mode="json", by_alias=True) for c in config.competitors])
-    engine.dispose()
     plans = build_plans(refs, config.defaults)
+    plans = _without_unrenderable(plans, engine, run_id)
+    engine.dispose()
     process = CrawlerProcess(crawl_settings(config, plans, database_url, run_id, verbose))
     process.crawl(CompetitorSpider, plans=plans)
     process.start()
+
+
+def _without_unrenderable(plans: list[SourcePlan], engine, run_id: int) -> list[SourcePlan]:
+    """With no browser, render: js sources fail alone (their start URL records why); the rest still crawl."""
+    js = [plan for plan in plans if plan.render == "js"]
+    if not js:
+        return plans
+    try:
+        find_chromium()
+    except CrawlError as exc:
+        writer = RunWriter(engine, run_id)
+        for plan in js:
+            log.error("%s: %s", plan.url, exc)
+            writer.record_fetch(plan.source_id, plan.url, None, str(exc), None, None, None)
+        writer.close()
+        return [plan for plan in plans if plan.render != "js"]
+    return plans

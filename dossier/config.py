@@ -140,7 +140,7 @@ class DossierConfig(_Strict):
     defaults: Defaults = Field(default_factory=Defaults, description="Crawl defaults for every source.")
     competitors: list[Competitor] = Field(min_length=1, description="The competitors to watch.")
     alerts: Alerts = Field(default_factory=Alerts, description="Change alerts.")
-    schedule: Schedule = Field(default_factory=Schedule, description="When the nightly run fires.")
+    schedule: Schedule = Field(default_factory=Schedule, description="When the nightly run fires (for `dossier schedule`, issue 6: not built yet).")
 
     @model_validator(mode="after")
     def _unique_slugs(self) -> DossierConfig:

@@ -107,6 +107,9 @@ def upgrade(engine: Engine) -> str:
 def open_database(url: str | None = None, migrate: bool = True) -> Engine:
     """The engine of a usable dossier database: reachable and (when migrate) at the newest schema."""
     engine = create_db_engine(url)
+    if not migrate and engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:") \
+            and not Path(engine.url.database).exists():
+        raise StorageError(f"database {_describe(str(engine.url))} does not exist: run `dossier init` (or fix --db)")
     if migrate:
         upgrade(engine)
     else:

@@ -67,3 +67,9 @@ def engine(database_url):
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pick_port():
+    """free_port as a fixture, for tests that start their own servers."""
+    return free_port

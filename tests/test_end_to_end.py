@@ -1,0 +1,119 @@
+"""The whole path on the bundled sites: night1 then night2 through crawl, extraction, storage, diff and alert."""
+from __future__ import annotations
+
+import email
+from decimal import Decimal
+from email.policy import default as default_policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from schedules.demo import run_demo
+from storage import models
+from storage.db import create_db_engine, session_scope
+from storage.queries import list_changes
+
+PRODUCT_KINDS = {"price_up", "price_down", "product_added", "product_removed", "out_of_stock", "back_in_stock"}
+# fixtures/README.md: the changes between the nights, exactly.
+EXPECTED_PRODUCT_CHANGES = {
+    ("kranrad", "price_up", "Laufrad LR 200", "489.00 EUR", "512.00 EUR", Decimal("4.70")),
+    ("kranrad", "price_up", "Laufrad LR 250", "649.00 EUR", "689.00 EUR", Decimal("6.16")),
+    ("kranrad", "price_down", "Spurkranzrad SR 160", "379.00 EUR", "359.00 EUR", Decimal("-5.28")),
+    ("kranrad", "product_removed", "Laufrad LR 400", "1890.00 EUR", None, None),
+    ("kranrad", "product_added", "Spurkranzrad SR 500", None, "2150.00 EUR", None),
+    ("kranrad", "out_of_stock", "Antriebsblock AB 80", "in stock", "out of stock", None),
+    ("gruzovoz", "price_up", "Газель до 1,5 т", "1299.00 RUB", "1399.00 RUB", Decimal("7.70")),
+    ("gruzovoz", "price_down", "Фура 10 т", "4900.00 RUB", "4690.00 RUB", Decimal("-4.29")),
+    ("toolshop", "price_down", "Cordless Drill 18V", "129.99 USD", "119.99 USD", Decimal("-7.69")),
+    ("toolshop", "back_in_stock", "Impact Driver 20V", "out of stock", "in stock", None),
+    ("toolshop", "price_up", "Circular Saw 7-1/4in", "99.50 USD", "104.50 USD", Decimal("5.03")),
+    ("toolshop", "price_down", "Pro Tool Kit", "249.00 USD", "229.00 USD", Decimal("-8.03")),
+}
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, pick_port):
+    """One demo (two crawls in their own processes), with digests sent to a real SMTP server on loopback."""
+    inbox = Inbox()
+    port = pick_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        result = run_demo(tmp_path_factory.mktemp("demo") / "dossier-demo", smtp_url=f"smtp://127.0.0.1:{port}")
+    finally:
+        controller.stop()
+    engine = create_db_engine(result.database_url)
+    yield result, engine, inbox
+    engine.dispose()
+
+
+def test_both_nights_complete(demo):
+    result, _, _ = demo
+    assert [run.status for run in result.runs] == ["succeeded", "succeeded"], [r.failed_sources for r in result.runs]
+    assert result.runs[0].changes == 0  # night1 is every source's first crawl: a baseline, not a wave of additions
+
+
+def test_night2_reports_exactly_the_product_changes_of_the_fixtures(demo):
+    result, engine, _ = demo
+    changes = list_changes(engine, run_id=result.runs[1].run_id)
+    found = {(c.competitor_slug, c.kind, c.title, c.before, c.after, c.magnitude) for c in changes
+             if c.kind in PRODUCT_KINDS}
+    assert found == EXPECTED_PRODUCT_CHANGES
+
+
+def test_night2_reports_reviews_headline_pixel_and_ads(demo):
+    result, engine, _ = demo
+    changes = list_changes(engine, run_id=result.runs[1].run_id)
+    by_kind = {}
+    for change in changes:
+        by_kind.setdefault(change.kind, []).append(change)
+    negative = [c for c in by_kind["review_new"] if c.magnitude == Decimal("1.00")]
+    assert {c.competitor_slug for c in negative} == {"kranrad", "gruzovoz"}
+    assert all(c.severity == "high" for c in negative)
+    assert any("Lieferung drei Wochen zu spät" in (c.after or "") for c in negative)
+    assert ("Kranlaufräder nach Maß – Lieferung in 10 Tagen", "Kranlaufräder nach Maß – Lieferung in 5 Tagen") in {
+        (c.before, c.after) for c in by_kind["text_changed"]}
+    assert [c.competitor_slug for c in by_kind["technology_added"] if "Pixel" in c.title] == ["toolshop"]
+    assert {c.entity for c in by_kind["ad_new"]} == {"ad:120200000000000103"}
+    assert {c.entity for c in by_kind["ad_stopped"]} == {"ad:120200000000000102"}
+    (rating,) = by_kind["rating_changed"]
+    assert rating.competitor_slug == "kranrad" and rating.magnitude < 0
+
+
+def test_the_500_page_is_recorded_and_costs_no_product(demo):
+    result, engine, _ = demo
+    with session_scope(engine) as session:
+        statuses = set(session.scalars(select(models.Fetch.status).where(
+            models.Fetch.run_id == result.runs[1].run_id, models.Fetch.url.like("%/produkte/lr-315.html"))))
+    assert statuses == {500}
+    removed = [c.title for c in list_changes(engine, run_id=result.runs[1].run_id, kind="product_removed")]
+    assert removed == ["Laufrad LR 400"]
+
+
+def test_the_digest_is_stored_written_and_sent(demo):
+    result, engine, inbox = demo
+    with session_scope(engine) as session:
+        rows = session.scalars(select(models.AlertOutbox)).all()
+        assert [(r.run_id, r.status, r.attempts) for r in rows] == [(result.runs[1].run_id, "sent", 1)]
+    (eml,) = result.eml_files
+    written = email.message_from_bytes(eml.read_bytes(), policy=default_policy)
+    (recipients, raw), = inbox.messages
+    received = email.message_from_bytes(raw, policy=default_policy)
+    assert recipients == ["team@example.org"]
+    assert received["Subject"] == written["Subject"]
+    assert "price" in received["Subject"].lower()
+    text = received.get_body(("plain",)).get_content()
+    html = received.get_body(("html",)).get_content()
+    for name in ("Laufrad LR 200", "Laufrad LR 400", "Pro Tool Kit", "Газель до 1,5 т"):
+        assert name in text and name in html
+    assert "489.00 EUR" in text and "512.00 EUR" in text
