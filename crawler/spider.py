@@ -50,7 +50,8 @@ class CompetitorSpider(scrapy.Spider):
     @staticmethod
     def _link_extractor(plan: SourcePlan) -> LinkExtractor:
         allow = () if SOURCE_KINDS[plan.kind].follows_site_links else (plan.follow or "$^",)
-        return LinkExtractor(allow=allow, deny=(plan.deny,) if plan.deny else (), allow_domains=(plan.host,))
+        # No allow_domains: Scrapy's domain check ignores ports, and a source's site is host *and* port.
+        return LinkExtractor(allow=allow, deny=(plan.deny,) if plan.deny else ())
 
     async def start(self):
         for plan in self.plans.values():
@@ -104,6 +105,8 @@ class CompetitorSpider(scrapy.Spider):
         depth = response.meta["dossier_depth"]
         if depth < plan.max_depth:
             for link in self.links[plan.source_id].extract_links(response):
+                if not same_site(link.url, plan.url):
+                    continue
                 request = self.page_request(plan, link.url, depth + 1)
                 if request is not None:
                     yield request
@@ -133,7 +136,7 @@ class CompetitorSpider(scrapy.Spider):
                 continue
             if sitemap.type == "sitemapindex":
                 yield self.discovery_request(plan, url, self.parse_sitemap)
-            elif _host(url) == plan.host:
+            elif same_site(url, plan.url):
                 request = self.page_request(plan, url, depth=1)
                 if request is not None:
                     yield request
@@ -170,5 +173,19 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _host(url: str) -> str:
-    return urlsplit(url).hostname or ""
+def _site(url: str) -> tuple[str, int | None] | None:
+    """(host without www., explicit non-default port): http and https of one host are one site."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # a port out of range in a scraped link
+        return None
+    if not parts.hostname:
+        return None
+    return parts.hostname.removeprefix("www."), None if port in (80, 443) else port
+
+
+def same_site(url: str, start_url: str) -> bool:
+    """Inside the source's site: the same host (with or without www.) and the same port."""
+    site = _site(url)
+    return site is not None and site == _site(start_url)
