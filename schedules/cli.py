@@ -163,15 +163,25 @@ def change_table(changes: list[ChangeView], title: str | None = None, show_run: 
     table = Table(title=title, show_lines=False)
     if show_run:
         table.add_column("Run", justify="right")
-    for name in ("Competitor", "Change", "What", "Before", "After", "Δ"):
-        table.add_column(name, justify="right" if name == "Δ" else "left", overflow="fold")
+    table.add_column("Competitor", no_wrap=True)
+    table.add_column("Change", no_wrap=True)
+    table.add_column("What", overflow="fold", ratio=2)
+    table.add_column("Before → after", overflow="fold", ratio=2)
+    table.add_column("Δ", justify="right", no_wrap=True)
     for change in changes:
-        delta = _delta(change)
-        row = [change.competitor_slug, change.kind, change.title or change.entity, _short(change.before),
-               _short(change.after), delta]
+        row = [change.competitor_slug, change.kind, _short(change.title or change.entity), _before_after(change),
+               _delta(change)]
         # Text(), not str: scraped text like "[bold]" must not be read as rich markup
         table.add_row(*(Text(cell) for cell in ([str(change.run_id)] if show_run else []) + row))
     return table
+
+
+def _before_after(change: ChangeView) -> str:
+    if change.kind == "text_changed" and change.before is None:
+        return _short(change.after)  # a unified diff: its first lines say enough in a table
+    if change.before and change.after:
+        return f"{_short(change.before, 40)} → {_short(change.after, 40)}"
+    return _short(change.before or change.after)
 
 
 def _delta(change: ChangeView) -> str:

@@ -45,6 +45,7 @@ class PriceSeen:
     price: Decimal | None
     currency: str | None
     availability: str | None
+    page_url: str | None = None  # the page the product was read on (a listing, or its own page)
 
 
 def money(price: Decimal | None, currency: str | None) -> str | None:
@@ -83,7 +84,7 @@ def compare_products(before: dict[str, PriceSeen], after: dict[str, PriceSeen], 
         elif then.availability == "out_of_stock" and now.availability == "in_stock":
             drafts.append(Draft("back_in_stock", entity, now.name, now.url, "out of stock", "in stock", severity="medium"))
     for key, then in before.items():
-        if key not in after and then.url not in unseen_urls:
+        if key not in after and (then.page_url or then.url) not in unseen_urls:
             drafts.append(Draft("product_removed", f"product:{key}", then.name, then.url,
                                 money(then.price, then.currency), None, severity="medium"))
     return drafts
@@ -115,8 +116,13 @@ def text_diff(before: str, after: str) -> str:
 
 
 def compare_pages(before: dict[str, dict[str, str | None]], after: dict[str, dict[str, str | None]],
-                  unseen_urls: set[str], complete: bool, ignore: list[re.Pattern[str]]) -> list[Draft]:
-    """Positioning texts (title, description, h1, main text) and the set of pages of one site."""
+                  unseen_urls: set[str], complete: bool, ignore: list[re.Pattern[str]],
+                  item_pages: frozenset[str] = frozenset()) -> list[Draft]:
+    """Positioning texts (title, description, h1, main text) and the set of pages of one site.
+
+    The main text of `item_pages` (pages where products or reviews were read) is not compared: what changes
+    there is prices, stock, assortment and reviews, which are reported as such, not again as text.
+    """
     drafts: list[Draft] = []
     for url, now in after.items():
         then = before.get(url)
@@ -124,6 +130,8 @@ def compare_pages(before: dict[str, dict[str, str | None]], after: dict[str, dic
             drafts.append(Draft("page_added", f"page:{url}", now.get("title") or url, url, severity="low"))
             continue
         for field in TEXT_FIELDS:
+            if field == "main_text" and url in item_pages:
+                continue
             old, new = clean_text(then.get(field), ignore), clean_text(now.get(field), ignore)
             if old == new:
                 continue

@@ -69,7 +69,8 @@ def _diff_source(session: Session, run_id: int, crawl: models.SourceCrawl, sourc
     max_pages = (source.config or {}).get("max_pages")
     complete = not max_pages or crawl.pages < max_pages
     drafts = compare_products(_prices(session, base, source.id), _prices(session, run_id, source.id), unseen, rules)
-    drafts += compare_pages(_pages(session, base, source.id), _pages(session, run_id, source.id), unseen, complete, ignore)
+    drafts += compare_pages(_pages(session, base, source.id), _pages(session, run_id, source.id), unseen, complete,
+                            ignore, _item_pages(session, run_id, source.competitor_id))
     drafts += compare_sets("technology_added", "technology_removed", "technology",
                            _technologies(session, base, source.id), _technologies(session, run_id, source.id),
                            source.url)
@@ -89,8 +90,8 @@ def _failed_urls(session: Session, run_id: int, source_id: int) -> set[str]:
 
 def _prices(session: Session, run_id: int, source_id: int) -> dict[str, PriceSeen]:
     rows = session.execute(
-        select(models.Product.key, models.Product.name, models.PriceObservation.url, models.PriceObservation.price,
-               models.PriceObservation.currency, models.PriceObservation.availability)
+        select(models.Product.key, models.Product.name, models.Product.url, models.PriceObservation.price,
+               models.PriceObservation.currency, models.PriceObservation.availability, models.PriceObservation.url)
         .join(models.Product, models.Product.id == models.PriceObservation.product_id)
         .where(models.PriceObservation.run_id == run_id, models.PriceObservation.source_id == source_id))
     return {row.key: PriceSeen(*row) for row in rows}
@@ -100,6 +101,19 @@ def _pages(session: Session, run_id: int, source_id: int) -> dict[str, dict[str,
     rows = session.execute(select(models.PageSnapshot).where(
         models.PageSnapshot.run_id == run_id, models.PageSnapshot.source_id == source_id)).scalars()
     return {p.url: {"title": p.title, "description": p.description, "h1": p.h1, "main_text": p.main_text} for p in rows}
+
+
+def _item_pages(session: Session, run_id: int, competitor_id: int) -> frozenset[str]:
+    """Pages of products and reviews the competitor's sources read in this run (the pages and the items' own URLs)."""
+    observed = (select(models.PriceObservation.url, models.Product.url.label("product_url"))
+                .join(models.Product, models.Product.id == models.PriceObservation.product_id)
+                .where(models.PriceObservation.run_id == run_id, models.Product.competitor_id == competitor_id))
+    urls = {url for row in session.execute(observed) for url in row if url}
+    reviews = select(models.Review.url).join(
+        models.ReviewObservation, models.ReviewObservation.review_id == models.Review.id).where(
+        models.ReviewObservation.run_id == run_id, models.Review.competitor_id == competitor_id)
+    urls.update(url for (url,) in session.execute(reviews) if url)
+    return frozenset(urls)
 
 
 def _technologies(session: Session, run_id: int, source_id: int) -> dict[str, str | None]:

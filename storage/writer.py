@@ -148,7 +148,7 @@ class RunWriter:
             })
             observations.setdefault((source_id, competitor_id, key), {
                 "price": product.price, "currency": product.currency, "old_price": product.old_price,
-                "availability": product.availability, "url": product.url or page_url,
+                "availability": product.availability, "url": page_url,  # the page it was read on
             })
         statement = insert_for(connection, table)
         statement = statement.on_conflict_do_update(

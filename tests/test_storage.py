@@ -32,7 +32,8 @@ def night(engine, products, *, failed=(), start_fails=False, page_h1="Kranräder
     writer.record_fetch(catalog.source_id, catalog.url, 500 if start_fails else 200, "HTTP 500" if start_fails else None,
                         12, 1000, "h")
     if not start_fails:
-        writer.add_products(catalog.source_id, catalog.competitor_id, products, catalog.url)
+        for item in products:  # each read on its own page
+            writer.add_products(catalog.source_id, catalog.competitor_id, [item], item.url)
     for url in failed:
         writer.record_fetch(catalog.source_id, url, 500, "HTTP 500", 3, 0, None)
     writer.record_fetch(site.source_id, site.url, 200, None, 5, 100, "x")
