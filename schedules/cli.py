@@ -18,7 +18,6 @@ from dossier.errors import ConfigError, DossierError
 from storage.queries import ChangeView
 
 console = Console()
-errors = Console(stderr=True)
 DB_HELP = "Database URL (default: $DOSSIER_DATABASE_URL, else sqlite:///dossier.db)."
 
 
@@ -29,7 +28,7 @@ class DossierGroup(click.Group):
         try:
             return super().invoke(ctx)
         except DossierError as exc:
-            errors.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
 
 
@@ -57,16 +56,16 @@ def demo(ctx: click.Context, folder: Path) -> None:
     with console.status("Crawling the demo competitors (night1, then night2)…"):
         result = run_demo(folder, verbose=ctx.obj["verbose"])
     for night, run in zip(("night1", "night2"), result.runs):
-        console.print(f"{night}: run {run.run_id} {run.status}, {run.pages} pages, {run.changes} changes")
+        click.echo(f"{night}: run {run.run_id} {run.status}, {run.pages} pages, {run.changes} changes")
         for failure in run.failed_sources:
-            console.print(f"  source failed: {failure}", markup=False)
+            click.echo(f"  source failed: {failure}")
     engine = create_db_engine(result.database_url)
     changes = list_changes(engine, run_id=result.runs[-1].run_id)
     engine.dispose()
     console.print(change_table(changes, title=f"Changes found in night2 (run {result.runs[-1].run_id})"))
-    console.print(f"Database: {result.folder / 'dossier.db'}")
+    click.echo(f"Database: {result.folder / 'dossier.db'}")
     for eml in result.eml_files:
-        console.print(f"Digest:   {eml}")
+        click.echo(f"Digest:   {eml}")
 
 
 @cli.command()
@@ -78,7 +77,7 @@ def init(database_url: str | None) -> None:
     engine = create_db_engine(database_url)
     revision = upgrade(engine)
     engine.dispose()
-    console.print(f"database {_safe(resolve_url(database_url))} is at schema revision {revision}", markup=False)
+    click.echo(f"database {_safe(resolve_url(database_url))} is at schema revision {revision}")
 
 
 @cli.command()
@@ -106,17 +105,17 @@ def run(ctx: click.Context, config_path: Path, database_url: str | None, outbox_
             "digest": str(result.alert.eml_path) if result.alert and result.alert.eml_path else None,
         }, ensure_ascii=False, indent=2))
     else:
-        console.print(f"run {result.run_id}: {result.status}, {result.pages} pages, {len(changes)} changes")
+        click.echo(f"run {result.run_id}: {result.status}, {result.pages} pages, {len(changes)} changes")
         if result.error:
-            console.print(f"  error: {result.error}", markup=False)
+            click.echo(f"  error: {result.error}")
         for failure in result.failed_sources:
-            console.print(f"  source failed: {failure}", markup=False)
+            click.echo(f"  source failed: {failure}")
         if changes:
             console.print(change_table(changes))
         if result.alert and result.alert.eml_path:
-            console.print(f"Digest: {result.alert.eml_path}")
+            click.echo(f"Digest: {result.alert.eml_path}")
         for error in result.alert.errors if result.alert else []:
-            console.print(f"  alert not sent: {error}", markup=False)
+            click.echo(f"  alert not sent: {error}")
     ctx.exit(result.exit_code)
 
 
@@ -142,7 +141,7 @@ def changes(since: str | None, competitor: str | None, kind: str | None, severit
     elif rows:
         console.print(change_table(rows, show_run=True))
     else:
-        console.print("no changes match")
+        click.echo("no changes match")
 
 
 def parse_since(value: str) -> datetime:
