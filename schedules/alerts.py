@@ -32,7 +32,17 @@ def digest_items(changes: list[ChangeView]) -> list[DigestItem]:
                        c.magnitude, c.severity, c.url) for c in changes]
 
 
-def alert_run(engine, run_id: int, config: DossierConfig, outbox_dir: Path, smtp_url: str | None = None) -> AlertResult:
+def smtp_settings(smtp_url: str | None = None) -> SmtpSettings | None:
+    """The SMTP server to send through: the given URL, else DOSSIER_SMTP_URL, else none (outbox only).
+
+    Called before a run crawls anything, so a malformed URL stops the run up front as a ConfigError.
+    """
+    smtp_url = smtp_url if smtp_url is not None else os.environ.get(SMTP_ENV)
+    return SmtpSettings.from_url(smtp_url) if smtp_url else None
+
+
+def alert_run(engine, run_id: int, config: DossierConfig, outbox_dir: Path,
+              settings: SmtpSettings | None = None) -> AlertResult:
     """Store, write and (with SMTP) send the digest of a run; earlier unsent digests are retried too.
 
     A send failure is recorded on the outbox row and reported, never raised: the run's data is safe,
@@ -40,8 +50,6 @@ def alert_run(engine, run_id: int, config: DossierConfig, outbox_dir: Path, smtp
     """
     result = AlertResult()
     email = config.alerts.email
-    smtp_url = smtp_url if smtp_url is not None else os.environ.get(SMTP_ENV)
-    settings = SmtpSettings.from_url(smtp_url) if smtp_url else None  # a bad URL is a ConfigError up front
     changes = list_changes(engine, run_id=run_id)
     if changes or (email and email.send_empty):
         run = get_run(engine, run_id)

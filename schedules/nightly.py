@@ -8,7 +8,8 @@ from pathlib import Path
 
 from crawler.launch import crawl_in_subprocess
 from dossier.config import load_config
-from schedules.alerts import AlertResult, alert_run
+from schedules.alerts import AlertResult, alert_run, smtp_settings
+from schedules.mailer import SmtpSettings
 from storage.compare import Rules
 from storage.db import open_database, resolve_url
 from storage.diff import diff_run
@@ -39,6 +40,7 @@ def run_once(config_path: str | Path, database_url: str | None = None, outbox_di
              smtp_url: str | None = None, verbose: bool = False) -> RunResult:
     """Crawl, extract, store, diff and alert once. Bad input raises a DossierError before anything is stored."""
     config = load_config(config_path)
+    smtp = smtp_settings(smtp_url)
     database_url = resolve_url(database_url)
     engine = open_database(database_url)
     try:
@@ -46,7 +48,7 @@ def run_once(config_path: str | Path, database_url: str | None = None, outbox_di
         run_id = start_run(engine)
         try:
             result = _crawl_and_compare(engine, config, str(config_path), database_url, run_id, refs,
-                                        Path(outbox_dir), smtp_url, verbose)
+                                        Path(outbox_dir), smtp, verbose)
         except BaseException as exc:  # the run must never stay `running`: say why it ended, then re-raise
             finish_run(engine, run_id, "failed", error=f"{type(exc).__name__}: {exc}"[:1000])
             raise
@@ -58,7 +60,7 @@ def run_once(config_path: str | Path, database_url: str | None = None, outbox_di
 
 
 def _crawl_and_compare(engine, config, config_path: str, database_url: str, run_id: int, refs, outbox_dir: Path,
-                       smtp_url: str | None, verbose: bool) -> RunResult:
+                       smtp: SmtpSettings | None, verbose: bool) -> RunResult:
     log.info("run %s: crawling %d sources", run_id, len(refs))
     crawl = crawl_in_subprocess(config_path, database_url, run_id, verbose=verbose)
     outcomes = record_source_outcomes(engine, run_id, refs)
@@ -74,5 +76,5 @@ def _crawl_and_compare(engine, config, config_path: str, database_url: str, run_
     # The diff looks for baselines among finished runs only; this run is judged by its sources' outcomes.
     diff_run(engine, run_id, rules)
     result.changes = len(list_changes(engine, run_id=run_id))
-    result.alert = alert_run(engine, run_id, config, outbox_dir, smtp_url)
+    result.alert = alert_run(engine, run_id, config, outbox_dir, smtp)
     return result

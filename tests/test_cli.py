@@ -87,3 +87,14 @@ def test_every_command_is_in_the_readme_or_docs():
     text = (docs.DOCS / "cli.md").read_text()
     for name in cli.commands:
         assert f"## dossier {name}" in text
+
+
+def test_a_bad_smtp_url_stops_the_run_before_anything_is_stored(runner, tmp_path, monkeypatch):
+    config = tmp_path / "competitors.yaml"
+    config.write_text("competitors:\n  - slug: k\n    name: K\n    sources:\n      - kind: site\n"
+                      "        url: https://k.example/\n")
+    monkeypatch.setenv("DOSSIER_SMTP_URL", "http://user:hunter2@mail.example")
+    code, _, err = invoke(runner, "run", "--config", str(config), "--db", f"sqlite:///{tmp_path}/d.db")
+    assert code == 2 and err.startswith("error: DOSSIER_SMTP_URL") and err.count("\n") == 1
+    assert "hunter2" not in err
+    assert not (tmp_path / "d.db").exists()
