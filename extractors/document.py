@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from functools import cached_property
 from typing import Any
 
 import extruct
 import lxml.etree
 import lxml.html
+from extruct.jsonld import JsonLdExtractor
 from w3lib.encoding import html_to_unicode
 
 log = logging.getLogger(__name__)
@@ -16,6 +18,8 @@ log = logging.getLogger(__name__)
 # this keeps a direct caller of the API from feeding lxml hundreds of megabytes.
 MAX_BODY_BYTES = 8 * 1024 * 1024
 STRUCTURED_SYNTAXES = ["json-ld", "microdata", "rdfa", "opengraph"]
+JSON_LD_SCRIPTS = lxml.etree.XPath('descendant-or-self::script[@type="application/ld+json"]')
+RDFA_MARKER = re.compile(r"\stypeof\s*=", re.IGNORECASE)
 
 
 class Document:
@@ -53,12 +57,36 @@ class Document:
         empty: dict[str, list[dict[str, Any]]] = {s: [] for s in STRUCTURED_SYNTAXES}
         if self.tree is None:
             return empty
+        # pyRdfa cannot read an lxml.html tree (extruct re-parses for it), so RDFa is read from the text, and only
+        # when the page has RDFa attributes at all: it is the slowest syntax and the rarest.
+        # JSON-LD is read script by script: one broken block must not hide the page's other blocks.
+        tree_syntaxes = ["microdata", "opengraph"]
         try:
-            data = extruct.extract(self.tree, base_url=self.url, syntaxes=STRUCTURED_SYNTAXES, errors="ignore")
+            data = extruct.extract(self.tree, base_url=self.url, syntaxes=tree_syntaxes, errors="ignore")
         except Exception as exc:  # extruct raises many types on hostile markup; the page then has no structured data
             log.debug("structured data unreadable on %s: %r", self.url, exc)
-            return empty
+            data = {}
+        data["json-ld"] = self._json_ld()
+        if RDFA_MARKER.search(self.text):
+            try:
+                data.update(extruct.extract(self.text, base_url=self.url, syntaxes=["rdfa"], errors="ignore"))
+            except Exception as exc:  # pyRdfa, as above: a page with broken RDFa still has its other syntaxes
+                log.debug("RDFa unreadable on %s: %r", self.url, exc)
         return {s: data.get(s) or [] for s in STRUCTURED_SYNTAXES}
+
+    def _json_ld(self) -> list[Any]:
+        return _json_ld_blocks(self)
+
+
+def _json_ld_blocks(document: Document) -> list[Any]:
+    items: list[Any] = []
+    extractor = JsonLdExtractor()
+    for node in JSON_LD_SCRIPTS(document.tree):
+        try:
+            items.extend(item for item in extractor._extract_items(node) if item)
+        except (ValueError, TypeError, RecursionError, IndexError) as exc:  # a broken block: skip it, keep the rest
+            log.debug("JSON-LD block unreadable on %s: %r", document.url, exc)
+    return items
 
 
 def as_document(body: str | bytes | Document | None, url: str, headers: dict[str, str] | None = None) -> Document:

@@ -1,0 +1,61 @@
+"""Phrase and hint tables (availability wording in en/de/ru/fr/it/es/pl/..., price and strike-through class hints).
+
+Data only: adding a language is adding phrases here; `extractors/availability.py` and the heuristics read them.
+"""
+from __future__ import annotations
+
+# schema.org ItemAvailability values (last path segment, lower-cased) -> our three states.
+SCHEMA_AVAILABILITY: dict[str, str | None] = {
+    "instock": "in_stock", "instoreonly": "in_stock", "onlineonly": "in_stock", "limitedavailability": "in_stock",
+    "outofstock": "out_of_stock", "soldout": "out_of_stock", "discontinued": "out_of_stock",
+    "preorder": "preorder", "presale": "preorder", "backorder": "preorder", "madetoorder": "in_stock",
+    "in_stock": "in_stock", "out_of_stock": "out_of_stock", "instock_": "in_stock",
+    "available": "in_stock", "in stock": "in_stock", "out of stock": "out_of_stock",
+    "available for order": "in_stock", "preorder_": "preorder", "pending": None,
+}
+
+# Visible wording, lower-cased; negative phrases are tried first, since "not in stock" contains "in stock".
+OUT_OF_STOCK_PHRASES: tuple[str, ...] = (
+    "out of stock", "out-of-stock", "sold out", "currently unavailable", "not available", "no longer available",
+    "temporarily unavailable", "not in stock", "unavailable",
+    "нет в наличии", "нет на складе", "отсутствует", "товар закончился", "распродано", "недоступен",
+    "под заказ нет",
+    "nicht vorrätig", "nicht lieferbar", "nicht auf lager", "ausverkauft", "derzeit nicht verfügbar",
+    "nicht verfügbar", "vergriffen",
+    "rupture de stock", "en rupture", "épuisé", "indisponible", "non disponible",
+    "esaurito", "non disponibile", "agotado", "sin stock", "no disponible", "esgotado", "indisponível",
+    "brak w magazynie", "niedostępny", "wyprzedany", "není skladem", "vypredané", "nie je skladom",
+    "niet op voorraad", "uitverkocht", "slutsåld", "udsolgt", "utsolgt", "loppuunmyyty", "stokta yok",
+)
+PREORDER_PHRASES: tuple[str, ...] = (
+    "pre-order", "preorder", "pre order", "coming soon", "backorder", "back-order",
+    "предзаказ", "под заказ", "ожидается",
+    "vorbestellen", "vorbestellung", "demnächst verfügbar",
+    "précommande", "pré-commande", "preordine", "reserva", "przedsprzedaż",
+)
+IN_STOCK_PHRASES: tuple[str, ...] = (
+    "in stock", "in-stock", "available now", "ships today", "ready to ship", "only a few left", "add to cart",
+    "add to basket", "add to bag", "buy now", "left in stock",
+    "в наличии", "есть в наличии", "на складе", "в корзину", "купить",
+    "auf lager", "lieferbar", "sofort lieferbar", "vorrätig", "verfügbar", "in den warenkorb",
+    "en stock", "disponible", "ajouter au panier", "disponibile", "aggiungi al carrello", "en existencia",
+    "añadir al carrito", "em estoque", "disponível", "dostępny", "w magazynie", "do koszyka", "skladem",
+    "na sklade", "op voorraad", "in winkelwagen", "i lager", "på lager", "varastossa", "stokta",
+)
+
+# Attribute words (class, id, itemprop) that mark an element as a price / an old (crossed-out) price.
+PRICE_HINTS: tuple[str, ...] = ("price", "preis", "prix", "prezzo", "precio", "preco", "cena", "цена", "cost",
+                                "amount", "tariff", "tarif", "kaina", "hind", "fiyat")
+# Class/id tokens (split on non-alphanumerics) and run-together words that mark an old (crossed-out) price.
+OLD_PRICE_TOKENS = frozenset({"old", "was", "strike", "strikethrough", "striked", "crossed", "regular", "before",
+                              "rrp", "uvp", "msrp", "compare", "original", "former", "prev", "previous", "retail",
+                              "del", "linethrough"})
+OLD_PRICE_WORDS: tuple[str, ...] = ("oldprice", "priceold", "wasprice", "listprice", "regularprice", "strikeprice",
+                                    "originalprice", "compareatprice", "crossedprice", "linethrough", "pricebefore",
+                                    "beforeprice", "prevprice", "pricewas")
+# Attribute words of prices that are not the product's own (per unit, instalments, shipping, others' offers).
+PRICE_NOISE_HINTS: tuple[str, ...] = ("unit", "per", "instal", "monthly", "shipping", "delivery", "related",
+                                      "recommend", "similar", "carousel", "upsell", "cross", "bundle", "save",
+                                      "saving", "discount", "economy", "coupon", "bonus", "points", "vat-amount")
+# Tags whose content is struck through by default.
+STRIKE_TAGS = frozenset({"s", "del", "strike"})

@@ -1,0 +1,201 @@
+"""Products and prices of a page: structured data first, then per-source selectors, then visible-price heuristics."""
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+from urllib.parse import urljoin
+
+from extractors import availability, heuristics, selectors as sel
+from extractors.document import Document, as_document
+from extractors.prices import Context, iso_currency, parse_price
+from extractors.records import Product
+from extractors.schema_products import declared_currency, opengraph_product, product_from_node, product_nodes
+
+log = logging.getLogger(__name__)
+
+FIELD_KEYS = ("name", "price", "sku", "availability", "old_price", "currency")
+OPTION_KEYS = ("decimal_separator",)
+MAX_PRODUCTS = 2000
+
+
+def extract_products(body: str | bytes | Document | None, url: str, selectors: dict | None = None) -> list[Product]:
+    """Every product on the page, the main one (the one the page is about) first; never raises on bad input."""
+    try:
+        document = as_document(body, url)
+        if document.tree is None:
+            return []
+        return _extract(document, url, dict(selectors or {}))
+    except Exception as exc:  # the contract: a hostile page gives an empty list, the crawl goes on
+        log.debug("products unreadable on %s: %r", url, exc)
+        return []
+
+
+def _options(selectors: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(decimal separator, default currency ISO) a source's config may add to its selectors."""
+    separator = selectors.get("decimal_separator")
+    separator = separator if separator in (",", ".") else None
+    default = selectors.get("currency")
+    default_iso = iso_currency(default) if isinstance(default, str) and len(default) <= 5 else None
+    return separator, default_iso
+
+
+def _lang(document: Document) -> str | None:
+    tree = document.tree
+    return (tree.get("lang") or tree.get("xml:lang")) if tree is not None else None
+
+
+def _extract(document: Document, url: str, selectors: dict[str, Any]) -> list[Product]:
+    separator, default_currency = _options(selectors)
+    declared = default_currency or declared_currency(document)
+    context = Context.of(url, declared=declared, lang=_lang(document))
+    found: list[Product] = []
+    for node, parent in product_nodes(document):
+        product = product_from_node(node, url, context, separator, parent)
+        if product is not None:
+            found.append(product)
+        if len(found) >= MAX_PRODUCTS:
+            break
+    og = opengraph_product(document, url, context, separator)
+    if og is not None:
+        found = _fill_main(found, og) if found else [og]
+    if not any(p.price is not None for p in found) and _field_selectors(selectors):
+        found = _merge_by_name(found, _selected_products(document, url, selectors, context, separator))
+    if not any(p.price is not None for p in found):
+        found = _with_visible_price(document, found, context, separator)
+    products = _dedupe(found)
+    if any(p.price is not None and p.currency is None for p in products) and not context.declared:
+        context = replace(context, declared=heuristics.page_currency(document.tree, context))
+    products = [_finish(p, context) for p in products]
+    return _main_first(products, url)
+
+
+def _fill_main(found: list[Product], extra: Product) -> list[Product]:
+    """Fill the main product's empty fields from another source (OpenGraph) about the same page."""
+    main = found[0]
+    filled = {f: getattr(extra, f) for f in ("price", "currency", "availability", "sku", "brand", "old_price")
+              if getattr(main, f) is None and getattr(extra, f) is not None}
+    if "price" in filled and "currency" not in filled and main.currency:
+        filled.pop("price")  # an OpenGraph price in another currency than the offer's would be mixed up
+    return [replace(main, **filled)] + found[1:] if filled else found
+
+
+def _field_selectors(selectors: dict[str, Any]) -> dict[str, str]:
+    out = {}
+    for key in FIELD_KEYS + ("product",):
+        value = selectors.get(key)
+        if isinstance(value, str) and value.strip():
+            if key == "currency" and iso_currency(value):
+                continue  # a source default ("RUB"), not a selector
+            out[key] = value
+    return out
+
+
+def _selected_products(document: Document, url: str, selectors: dict[str, Any], context: Context,
+                       separator: str | None) -> list[Product]:
+    fields = _field_selectors(selectors)
+    root = sel.root_selector(document.tree)
+    if root is None:
+        return []
+    if fields.get("product"):
+        scopes, relative = list(sel.nodes(root, fields["product"]))[:MAX_PRODUCTS], True
+    else:
+        scopes, relative = [root], False
+    products = []
+    for scope in scopes:
+        if isinstance(scope.root, str):
+            continue
+        product = _product_in(scope, fields, relative, url, context, separator)
+        if product is not None:
+            products.append(product)
+    return products
+
+
+def _product_in(scope: Any, fields: dict[str, str], relative: bool, url: str, context: Context,
+                separator: str | None) -> Product | None:
+    def pick(key: str) -> str | None:
+        return sel.first_text(scope, fields.get(key), relative)
+
+    name = pick("name")
+    currency_text = pick("currency")
+    raw_price = pick("price")
+    parsed = parse_price(raw_price, currency_hint=currency_text, decimal_separator=separator, context=context)
+    if name is None and parsed.amount is None:
+        return None
+    old = parse_price(pick("old_price"), decimal_separator=separator, context=context).amount
+    link = None
+    if relative:
+        href = scope.css("a[href]::attr(href)").get()
+        link = urljoin(url, href) if href and not href.startswith(("#", "javascript:")) else None
+    return Product(name=name, price=parsed.amount, currency=parsed.currency or iso_currency(currency_text, context),
+                   availability=availability.from_schema(pick("availability")), sku=pick("sku"),
+                   url=link, old_price=old if old != parsed.amount else None)
+
+
+def _merge_by_name(structured: list[Product], selected: list[Product]) -> list[Product]:
+    if not structured:
+        return selected
+    by_name = {(p.name or "").casefold(): p for p in selected if p.name}
+    merged = []
+    for product in structured:
+        match = by_name.pop((product.name or "").casefold(), None)
+        merged.append(_combine(product, match) if match else product)
+    return merged + [p for p in selected if (p.name or "").casefold() in by_name or not p.name]
+
+
+def _combine(base: Product, extra: Product) -> Product:
+    filled = {f: getattr(extra, f) for f in Product.__slots__ if getattr(base, f) is None}
+    return replace(base, **{k: v for k, v in filled.items() if v is not None})
+
+
+def _with_visible_price(document: Document, found: list[Product], context: Context,
+                        separator: str | None) -> list[Product]:
+    tree = document.tree
+    scan = heuristics.scan_page(tree)
+    shown = heuristics.visible_price(tree, context, separator, scan)
+    if shown is None:
+        return found
+    main = found[0] if found else Product(name=scan.heading)
+    main = replace(main, price=shown.price.amount, currency=main.currency or shown.price.currency,
+                   old_price=main.old_price or shown.old_price)
+    if main.availability is None:
+        main = replace(main, availability=heuristics.visible_availability(tree, scan))
+    return [main] + found[1:]
+
+
+def _finish(product: Product, context: Context) -> Product:
+    """A priced product without a currency gets the page's (declared, domain, language)."""
+    if product.price is not None and product.currency is None:
+        return replace(product, currency=context.fallback())
+    return product
+
+
+def _dedupe(products: list[Product]) -> list[Product]:
+    """One product per key (sku, gtin, mpn or url); later duplicates only fill fields the first one lacks."""
+    out: list[Product] = []
+    index: dict[str, int] = {}
+    for product in products:
+        if product.name is None and product.price is None:
+            continue
+        key = product.key or f"{product.name}|{product.price}"
+        if key in index:
+            out[index[key]] = _combine(out[index[key]], product)
+        else:
+            index[key] = len(out)
+            out.append(product)
+    return out
+
+
+def _main_first(products: list[Product], url: str) -> list[Product]:
+    """The product whose URL is the page's goes first; else the first priced one (structured order)."""
+    if len(products) < 2:
+        return products
+    page = url.split("#")[0].rstrip("/")
+    for i, product in enumerate(products):
+        if product.url and product.url.split("#")[0].rstrip("/") == page and product.price is not None:
+            return [product] + products[:i] + products[i + 1:]
+    if products[0].price is None:
+        for i, product in enumerate(products):
+            if product.price is not None:
+                return [product] + products[:i] + products[i + 1:]
+    return products

@@ -1,0 +1,195 @@
+"""schema.org Product / ProductGroup / Offer / AggregateOffer (JSON-LD, microdata, RDFa) and OpenGraph -> Products."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urljoin
+
+from extractors import availability, structured
+from extractors.document import Document
+from extractors.prices import Context, find_sign, iso_currency, to_decimal
+from extractors.records import Product
+from extractors.structured import first, text, types
+
+PRODUCT_TYPES = {"Product", "ProductGroup", "ProductModel", "IndividualProduct", "SomeProducts", "Vehicle", "Car",
+                 "Book", "Service", "SoftwareApplication", "MobileApplication", "Game", "VideoGame"}
+NEEDS_OFFERS = {"Book", "Service", "SoftwareApplication", "MobileApplication", "Game", "VideoGame"}
+OFFER_TYPES = {"Offer", "AggregateOffer"}
+OLD_PRICE_TYPES = ("strikethroughprice", "listprice", "msrp", "srp", "regularprice", "originalprice")
+SKU_KEYS = ("sku", "productID", "mpn", "gtin13", "gtin", "gtin12", "gtin14", "gtin8", "identifier")
+
+
+def _offers(node: dict[str, Any]) -> list[dict[str, Any]]:
+    """The product's offers, flattened: an AggregateOffer's own offers follow it."""
+    raw = node.get("offers")
+    raw = raw if isinstance(raw, list) else [raw]
+    out: list[dict[str, Any]] = []
+    for offer in raw:
+        if isinstance(offer, dict):
+            out.append(offer)
+            nested = offer.get("offers")
+            if isinstance(nested, (list, dict)):
+                out.extend(o for o in (nested if isinstance(nested, list) else [nested]) if isinstance(o, dict))
+    return out
+
+
+def _price_specs(offer: dict[str, Any]) -> list[dict[str, Any]]:
+    raw = offer.get("priceSpecification")
+    raw = raw if isinstance(raw, list) else [raw]
+    return [spec for spec in raw if isinstance(spec, dict)]
+
+
+def _is_old_spec(spec: dict[str, Any]) -> bool:
+    kind = (text(spec.get("priceType")) or "").rsplit("/", 1)[-1].lower()
+    return kind in OLD_PRICE_TYPES
+
+
+def _offer_price(offer: dict[str, Any], separator: str | None) -> tuple[Decimal | None, Decimal | None, str | None]:
+    """(price, old price, raw currency) of one offer."""
+    price = None
+    for key in ("price", "lowPrice", "minPrice", "highPrice"):
+        raw = first(offer.get(key))
+        if isinstance(raw, dict):
+            raw = raw.get("@value")
+        price = to_decimal(raw, separator)
+        if price is not None:
+            break
+    currency = text(offer.get("priceCurrency"))
+    old_price = None
+    for spec in _price_specs(offer):
+        amount = to_decimal(first(spec.get("price")) or first(spec.get("minPrice")), separator)
+        if _is_old_spec(spec):
+            old_price = old_price or amount
+        elif price is None and amount is not None:
+            price = amount
+        currency = currency or text(spec.get("priceCurrency"))
+    if currency is None:
+        raw_price = text(offer.get("price"))
+        currency = find_sign(raw_price) if raw_price else None
+    return price, old_price, currency
+
+
+def _sku(node: dict[str, Any], offer: dict[str, Any] | None) -> str | None:
+    for source in (node, offer or {}):
+        for key in SKU_KEYS:
+            value = text(source.get(key))
+            if value:
+                return value
+    return None
+
+
+def _url(value: Any, page_url: str) -> str | None:
+    link = text(value)
+    if not link or link.startswith(("javascript:", "#", "data:")):
+        return None
+    try:
+        return urljoin(page_url, link)
+    except ValueError:
+        return None
+
+
+def _choose_offer(offers: list[dict[str, Any]], separator: str | None) -> dict[str, Any] | None:
+    """The offer to report: the first one with a price (offer lists are in the seller's own order)."""
+    for offer in offers:
+        if _offer_price(offer, separator)[0] is not None:
+            return offer
+    return offers[0] if offers else None
+
+
+def product_from_node(node: dict[str, Any], page_url: str, context: Context, separator: str | None = None,
+                      parent: dict[str, Any] | None = None) -> Product | None:
+    offers = _offers(node) or (_offers(parent) if parent else [])
+    offer = _choose_offer(offers, separator)
+    price, old_price, raw_currency = _offer_price(offer, separator) if offer else (None, None, None)
+    if price is None:  # price straight on the product (common in hand-written microdata)
+        price, old_price_direct, raw_currency = _offer_price(node, separator)
+        old_price = old_price or old_price_direct
+    if price is not None and price == 0:
+        price = None  # a zero offer price is a placeholder ("price on request"), not a free product
+    state = None
+    for candidate in ([offer] if offer else []) + offers + [node]:
+        state = availability.from_schema(text(candidate.get("availability")))
+        if state:
+            break
+    parent = parent or {}
+    name = text(node.get("name")) or text(parent.get("name"))
+    if name is None and price is None:
+        return None
+    brand = text(node.get("brand")) or text(parent.get("brand")) or text(node.get("manufacturer"))
+    return Product(
+        name=name, price=price, currency=iso_currency(raw_currency, context) if raw_currency else None,
+        availability=state, sku=_sku(node, offer), url=_url(node.get("url"), page_url) or (
+            _url(offer.get("url"), page_url) if offer else None),
+        brand=brand, old_price=old_price if old_price != price else None,
+        gtin=text(node.get("gtin13") or node.get("gtin") or node.get("gtin12") or node.get("gtin14")),
+        mpn=text(node.get("mpn")), category=text(node.get("category")) or text(parent.get("category")),
+    )
+
+
+def _variants(node: dict[str, Any]) -> list[dict[str, Any]]:
+    raw = node.get("hasVariant")
+    raw = raw if isinstance(raw, list) else [raw]
+    return [v for v in raw if isinstance(v, dict)]
+
+
+def product_nodes(document: Document) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:
+    """(product node, its ProductGroup or None), top-level ones first, in document order; variants after groups."""
+    seen: set[int] = set()
+    for root in structured.roots(document):
+        for node in structured.walk(root):
+            kinds = types(node)
+            if id(node) in seen or not kinds & PRODUCT_TYPES:
+                continue
+            if kinds <= NEEDS_OFFERS and not node.get("offers"):
+                continue
+            seen.add(id(node))
+            variants = _variants(node)
+            if "ProductGroup" in kinds or variants:
+                if node.get("offers"):
+                    yield node, None
+                for variant in variants:
+                    seen.add(id(variant))
+                    yield variant, node
+            else:
+                yield node, None
+        # an Offer at the top with itemOffered: the product is inside it
+        for node in structured.walk(root):
+            if types(node) & OFFER_TYPES and isinstance(node.get("itemOffered"), dict) and id(node) not in seen:
+                item = dict(node["itemOffered"])
+                item.setdefault("offers", {k: v for k, v in node.items() if k != "itemOffered"})
+                seen.add(id(node))
+                seen.add(id(node["itemOffered"]))
+                yield item, None
+
+
+def declared_currency(document: Document) -> str | None:
+    """The first ISO currency the page's structured data or OpenGraph declares (priceCurrency, product:price:currency)."""
+    for root in structured.roots(document):
+        for node in structured.walk(root):
+            code = iso_currency(text(node.get("priceCurrency")))
+            if code:
+                return code
+    og = structured.opengraph(document)
+    for key in ("product:price:currency", "og:price:currency", "product:sale_price:currency"):
+        code = iso_currency(og.get(key))
+        if code:
+            return code
+    return None
+
+
+def opengraph_product(document: Document, page_url: str, context: Context, separator: str | None) -> Product | None:
+    og = structured.opengraph(document)
+    raw = og.get("product:price:amount") or og.get("og:price:amount") or og.get("product:sale_price:amount")
+    price = to_decimal(raw, separator) if raw else None
+    if price is None:
+        return None
+    currency = og.get("product:price:currency") or og.get("og:price:currency") or og.get(
+        "product:sale_price:currency")
+    old_raw = og.get("product:original_price:amount")
+    return Product(
+        name=og.get("og:title"), price=price, currency=iso_currency(currency, context) if currency else None,
+        availability=availability.from_schema(og.get("product:availability") or og.get("og:availability")),
+        sku=og.get("product:retailer_item_id"), url=_url(og.get("og:url"), page_url),
+        brand=og.get("product:brand"), old_price=to_decimal(old_raw, separator) if old_raw else None,
+    )

@@ -1,0 +1,79 @@
+"""Per-source selectors: a CSS selector or an XPath (starting with `/`, `(` or `./`) evaluated with parsel.
+
+parsel's `::text` and `::attr(name)` work; an element result gives its whitespace-normalised text.
+A broken selector (a config mistake) selects nothing and is logged, it never breaks the page.
+"""
+from __future__ import annotations
+
+import logging
+
+import parsel
+from cssselect import SelectorError
+from lxml.etree import XPathError
+
+log = logging.getLogger(__name__)
+
+SelectorErrors = (ValueError, SelectorError, XPathError, TypeError)
+
+
+def is_xpath(query: str) -> bool:
+    return query.lstrip().startswith(("/", "(", "./"))
+
+
+def root_selector(tree: object) -> parsel.Selector | None:
+    if tree is None:
+        return None
+    try:
+        return parsel.Selector(root=tree, type="html")
+    except SelectorErrors as exc:
+        log.debug("tree unusable by parsel: %r", exc)
+        return None
+
+
+def nodes(scope: parsel.Selector, query: str, relative: bool = False) -> parsel.SelectorList:
+    """Elements (or strings) `query` selects in `scope`; an absolute XPath is made relative to a container."""
+    query = query.strip()
+    if not query:
+        return parsel.SelectorList([])
+    try:
+        if is_xpath(query):
+            if relative and query.startswith("/"):
+                query = "." + query
+            return scope.xpath(query)
+        return scope.css(query)
+    except SelectorErrors as exc:
+        log.debug("selector %r unusable: %r", query, exc)
+        return parsel.SelectorList([])
+
+
+def value_of(item: parsel.Selector) -> str | None:
+    """One selected thing as clean text: a string result as is, an element as its text (or `content`/`value`)."""
+    root = item.root
+    if isinstance(root, str):
+        text = root
+    else:
+        try:
+            text = item.xpath("normalize-space(string())").get() or ""
+            if not text:
+                text = item.attrib.get("content") or item.attrib.get("value") or ""
+        except SelectorErrors as exc:
+            log.debug("selected node unreadable: %r", exc)
+            return None
+    text = " ".join(str(text).split())
+    return text or None
+
+
+def texts(scope: parsel.Selector, query: str | None, relative: bool = False) -> list[str]:
+    if not query:
+        return []
+    out = []
+    for item in nodes(scope, query, relative):
+        value = value_of(item)
+        if value:
+            out.append(value)
+    return out
+
+
+def first_text(scope: parsel.Selector, query: str | None, relative: bool = False) -> str | None:
+    found = texts(scope, query, relative)
+    return found[0] if found else None

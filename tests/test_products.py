@@ -1,0 +1,101 @@
+"""Product extraction over tests/samples/products: each `<case>.html` beside `<case>.expected.json`."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from extractors import Product, extract_products
+from extractors.document import as_document
+from extractors.prices import Context, parse_price, to_decimal
+
+SAMPLES = Path(__file__).parent / "samples" / "products"
+CASES = sorted(p.name.removesuffix(".expected.json") for p in SAMPLES.glob("*.expected.json"))
+MONEY = ("price", "old_price")
+
+
+def _expected_value(field: str, value):
+    return Decimal(value) if field in MONEY and value is not None else value
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_sample(case: str) -> None:
+    spec = json.loads((SAMPLES / f"{case}.expected.json").read_text(encoding="utf-8"))
+    body = (SAMPLES / f"{case}.html").read_bytes()
+    products = extract_products(body, spec["url"], spec.get("selectors"))
+    assert all(isinstance(p, Product) for p in products)
+    if "count" in spec:
+        assert len(products) == spec["count"], products
+    for expected, got in zip(spec["products"], products):
+        for field, value in expected.items():
+            assert getattr(got, field) == _expected_value(field, value), (field, got)
+    for product in products:
+        assert product.price is None or isinstance(product.price, Decimal)
+
+
+def test_accepts_a_parsed_document() -> None:
+    body = (SAMPLES / "jsonld_graph.html").read_bytes()
+    url = "https://northwind.example/products/drill-18v.html"
+    assert extract_products(as_document(body, url), url) == extract_products(body, url)
+
+
+@pytest.mark.parametrize(("text", "amount", "currency"), [
+    ("1 299,00 ₽", "1299.00", "RUB"),
+    ("12,99 €", "12.99", "EUR"),
+    ("1.249,00 €", "1249.00", "EUR"),
+    ("2 450 руб.", "2450", "RUB"),
+    ("от 990 р.", "990", "RUB"),
+    ("US$ 5.00", "5.00", "USD"),
+    ("£48.99", "48.99", "GBP"),
+    ("CHF 12.50", "12.50", "CHF"),
+    ("499 zł", "499", "PLN"),
+    ("1 234 Kč", "1234", "CZK"),
+    ("₹ 1,299", "1299", "INR"),
+    ("99 ر.س", "99", "SAR"),
+    ("2 990 тг.", "2990", "KZT"),
+    ("R$ 59,90", "59.90", "BRL"),
+    ("120 Lei", "120", "RON"),
+    ("270 Kn", "270", "HRK"),
+    ("no price here", None, None),
+    ("", None, None),
+])
+def test_price_strings(text: str, amount: str | None, currency: str | None) -> None:
+    parsed = parse_price(text)
+    assert parsed.amount == (Decimal(amount) if amount else None)
+    assert parsed.currency == currency
+
+
+@pytest.mark.parametrize(("url", "text", "currency"), [
+    ("https://shop.example.ca/x", "$19.99", "CAD"),
+    ("https://tienda.example.cl/x", "$24.990", "CLP"),
+    ("https://shop.example.com/x", "$19.99", "USD"),
+    ("https://olx.com.pk/item", "Rs 23,450", "PKR"),
+    ("https://butik.example.se/x", "199 kr", "SEK"),
+    ("https://butik.example.no/x", "199 kr", "NOK"),
+])
+def test_ambiguous_signs_resolved_by_domain(url: str, text: str, currency: str) -> None:
+    assert parse_price(text, context=Context.of(url)).currency == currency
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("489.00", Decimal("489.00")), (489, Decimal("489")), (129.99, Decimal("129.99")),
+    ("1.249,00", Decimal("1249.00")), (None, None), (True, None), ("abc", None),
+])
+def test_structured_amounts_never_go_through_float(value, expected) -> None:
+    assert to_decimal(value) == expected
+
+
+def test_selectors_default_currency_and_broken_selector() -> None:
+    body = "<html><body><div class='c'><b>Tariff</b><i>1 500,00</i></div></body></html>"
+    found = extract_products(body, "https://x.example/", {"product": ".c", "name": "b", "price": "i",
+                                                           "sku": "[[[broken", "currency": "RUB",
+                                                           "decimal_separator": ","})
+    assert [(p.name, p.price, p.currency, p.sku) for p in found] == [("Tariff", Decimal("1500.00"), "RUB", None)]
+
+
+def test_currency_from_lang_as_last_resort() -> None:
+    body = "<html lang='ru'><body><h1>Газель</h1><span class='price'>1 299</span></body></html>"
+    found = extract_products(body, "https://gruz.example/", None)
+    assert (found[0].price, found[0].currency) == (Decimal("1299"), "RUB")
