@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, String, Text,
+    JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, Numeric, String, Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -28,7 +28,7 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, Decimal: MONEY, datetime: DateTime(timezone=True)}
+    type_annotation_map = {dict[str, Any]: JSON, Decimal: MONEY, datetime: DateTime(timezone=True), float: Float()}
 
 
 class Competitor(Base):
@@ -58,6 +58,9 @@ class CrawlRun(Base):
     status: Mapped[str] = mapped_column(String(16), default="running", index=True)  # running|succeeded|partial|failed
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+    pid: Mapped[int | None] = mapped_column(Integer)  # the process running it, to tell a crashed run from a live one
+    host: Mapped[str | None] = mapped_column(String(255))
+    heartbeat: Mapped[datetime | None]
 
 
 class SourceCrawl(Base):
@@ -72,6 +75,7 @@ class SourceCrawl(Base):
     pages: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     items: Mapped[int] = mapped_column(Integer, default=0)
+    coverage: Mapped[float | None]  # pages fetched OK / pages of the source's last good crawl
     reason: Mapped[str | None] = mapped_column(Text)
 
 
@@ -265,8 +269,20 @@ class AlertOutbox(Base):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     eml_path: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(255), unique=True)  # a digest is sent at most once
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | failed | stored
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+class RunLock(Base):
+    """One row per lock name while a run holds it: a second run (or scheduler) sees it and stops or waits."""
+
+    __tablename__ = "run_lock"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id", ondelete="SET NULL"))
+    owner: Mapped[str] = mapped_column(String(255))  # host:pid
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
