@@ -1,0 +1,112 @@
+"""The analyst's side of the database: read-only SQL and exports of tables and views (through pandas)."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import SQLAlchemyError
+
+from dossier.errors import ConfigError, StorageError
+
+log = logging.getLogger(__name__)
+
+EXPORT_FORMATS = ("csv", "xlsx", "parquet")
+# A spreadsheet runs a cell that starts with one of these as a formula: scraped text must never do that.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+
+def read_only_engine(engine: Engine) -> Engine:
+    """A second engine on the same database whose connections cannot write (SQLite and PostgreSQL alike)."""
+    url = engine.url
+    if engine.dialect.name == "sqlite":
+        ro = create_engine(url)
+
+        @event.listens_for(ro, "connect")
+        def _query_only(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA query_only = ON")
+            cursor.close()
+
+        return ro
+    if engine.dialect.name == "postgresql":
+        options = f"{url.query.get('options', '')} -c default_transaction_read_only=on".strip()
+        return create_engine(url.update_query_dict({"options": options}))
+    raise StorageError(f"read-only queries are supported on SQLite and PostgreSQL, not {engine.dialect.name}")
+
+
+def run_read_only(engine: Engine, sql: str, limit: int | None = None) -> QueryResult:
+    """Run one statement without any power to change the database; errors are one line naming the cause."""
+    if not sql.strip():
+        raise ConfigError("sql: the query is empty; give a SELECT, e.g. dossier sql \"SELECT * FROM latest_prices\"")
+    ro = read_only_engine(engine)
+    try:
+        with ro.connect() as connection:
+            result = connection.exec_driver_sql(sql)
+            if not result.returns_rows:
+                connection.rollback()
+                return QueryResult([], [])
+            rows = result.fetchmany(limit) if limit else result.fetchall()
+            columns = list(result.keys())
+            connection.rollback()
+            return QueryResult(columns, [tuple(r) for r in rows])
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        raise StorageError(f"sql: {reason}") from None
+    finally:
+        ro.dispose()
+
+
+def exportable(engine: Engine) -> list[str]:
+    """The tables and views an export may name (Alembic's bookkeeping table left out)."""
+    inspector = inspect(engine)
+    names = set(inspector.get_table_names()) | set(inspector.get_view_names())
+    return sorted(n for n in names if n != "alembic_version")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe (OWASP's advice)."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            frame[column] = frame[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v)
+    return frame
+
+
+def export_table(engine: Engine, name: str, fmt: str, out: Path) -> int:
+    """Write a table or view to CSV, XLSX or Parquet; returns the number of rows written."""
+    if fmt not in EXPORT_FORMATS:
+        raise ConfigError(f"--format: {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
+    names = exportable(engine)
+    if name not in names:
+        raise ConfigError(f"--table: no table or view {name!r}; choose one of: {', '.join(names)}")
+    if out.parent and not out.parent.exists():
+        raise ConfigError(f"--out: folder {out.parent} does not exist")
+    with engine.connect() as connection:
+        frame = pd.read_sql_query(f'SELECT * FROM "{name}"', connection)  # name is one of the listed names
+    if fmt == "csv":
+        neutralise_formulas(frame).to_csv(out, index=False)
+    elif fmt == "xlsx":
+        neutralise_formulas(_naive_times(frame)).to_excel(out, index=False, sheet_name=name[:31])
+    else:
+        frame.to_parquet(out, index=False)
+    log.info("exported %d rows of %s to %s", len(frame), name, out)
+    return len(frame)
+
+
+def _naive_times(frame: pd.DataFrame) -> pd.DataFrame:
+    """Excel has no time zones: times are written as UTC without an offset."""
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+            frame[column] = frame[column].dt.tz_convert("UTC").dt.tz_localize(None)
+    return frame
