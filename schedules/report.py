@@ -1,0 +1,81 @@
+"""`dossier report`: a static HTML dossier (overview + one page per competitor), usable offline."""
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from dossier.errors import ConfigError
+from schedules.digest import safe_url
+from storage.reporting import competitor_dossier, competitor_slugs, overview
+
+TEMPLATES = Path(__file__).parent / "templates" / "report"
+STATIC = Path(__file__).parent / "static"
+CHART_JS = "chart.umd.min.js"
+
+
+def _json_script(value: Any) -> Markup:
+    """Data for the charts inside <script type="application/json">: '<', '>' and '&' escaped, so no tag can end it."""
+    text = json.dumps(value, default=str, ensure_ascii=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["json_script"] = _json_script
+    env.filters["safe_url"] = safe_url
+    env.filters["money"] = lambda v: "" if v is None else f"{float(v):,.2f}"
+    env.filters["short"] = lambda v, n=140: "" if not v else (str(v) if len(str(v)) <= n else str(v)[: n - 1] + "…")
+    return env
+
+
+def build_report(engine, out: str | Path) -> list[Path]:
+    """Write index.html, one <slug>.html per competitor and the bundled Chart.js into `out`; returns the pages."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out}: is a file; give a folder for the report")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "static").mkdir(exist_ok=True)
+    shutil.copyfile(STATIC / CHART_JS, out / "static" / CHART_JS)
+    env = _environment()
+    built = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    slugs = competitor_slugs(engine)
+    pages = [out / "index.html"]
+    summary = overview(engine)
+    (out / "index.html").write_text(env.get_template("overview.html.j2").render(
+        built=built, slugs=slugs, chart_js=f"static/{CHART_JS}", timeline_chart=_timeline_chart(summary["timeline"]),
+        **summary), encoding="utf-8")
+    for slug in slugs:
+        dossier = competitor_dossier(engine, slug)
+        page = out / f"{slug}.html"
+        page.write_text(env.get_template("competitor.html.j2").render(
+            built=built, slugs=slugs, chart_js=f"static/{CHART_JS}", d=dossier, charts=_charts(dossier)),
+            encoding="utf-8")
+        pages.append(page)
+    logging.getLogger(__name__).info("report: %d pages in %s", len(pages), out)
+    return pages
+
+
+def _timeline_chart(timeline: list[dict[str, Any]]) -> dict[str, Any]:
+    """Changes per run, stacked by kind, as Chart.js data."""
+    runs = sorted({(row["run_id"], str(row["run_started"])[:16]) for row in timeline})
+    index = {run_id: i for i, (run_id, _) in enumerate(runs)}
+    datasets: dict[str, list[int]] = {}
+    for row in timeline:
+        datasets.setdefault(row["kind"], [0] * len(runs))[index[row["run_id"]]] = row["changes"]
+    return {"labels": [f"run {run_id} · {started}" for run_id, started in runs],
+            "datasets": [{"label": kind, "data": data} for kind, data in sorted(datasets.items())]}
+
+
+def _charts(dossier) -> dict[str, Any]:
+    data = asdict(dossier)
+    return {"prices": data["price_series"], "index": data["category_index"], "rating": data["rating_trend"]}
