@@ -202,6 +202,16 @@ def _safe(url: str) -> str:
     return re.sub(r"//([^:/@]+):[^@]+@", r"//\1:***@", url)
 
 
+def _register_commands() -> None:
+    from schedules.cli_analyst import COMMANDS as ANALYST_COMMANDS
+
+    for command in ANALYST_COMMANDS:
+        cli.add_command(command)
+
+
+_register_commands()
+
+
 def main() -> None:
     cli(prog_name="dossier")
 
