@@ -88,3 +88,23 @@ def test_export_names_the_bad_input(stocked, tmp_path):
 def test_neutralise_leaves_numbers_alone():
     frame = neutralise_formulas(pd.DataFrame({"a": ["=1", "x"], "b": [-1, 2]}))
     assert frame["a"].tolist() == ["'=1", "x"] and frame["b"].tolist() == [-1, 2]
+
+
+def test_csv_export_round_trips_to_the_view(engine, tmp_path):
+    (ref,) = sync_sources(engine, [{"slug": "k", "name": "K", "sources": [{"kind": "catalog", "url": "https://k.example/"}]}])
+    run_id = start_run(engine)
+    writer = RunWriter(engine, run_id)
+    writer.add_products(ref.source_id, ref.competitor_id, [
+        Product(name=f"Laufrad {i}", price=Decimal("10.25") * i, currency="EUR", sku=f"S{i}", availability="in_stock")
+        for i in range(1, 6)], ref.url)
+    writer.close()
+    finish_run(engine, run_id, "succeeded")
+    out = tmp_path / "latest.csv"
+    export_table(engine, "latest_prices", "csv", out)
+    with engine.connect() as connection:
+        view = pd.read_sql_query("SELECT * FROM latest_prices", connection)
+    exported = pd.read_csv(out)
+    assert list(exported.columns) == list(view.columns)
+    assert exported["sku"].tolist() == view["sku"].tolist()
+    assert [Decimal(str(v)) for v in exported["price"]] == [Decimal(str(v)) for v in view["price"]]
+    assert exported[["product", "currency", "availability"]].equals(view[["product", "currency", "availability"]])

@@ -73,6 +73,11 @@ def test_report_renders_in_chromium(report):
         assert charts == [True, True, True]
         prices = page.evaluate("Chart.getChart(document.querySelector('#prices canvas')).data.datasets.length")
         assert prices == 7
+        moves = page.evaluate("""Object.fromEntries(Chart.getChart(document.querySelector('#prices canvas'))
+                                 .data.datasets.map(d => [d.label, d.data]))""")
+        assert moves["Laufrad LR 250 (EUR)"] == [649, 689]  # night1 -> night2, as fixtures/README.md says
+        assert moves["Spurkranzrad SR 160 (EUR)"] == [379, 359]
+        assert moves["Laufrad LR 400 (EUR)"] == [1890, None] and moves["Spurkranzrad SR 500 (EUR)"] == [None, 2150]
         assert page.evaluate("window.pwned") is None
         page.screenshot(path=str(ARTIFACTS / "report-kranrad.png"), full_page=True)
         browser.close()
