@@ -1,4 +1,7 @@
-"""The storage pipeline: every observation of the crawl goes to the run's one writer (storage.writer)."""
+"""The storage pipeline: every observation of the crawl goes to the run's one writer (storage.writer).
+
+At the end it also stores the crawl's counters and per-source report in crawl_run.stats.
+"""
 from __future__ import annotations
 
 import logging
@@ -6,29 +9,38 @@ from collections import Counter
 
 from crawler.sources import Observation
 from storage.db import create_db_engine
+from storage.runs import record_crawl_report
 from storage.writer import RunWriter
 
 log = logging.getLogger(__name__)
 
 
 class StoragePipeline:
-    def __init__(self, database_url: str, run_id: int):
+    def __init__(self, database_url: str, run_id: int, crawler=None):
         self.database_url = database_url
         self.run_id = run_id
+        self.crawler = crawler
         self.writer: RunWriter | None = None
         self.counts: Counter[str] = Counter()
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.get("DOSSIER_DATABASE_URL"), crawler.settings.getint("DOSSIER_RUN_ID"))
+        return cls(crawler.settings.get("DOSSIER_DATABASE_URL"), crawler.settings.getint("DOSSIER_RUN_ID"), crawler)
 
     def open_spider(self) -> None:
         self.writer = RunWriter(create_db_engine(self.database_url), self.run_id)
 
     def close_spider(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            self.writer.engine.dispose()
+        if self.writer is None:
+            return
+        self.writer.close()
+        if self.crawler is not None:
+            # Every download has ended by now (pages of the browser closed included); only the clock still runs.
+            counters = {key: value for key, value in self.crawler.stats.get_stats().items()
+                        if isinstance(value, (int, float)) and not isinstance(value, bool)}
+            reports = {source_id: report.as_json() for source_id, report in self.crawler.spider.reports.items()}
+            record_crawl_report(self.writer.engine, self.run_id, counters, reports)
+        self.writer.engine.dispose()
         log.info("stored: %s", dict(self.counts))
 
     def process_item(self, item: Observation) -> Observation:

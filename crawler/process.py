@@ -40,6 +40,8 @@ def crawl_settings(config: DossierConfig, plans: list[SourcePlan], database_url:
         "AUTOTHROTTLE_START_DELAY": defaults.download_delay,
         "CONCURRENT_REQUESTS_PER_DOMAIN": defaults.concurrency_per_domain,
         "DOWNLOAD_TIMEOUT": defaults.timeout,
+        "DOWNLOAD_MAXSIZE": defaults.max_bytes,
+        "DOWNLOAD_WARNSIZE": min(default_settings.DOWNLOAD_WARNSIZE, defaults.max_bytes),
         "DOSSIER_DATABASE_URL": database_url,
         "DOSSIER_RUN_ID": run_id,
         "LOG_LEVEL": "INFO" if verbose else "WARNING",
@@ -51,7 +53,7 @@ def crawl_settings(config: DossierConfig, plans: list[SourcePlan], database_url:
             "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": find_chromium(), "headless": True,
                                           "args": default_settings.CHROMIUM_ARGS},
             "PLAYWRIGHT_ABORT_REQUEST": _abort_heavy_resources,
-            "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": default_settings.PLAYWRIGHT_NAVIGATION_TIMEOUT_MS,
+            "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": defaults.timeout * 1000,  # milliseconds
         }, priority="project")
     return settings
 

@@ -9,11 +9,12 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2  # per competitor host; the config's concurrency_per_domain overrides it
 DOWNLOAD_DELAY = 1.0  # the config's download_delay overrides it (the demo sets 0 on loopback)
-DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # a page larger than this is not a page we want in memory
+DOWNLOAD_TIMEOUT = 30  # the config's timeout overrides it; render: js waits (navigation, wait_for) use it too
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # a page larger than this is not a page we want in memory (config: max_bytes)
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2  # a flaky 503 gets two more tries before the URL is recorded as failed
+REDIRECT_MAX_TIMES = 5  # a longer chain is a loop or a trap; it ends as a failed fetch row
 COOKIES_ENABLED = False  # every night starts clean: no session carried from one run into the next
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "WARNING"  # Scrapy's own log; `dossier run --verbose` raises it
@@ -22,6 +23,11 @@ REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.SourceRequestFingerprinter"
 ITEM_PIPELINES = {"crawler.pipelines.StoragePipeline": 300}
 # HTTP error responses reach the errback with their status, so every URL gets a fetch row.
 HTTPERROR_ALLOW_ALL = False
+
+# Discovery (sources with sitemap: true): sitemaps are not pages and cost no page budget, so a site's sitemap
+# indexes are bounded here instead: how deep indexes may nest, and how many sitemap files one source reads.
+SITEMAP_MAX_NESTING = 3
+SITEMAP_MAX_FILES = 50
 
 # render: js — scrapy-playwright's handler is installed only for crawls with such a source.
 PLAYWRIGHT_DOWNLOAD_HANDLERS = {
@@ -34,4 +40,3 @@ CHROMIUM_ARGS = [
     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
 ]
 PLAYWRIGHT_BLOCKED_RESOURCES = frozenset({"image", "font", "media"})  # speed: prices are text
-PLAYWRIGHT_NAVIGATION_TIMEOUT_MS = 30_000

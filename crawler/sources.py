@@ -33,6 +33,7 @@ class SourcePlan:
     follow: str | None = None
     deny: str | None = None
     paginate: str | None = None
+    page_param: str | None = None
     selectors: dict[str, str] = field(default_factory=dict)
     fmt: str | None = None
     obey_robots: bool = True
@@ -112,6 +113,21 @@ class JobsKind(SourceKind):
             yield Observation("jobs", plan, document.url, jobs)
 
 
+def item_keys(observation: Observation) -> set[str]:
+    """The identities of the items an observation holds (products, reviews, ads, jobs): a listing page that
+    brings none beyond those of the pages before it is the end of the listing (page_param)."""
+    payload = observation.payload
+    if observation.what == "products":
+        return {f"product:{p.key or p.name}" for p in payload}
+    if observation.what == "reviews":
+        return {f"review:{r.id}" for r in payload.reviews}
+    if observation.what == "ads":
+        return {f"ad:{a.id}" for a in payload}
+    if observation.what == "jobs":
+        return {f"job:{j.key}" for j in payload}
+    return set()
+
+
 # Adding a source kind is one class above and one line here.
 SOURCE_KINDS: dict[str, SourceKind] = {
     "site": SiteKind(),
@@ -139,7 +155,8 @@ def build_plans(sources: list[Any], defaults: Any) -> list[SourcePlan]:
             max_depth=config["max_depth"] if config.get("max_depth") is not None else defaults.max_depth,
             render=config.get("render") or defaults.render, wait_for=config.get("wait_for"),
             sitemap=bool(config.get("sitemap")), follow=config.get("follow"), deny=config.get("deny"),
-            paginate=config.get("paginate"), selectors=selectors, fmt=config.get("format"),
+            paginate=config.get("paginate"), page_param=config.get("page_param"), selectors=selectors,
+            fmt=config.get("format"),
             obey_robots=config["obey_robots"] if config.get("obey_robots") is not None else defaults.obey_robots,
         ))
     return plans

@@ -32,6 +32,8 @@ class Defaults(_Strict):
     concurrency_per_domain: int = Field(2, ge=1, le=64, description="Parallel requests to one domain at most.")
     timeout: float = Field(30, gt=0, le=600, description="Seconds before a request is given up.")
     obey_robots: bool = Field(True, description="Obey robots.txt; a per-source `false` is logged as a warning.")
+    max_bytes: int = Field(16 * 1024 * 1024, ge=1024, le=1024 ** 3,
+                           description="Largest response body read, in bytes; a bigger one is a failed fetch.")
 
 
 class Source(_Strict):
@@ -45,6 +47,9 @@ class Source(_Strict):
     follow: str | None = Field(None, description="Follow only links whose path matches this regular expression.")
     deny: str | None = Field(None, description="Never follow links whose URL matches this regular expression.")
     paginate: str | None = Field(None, description="CSS selector of the 'next page' link.")
+    page_param: str | None = Field(None, description="Query parameter numbering a listing's pages (e.g. `page`): "
+                                   "?page=2, 3, … are fetched until a page brings no new items or fails, "
+                                   "within max_pages.")
     selectors: dict[str, str] | None = Field(None, description="CSS/XPath selectors used when a page has no structured data.")
     currency: str | None = Field(None, description="ISO 4217 currency assumed when a price shows none.")
     decimal_separator: Literal[",", "."] | None = Field(None, description="Decimal separator of the source's prices.")
@@ -77,6 +82,13 @@ class Source(_Strict):
         for value in values:
             cls._regex(value)
         return values
+
+    @field_validator("page_param")
+    @classmethod
+    def _page_param(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+", value):
+            raise ValueError("a query parameter name such as page or p")
+        return value
 
     @field_validator("currency")
     @classmethod

@@ -1,0 +1,180 @@
+"""Small web sites on 127.0.0.1 for the crawl tests: each a table of routes; every request is logged."""
+from __future__ import annotations
+
+import gzip
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+log = logging.getLogger(__name__)
+HOST = "127.0.0.1"
+UA = "DossierTestBot/1.0 (+https://example.org/bot)"  # robots.txt of the test sites name the DossierTestBot group
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One answer: a body ({base} stands for the site's base URL), a status, extra headers, a delay in seconds;
+    `gzip` sends the body gzipped as a file (a sitemap.xml.gz: no Content-Encoding, the crawler must unpack it)."""
+
+    body: str | bytes = ""
+    status: int = 200
+    content_type: str = "text/html; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    gzip: bool = False
+
+
+@dataclass(frozen=True)
+class Hit:
+    site: str
+    path: str  # with its query string
+    user_agent: str | None
+    in_flight: int  # requests being answered when this one arrived, itself included (slow replies not counted)
+
+
+Route = Reply | Callable[[str], Reply]  # a callable gets the path with its query
+
+
+def page(title: str, *links: str, body: str = "") -> Reply:
+    """An HTML page with a title and links to the given paths."""
+    anchors = "".join(f'<li><a href="{href}">{href}</a></li>' for href in links)
+    return Reply(f"<!doctype html><html lang='en'><head><title>{title}</title></head>"
+                 f"<body><h1>{title}</h1><ul>{anchors}</ul>{body}</body></html>")
+
+
+def redirect(location: str, status: int = 301) -> Reply:
+    return Reply("", status=status, headers={"Location": location})
+
+
+def urlset(*paths: str) -> Reply:
+    urls = "".join(f"<url><loc>{{base}}{path}</loc></url>" for path in paths)
+    return Reply(f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                 f"{urls}</urlset>", content_type="application/xml")
+
+
+def gzipped(reply: Reply) -> Reply:
+    return Reply(reply.body, content_type="application/gzip", gzip=True)
+
+
+def sitemap_index(*paths: str) -> Reply:
+    maps = "".join(f"<sitemap><loc>{{base}}{path}</loc></sitemap>" for path in paths)
+    return Reply(f'<?xml version="1.0" encoding="UTF-8"?><sitemapindex '
+                 f'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{maps}</sitemapindex>',
+                 content_type="application/xml")
+
+
+class Sites:
+    """One server per site on a free port of 127.0.0.1; `routes[site]` may be changed between crawls."""
+
+    def __init__(self, **routes: dict[str, Route]):
+        self.routes = routes
+        self.hits: list[Hit] = []
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._servers: dict[str, _Server] = {}
+
+    def __enter__(self) -> Sites:
+        for name in self.routes:
+            server = _Server(self, name)
+            threading.Thread(target=server.serve_forever, name=f"crawlsite-{name}", daemon=True).start()
+            self._servers[name] = server
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stopping.set()  # slow replies stop waiting
+        for server in self._servers.values():
+            server.shutdown()
+            server.server_close()
+
+    def base(self, site: str) -> str:
+        return f"http://{HOST}:{self._servers[site].server_address[1]}"
+
+    def paths(self, site: str) -> list[str]:
+        """Every path (with query) the site was asked for, in order, repeats included."""
+        return [hit.path for hit in self.hits if hit.site == site]
+
+    def clear(self) -> None:
+        with self._lock:
+            self.hits.clear()
+
+    def _reply(self, site: str, path: str) -> Reply:
+        route = self.routes[site].get(path)
+        if route is None and callable(fallback := self.routes[site].get(path.split("?", 1)[0])):
+            route = fallback  # a callable route answers every query of its path
+        if route is None:
+            return Reply("<h1>Not found</h1>", status=404)
+        return route(path) if callable(route) else route
+
+    def _enter(self, site: str, path: str, user_agent: str | None, slow: bool) -> None:
+        with self._lock:
+            if not slow:
+                self._in_flight += 1
+            self.hits.append(Hit(site, path, user_agent, self._in_flight))
+
+    def _leave(self, slow: bool) -> None:
+        if not slow:
+            with self._lock:
+                self._in_flight -= 1
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, sites: Sites, name: str):
+        self.sites = sites
+        self.name = name
+        super().__init__((HOST, 0), _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A crawler closing a kept-alive connection is no error of the test site: logged, not printed."""
+        log.debug("%s: connection from %s ended abruptly", self.name, client_address, exc_info=True)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        sites = self.server.sites
+        reply = sites._reply(self.server.name, self.path)
+        slow = reply.delay > 0
+        sites._enter(self.server.name, self.path, self.headers.get("User-Agent"), slow)
+        try:
+            if slow and sites.stopping.wait(reply.delay):
+                return
+            body = reply.body if isinstance(reply.body, bytes) else reply.body.replace(
+                "{base}", sites.base(self.server.name)).encode()
+            if reply.gzip:
+                body = gzip.compress(body)
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value.replace("{base}", sites.base(self.server.name)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError) as exc:  # the crawler gave up first (a timeout)
+            log.debug("%s %s: client gone: %s", self.server.name, self.path, exc)
+        finally:
+            sites._leave(slow)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (signature of the base class)
+        log.debug("%s: %s", self.server.name, format % args)
+
+
+def write_config(folder: Path, competitors: list[dict[str, Any]], **defaults: Any) -> Path:
+    """A competitors.yaml for the test sites (loopback allowed on every source, the test User-Agent, no delay)."""
+    for competitor in competitors:
+        for source in competitor["sources"]:
+            source.setdefault("allow_private", True)
+    config = {"defaults": {"user_agent": UA, "download_delay": 0, **defaults}, "competitors": competitors}
+    path = folder / "competitors.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path

@@ -1,0 +1,99 @@
+"""The crawl's settings from the config (politeness, limits, Chromium) and the sitemap reader, without crawling."""
+from __future__ import annotations
+
+import gzip
+import sys
+
+import pytest
+from scrapy.http import Request, Response, XmlResponse
+
+from crawler import settings as defaults
+from crawler.accounting import redirect_trouble
+from crawler.browser import ENV
+from crawler.discovery import read_sitemap
+from crawler.process import _abort_heavy_resources, crawl_settings
+from crawler.sources import SourcePlan
+from dossier.config import parse_config
+
+URLSET = (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+          b"<url><loc>https://a.example/1</loc></url><url><loc>https://a.example/2</loc></url></urlset>")
+INDEX = (b'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+         b"<sitemap><loc>https://a.example/more.xml.gz</loc></sitemap></sitemapindex>")
+
+
+def _plan(render: str) -> SourcePlan:
+    return SourcePlan(source_id=1, competitor_id=1, competitor_slug="a", kind="catalog", url="https://a.example/",
+                      max_pages=10, max_depth=1, render=render)
+
+
+def test_politeness_and_limits_come_from_the_config(monkeypatch):
+    monkeypatch.setenv(ENV, sys.executable)  # any executable: the browser is only configured here, not started
+    config = parse_config({
+        "defaults": {"user_agent": "ExampleBot/2.0 (+https://example.org/bot)", "download_delay": 2.5,
+                     "concurrency_per_domain": 3, "timeout": 7, "max_bytes": 5000},
+        "competitors": [{"slug": "a", "name": "A", "sources": [{"kind": "site", "url": "https://a.example/"}]}],
+    })
+    settings = crawl_settings(config, [_plan("static"), _plan("js")], "sqlite://", 1)
+    assert settings.getbool("ROBOTSTXT_OBEY") and settings.getbool("AUTOTHROTTLE_ENABLED")
+    assert settings["USER_AGENT"] == "ExampleBot/2.0 (+https://example.org/bot)"
+    assert (settings.getfloat("DOWNLOAD_DELAY"), settings.getfloat("AUTOTHROTTLE_START_DELAY")) == (2.5, 2.5)
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 3
+    assert settings.getfloat("DOWNLOAD_TIMEOUT") == 7
+    assert settings.getfloat("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT") == 7000  # milliseconds
+    assert (settings.getint("DOWNLOAD_MAXSIZE"), settings.getint("DOWNLOAD_WARNSIZE")) == (5000, 5000)
+    assert settings.getint("REDIRECT_MAX_TIMES") == 5 and not settings.getbool("COOKIES_ENABLED")
+    launch = settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
+    assert launch == {"executable_path": sys.executable, "headless": True, "args": defaults.CHROMIUM_ARGS}
+
+
+def test_a_static_only_crawl_never_looks_for_a_browser(monkeypatch):
+    monkeypatch.setenv("PATH", "")
+    monkeypatch.delenv(ENV, raising=False)
+    config = parse_config({"competitors": [{"slug": "a", "name": "A", "sources": [
+        {"kind": "site", "url": "https://a.example/"}]}]})
+    settings = crawl_settings(config, [_plan("static")], "sqlite://", 1)
+    assert "PLAYWRIGHT_LAUNCH_OPTIONS" not in settings and settings.getint("DOWNLOAD_MAXSIZE") == 16 * 1024 * 1024
+
+
+class _Request:
+    def __init__(self, resource_type: str):
+        self.resource_type = resource_type
+
+
+@pytest.mark.parametrize(("resource_type", "blocked"), [
+    ("image", True), ("font", True), ("media", True),
+    ("document", False), ("script", False), ("xhr", False), ("fetch", False), ("stylesheet", False),
+])
+def test_the_browser_skips_only_heavy_resources(resource_type, blocked):
+    assert _abort_heavy_resources(_Request(resource_type)) is blocked
+
+
+def _response(body: bytes, url: str = "https://a.example/sitemap.xml") -> Response:
+    cls = XmlResponse if body.lstrip().startswith(b"<?xml") else Response
+    return cls(url=url, body=body, request=Request(url))
+
+
+@pytest.mark.parametrize(("body", "pages", "sitemaps", "error"), [
+    (URLSET, ["https://a.example/1", "https://a.example/2"], [], None),
+    (gzip.compress(URLSET), ["https://a.example/1", "https://a.example/2"], [], None),
+    (INDEX, [], ["https://a.example/more.xml.gz"], None),
+    (gzip.compress(INDEX), [], ["https://a.example/more.xml.gz"], None),
+    (b"<html><body>Not found</body></html>", [], [], "not a sitemap (root element <html>)"),
+    (b"", [], [], "not XML"),
+    (b"garbage", [], [], "not XML"),
+    (b"\x1f\x8b\x08broken", [], [], "broken gzip"),
+    (gzip.compress(URLSET * 40), [], [], "unpacked sitemap larger than max_bytes (2000 bytes)"),
+])
+def test_sitemaps_plain_gzipped_nested_or_broken(body, pages, sitemaps, error):
+    read = read_sitemap(_response(body), max_bytes=2000)
+    assert (read.pages, read.sitemaps) == (pages, sitemaps)
+    assert (read.error or "").startswith(error or "") and bool(read.error) == bool(error)
+
+
+def test_a_redirect_chain_is_named_a_loop_only_when_it_comes_back():
+    loop = Request("https://a.example/b", meta={"redirect_urls": ["https://a.example/a", "https://a.example/b",
+                                                                   "https://a.example/a"]})
+    assert redirect_trouble(loop) == ("redirect loop: https://a.example/a -> https://a.example/b -> "
+                                      "https://a.example/a")
+    long_chain = Request("https://a.example/6", meta={"redirect_urls": [f"https://a.example/{n}" for n in range(6)]})
+    assert redirect_trouble(long_chain) == "too many redirects (6)"
