@@ -127,15 +127,43 @@ class Competitor(_Strict):
         return value
 
 
+ChangeKind = Literal[
+    "price_up", "price_down", "currency_changed", "product_added", "product_removed", "out_of_stock",
+    "back_in_stock", "review_new", "rating_changed", "text_changed", "page_added", "page_removed",
+    "technology_added", "technology_removed", "ad_new", "ad_stopped", "source_unreachable"]
+Severity = Literal["low", "medium", "high"]
+
+
+class Recipient(_Strict):
+    address: str = Field(description="E-mail address (or `Name <address>`).")
+    kinds: list[ChangeKind] | None = Field(None, description="Only these change kinds (default: all).")
+    competitors: list[str] | None = Field(None, description="Only these competitors (slugs; default: all).")
+    min_severity: Severity = Field("low", description="Only changes of at least this severity.")
+
+
 class EmailSettings(_Strict):
-    to: list[str] = Field(min_length=1, description="Recipients of the digest.")
+    to: list[Recipient] = Field(
+        min_length=1, description="Recipients of the digest, one e-mail each: an address, or a subscription "
+        "`{address, kinds, competitors, min_severity}` receiving only the changes it asks for.")
     from_: str = Field(alias="from", description="Sender address of the digest.")
     send_empty: bool = Field(False, description="Send a digest even when nothing changed.")
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _plain_addresses(cls, value: Any) -> Any:
+        """A plain address is a subscription to everything."""
+        if isinstance(value, list):
+            return [{"address": item} if isinstance(item, str) else item for item in value]
+        return value
 
 
 class AlertRules(_Strict):
     price_change_pct: float = Field(0, ge=0, description="Report price changes of at least this percent.")
     review_max_rating: float = Field(2, ge=1, le=5, description="Reviews rated at most this are high severity.")
+    removed_after_runs: int = Field(1, ge=1, le=100, description="Report a product as removed once it is absent "
+                                    "from this many consecutive complete crawls of its source.")
+    kinds: list[ChangeKind] | None = Field(None, description="Alert only on these change kinds (default: all).")
+    competitors: list[str] | None = Field(None, description="Alert only on these competitors (slugs; default: all).")
 
 
 class Alerts(_Strict):

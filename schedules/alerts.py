@@ -1,35 +1,65 @@
-"""Change alerts of a run: the digest rendered, stored in the outbox, written as .eml and sent when SMTP is set."""
+"""Change alerts of a run: one digest per recipient, filtered by the rules, stored in the outbox, written as .eml
+and sent when SMTP is set; sends are claimed before the SMTP transaction, so none goes out twice."""
 from __future__ import annotations
 
+import email
 import logging
 import os
+import re
 from dataclasses import dataclass, field
+from decimal import Decimal
+from email import policy
+from email.message import EmailMessage
 from pathlib import Path
 
-from dossier.config import DossierConfig
+from dossier.config import AlertRules, DossierConfig, Recipient
 from dossier.errors import AlertError
 from schedules.digest import Digest, DigestItem, render_digest
-from schedules.mailer import SmtpSettings, build_message, send_message, write_eml
+from schedules.mailer import SmtpSettings, build_message, new_message_id, send_message, write_eml
 from storage import outbox
+from storage.compare import Rules
 from storage.queries import ChangeView, get_run, list_changes
 
 log = logging.getLogger(__name__)
 
 SMTP_ENV = "DOSSIER_SMTP_URL"
 FALLBACK_SENDER = "dossier@localhost"
+SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
 
 
 @dataclass(slots=True)
 class AlertResult:
-    outbox_id: int | None = None
+    outbox_id: int | None = None  # the run's first digest (the only one with a single recipient)
     eml_path: Path | None = None
-    sent: bool = False
+    sent: bool = False  # a digest of this run was sent
     errors: list[str] = field(default_factory=list)
+    eml_paths: list[Path] = field(default_factory=list)
+    sent_ids: list[int] = field(default_factory=list)  # outbox rows sent now (this run's and earlier ones)
+    unknown: list[int] = field(default_factory=list)  # rows interrupted while sending: delivery unknown
+
+
+def diff_rules(config: DossierConfig) -> Rules:
+    """The diff's rules from the config's alerts.rules."""
+    rules = config.alerts.rules
+    return Rules(price_change_pct=Decimal(str(rules.price_change_pct)), review_max_rating=rules.review_max_rating,
+                 removed_after_runs=rules.removed_after_runs)
 
 
 def digest_items(changes: list[ChangeView]) -> list[DigestItem]:
     return [DigestItem(c.competitor_slug, c.competitor_name, c.kind, c.title or c.entity, c.before, c.after,
                        c.magnitude, c.severity, c.url) for c in changes]
+
+
+def wanted(item: DigestItem, rules: AlertRules, recipient: Recipient | None = None) -> bool:
+    """Whether a change reaches a recipient: the config's kinds and competitors, then the recipient's own."""
+    for kinds, competitors in ((rules.kinds, rules.competitors),
+                               (recipient.kinds, recipient.competitors) if recipient else (None, None)):
+        if kinds is not None and item.kind not in kinds:
+            return False
+        if competitors is not None and item.competitor_slug not in competitors:
+            return False
+    floor = SEVERITY_RANK[recipient.min_severity] if recipient else 0
+    return SEVERITY_RANK.get(item.severity, 0) >= floor
 
 
 def smtp_settings(smtp_url: str | None = None) -> SmtpSettings | None:
@@ -41,38 +71,90 @@ def smtp_settings(smtp_url: str | None = None) -> SmtpSettings | None:
     return SmtpSettings.from_url(smtp_url) if smtp_url else None
 
 
+def _eml_name(run_id: int, address: str | None) -> str:
+    if address is None:
+        return f"run-{run_id:05d}"
+    return f"run-{run_id:05d}-{re.sub(r'[^A-Za-z0-9._-]+', '_', address.replace('@', '_at_'))[:100]}"
+
+
 def alert_run(engine, run_id: int, config: DossierConfig, outbox_dir: Path,
               settings: SmtpSettings | None = None) -> AlertResult:
-    """Store, write and (with SMTP) send the digest of a run; earlier unsent digests are retried too.
+    """Store, write and (with SMTP) send the digests of a run, one per recipient; earlier unsent ones too.
 
     A send failure is recorded on the outbox row and reported, never raised: the run's data is safe,
-    and the next run tries again.
+    and the next run (or `dossier alerts retry`) tries again.
     """
     result = AlertResult()
-    email = config.alerts.email
-    changes = list_changes(engine, run_id=run_id)
-    if changes or (email and email.send_empty):
-        run = get_run(engine, run_id)
-        digest = render_digest(digest_items(changes), run_id=run_id, run_started=run.started)
-        recipients = list(email.to) if email else []
-        entry = outbox.store_digest(engine, run_id, recipients, digest.subject, digest.text, digest.html)
-        message = build_message(digest, email.from_ if email else FALLBACK_SENDER, recipients)
-        result.outbox_id = entry.id
-        result.eml_path = write_eml(message, outbox_dir, f"run-{run_id:05d}")
-        outbox.mark_written(engine, entry.id, str(result.eml_path))
-    if settings is None:
-        return result
-    for entry in outbox.unsent(engine):
-        subject, text, html = outbox.digest_bodies(engine, entry.id)
-        sender = email.from_ if email else FALLBACK_SENDER
-        message = build_message(Digest(subject, text, html, 0), sender, entry.recipients)
+    email_settings = config.alerts.email
+    rules = config.alerts.rules
+    items = [item for item in digest_items(list_changes(engine, run_id=run_id)) if wanted(item, rules)]
+    run = get_run(engine, run_id)
+    sender = email_settings.from_ if email_settings else FALLBACK_SENDER
+    audience: list[Recipient | None] = list(email_settings.to) if email_settings else [None]
+    for recipient in audience:
+        mine = [item for item in items if wanted(item, rules, recipient)]
+        if not mine and not (email_settings and email_settings.send_empty):
+            continue  # nothing to say: no mail
+        digest = render_digest(mine, run_id=run_id, run_started=run.started)
+        to = [recipient.address] if recipient else []
+        entry = outbox.store_digest(engine, run_id, to, digest.subject, digest.text, digest.html,
+                                    new_message_id(sender))
+        message = outbox_message(engine, entry, sender)  # as stored: a second alert of the run changes nothing
+        path = write_eml(message, outbox_dir, _eml_name(run_id, recipient.address if recipient else None))
+        outbox.mark_written(engine, entry.id, str(path))
+        result.eml_paths.append(path)
+        if result.outbox_id is None:
+            result.outbox_id, result.eml_path = entry.id, path
+    if settings is not None:
+        sent = send_unsent(engine, settings, sender, result=result)
+        result.sent = any(e.run_id == run_id for e in sent)
+    return result
+
+
+def send_unsent(engine, settings: SmtpSettings, sender: str | None = None, force: bool = False,
+                result: AlertResult | None = None) -> list[outbox.OutboxEntry]:
+    """Send every queued digest (pending or failed; with `force` also those of unknown delivery); returns the
+    ones sent. Each row is claimed (`sending`) before its SMTP transaction and marked after it, so a crash in
+    between leaves it `sending`: reported as unknown and resent only with force, under the same Message-ID."""
+    result = result if result is not None else AlertResult()
+    for entry in outbox.in_doubt(engine):
+        if not force:
+            result.unknown.append(entry.id)
+            log.warning("digest %s of run %s was interrupted while sending: delivery unknown; check the mailbox "
+                        "for %s, resend with `dossier alerts retry --force`", entry.id, entry.run_id,
+                        entry.message_id)
+    sent: list[outbox.OutboxEntry] = []
+    for entry in outbox.unsent(engine, force=force):
+        message = outbox_message(engine, entry, sender)
+        if not outbox.claim(engine, entry.id, force=force):
+            continue  # another sender has it, or sent it meanwhile
         try:
             send_message(message, settings)
         except AlertError as exc:
-            outbox.mark_attempt(engine, entry.id, str(exc))
+            outbox.mark_failed(engine, entry.id, str(exc))
             result.errors.append(str(exc))
-            log.warning("digest of run %s not sent: %s", entry.run_id, exc)
+            log.warning("digest %s of run %s not sent: %s", entry.id, entry.run_id, exc)
             continue
-        outbox.mark_attempt(engine, entry.id, None)
-        result.sent = result.sent or entry.id == result.outbox_id
-    return result
+        outbox.mark_sent(engine, entry.id)
+        result.sent_ids.append(entry.id)
+        sent.append(entry)
+    return sent
+
+
+def outbox_message(engine, entry: outbox.OutboxEntry, sender: str | None = None) -> EmailMessage:
+    """The stored digest as a message with its stored Message-ID; the sender from the config, else from the
+    .eml written with it, else the fallback."""
+    subject, text, html = outbox.digest_bodies(engine, entry.id)
+    sender = sender or _eml_sender(entry.eml_path) or FALLBACK_SENDER
+    return build_message(Digest(subject, text, html, 0), sender, entry.recipients, entry.message_id)
+
+
+def _eml_sender(eml_path: str | None) -> str | None:
+    if not eml_path:
+        return None
+    try:
+        stored = email.message_from_bytes(Path(eml_path).read_bytes(), policy=policy.default)
+    except OSError as exc:
+        log.info("outbox file %s unreadable (%s); sending from %s", eml_path, exc, FALLBACK_SENDER)
+        return None
+    return str(stored["From"]) if stored["From"] else None

@@ -207,6 +207,8 @@ def _register_commands() -> None:
 
     for command in ANALYST_COMMANDS:
         cli.add_command(command)
+    from schedules.cli_alerts import alerts
+    cli.add_command(alerts)
 
 
 _register_commands()

@@ -34,6 +34,7 @@ SEVERITIES = ("high", "medium", "low")
 KINDS: dict[str, tuple[str, str, str]] = {
     "price_up": ("Price rise", "price rise", "price rises"),
     "price_down": ("Price drop", "price drop", "price drops"),
+    "currency_changed": ("Currency changed", "currency change", "currency changes"),
     "review_negative": ("Negative review", "negative review", "negative reviews"),
     "product_removed": ("Product removed", "removed product", "removed products"),
     "product_added": ("Product added", "new product", "new products"),

@@ -22,12 +22,18 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
 def cli_reference() -> str:
     out = ["# Command line reference", "", "Generated from `dossier --help` by `python -m schedules.docs`; "
            "a test fails when it drifts.", ""]
-    commands: list[tuple[str, click.Command]] = [("dossier", cli)]
-    commands += [(f"dossier {name}", cli.commands[name]) for name in sorted(cli.commands)]
-    for title, command in commands:
+    for title, command in _walk("dossier", cli):
         with click.Context(command, info_name=title, terminal_width=100, max_content_width=100) as ctx:
             out += [f"## {title}", "", "```", command.get_help(ctx).rstrip(), "```", ""]
     return "\n".join(out)
+
+
+def _walk(title: str, command: click.Command) -> list[tuple[str, click.Command]]:
+    """A command and, for a group, each of its subcommands after it, in name order."""
+    found = [(title, command)]
+    for name in sorted(getattr(command, "commands", {})):
+        found += _walk(f"{title} {name}", command.commands[name])
+    return found
 
 
 def _default(field: Any) -> str:

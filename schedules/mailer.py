@@ -62,7 +62,14 @@ def parse_address(value: str, field_name: str) -> Address:
         raise _not_an_address(field_name, value) from None
 
 
-def build_message(digest: Digest, sender: str, recipients: Sequence[str]) -> EmailMessage:
+def new_message_id(sender: str) -> str:
+    """A fresh, globally unique Message-ID in the sender's domain; stored with the digest so that every send
+    and the .eml carry the same one (a mail client shows a resent digest once)."""
+    return make_msgid(idstring="dossier", domain=parse_address(sender, "alerts.email.from").domain)
+
+
+def build_message(digest: Digest, sender: str, recipients: Sequence[str],
+                  message_id: str | None = None) -> EmailMessage:
     """The digest as multipart/alternative (text, then HTML); no recipients leaves the message for the outbox only."""
     from_address = parse_address(sender, "alerts.email.from")
     if isinstance(recipients, str):
@@ -74,7 +81,7 @@ def build_message(digest: Digest, sender: str, recipients: Sequence[str]) -> Ema
     if to_addresses:
         message["To"] = to_addresses
     message["Date"] = format_datetime(datetime.now(timezone.utc))
-    message["Message-ID"] = make_msgid(idstring="dossier", domain=from_address.domain)
+    message["Message-ID"] = message_id or make_msgid(idstring="dossier", domain=from_address.domain)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to a robot
     message.set_content(digest.text, subtype="plain", charset="utf-8")
     message.add_alternative(digest.html, subtype="html", charset="utf-8")

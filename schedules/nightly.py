@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 from crawler.launch import crawl_in_subprocess
 from dossier.config import load_config
-from schedules.alerts import AlertResult, alert_run, smtp_settings
+from schedules.alerts import AlertResult, alert_run, diff_rules, smtp_settings
 from schedules.mailer import SmtpSettings
-from storage.compare import Rules
 from storage.db import open_database, resolve_url
 from storage.diff import diff_run
 from storage.queries import list_changes
@@ -71,10 +69,8 @@ def _crawl_and_compare(engine, config, config_path: str, database_url: str, run_
                        error=crawl.error, failed_sources=failed, pages=sum(o.pages for o in outcomes))
     if not crawl.ok:
         return result  # a crashed crawl's observations are incomplete: no diff, no alert
-    rules = Rules(price_change_pct=Decimal(str(config.alerts.rules.price_change_pct)),
-                  review_max_rating=config.alerts.rules.review_max_rating)
     # The diff looks for baselines among finished runs only; this run is judged by its sources' outcomes.
-    diff_run(engine, run_id, rules)
+    diff_run(engine, run_id, diff_rules(config))
     result.changes = len(list_changes(engine, run_id=run_id))
     result.alert = alert_run(engine, run_id, config, outbox_dir, smtp)
     return result

@@ -6,12 +6,29 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-# Noise filtered before texts are compared (DESIGN.md, diff rules): dates, times and counters change on
+from dossier.urls import canonical_key, canonical_url
+
+# Noise filtered before texts are compared (DESIGN.md, diff rules): dates, times, counters and tokens change on
 # every visit of many pages without anything a marketer cares about having changed.
+_MONTHS = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+           r"januar|jänner|februar|märz|mai|juni|juli|oktober|dezember|"
+           r"января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря|"
+           r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|okt|nov|dec|dez|янв|фев|мар|апр|июн|июл|авг|сен|окт|ноя|дек)"
+           r"\b\.?")
 NOISE_PATTERNS = [
     re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b"),  # 03.11.2026, 2026-11-03, 11/03/26
-    re.compile(r"\b\d{1,2}:\d{2}(:\d{2})?\b"),  # 14:05, 14:05:33
+    re.compile(rf"\b\d{{1,2}}\.?\s+{_MONTHS}(\s+\d{{4}})?", re.I),  # 3. November 2026, 3 ноября 2026
+    re.compile(rf"\b{_MONTHS}\s+\d{{1,2}}(st|nd|rd|th)?,?(\s+\d{{4}})?", re.I),  # Nov 3, 2026
+    re.compile(r"\b\d{1,2}:\d{2}(:\d{2})?(\s*[ap]\.?m\.?)?", re.I),  # 14:05, 14:05:33, 2:05 pm
+    re.compile(r"\b\d+\s+(seconds?|minutes?|hours?|days?|weeks?)\s+ago\b", re.I),  # "5 minutes ago"
+    re.compile(r"\bvor\s+\d+\s+(sekunden|minuten|stunden|tagen|wochen)\b", re.I),  # "vor 3 Stunden"
+    re.compile(r"\b\d+\s+(секунд\w*|минут\w*|час\w*|дн\w*|день|недел\w*)\s+назад", re.I),  # "3 часа назад"
+    re.compile(r"\b[\d.,\u00a0 ]*\d\s*(views?|visitors?|(people|users)(\s+(are\s+)?(watching|viewing|online))?|sold|shares?|likes?|comments?|"
+               r"aufrufe|besucher|просмотр\w*|посетител\w*)\b", re.I),  # counters: "1,234 views"
+    re.compile(r"\b[\w-]*(csrf|xsrf|token|nonce)[\w-]*[\"']?\s*[:=]\s*"
+               r"[\"']?[\w+/=-]{8,}[\"']?", re.I),  # CSRF tokens left in page text
     re.compile(r"\b[0-9a-f]{24,}\b", re.I),  # tokens, hashes, session ids
+    re.compile(r"\b[A-Za-z0-9+/_-]{32,}={0,2}"),  # base64 tokens
 ]
 TEXT_FIELDS = ("title", "description", "h1", "main_text")
 DIFF_LINES = 12
@@ -23,6 +40,7 @@ class Rules:
     review_max_rating: float = 2.0
     high_price_drop_pct: Decimal = Decimal(10)
     coverage_floor: float = 0.5  # below this share of the baseline's pages a source counts as unreachable
+    removed_after_runs: int = 1  # a product is removed after this many consecutive complete crawls without it
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,34 +77,70 @@ def percent(old: Decimal, new: Decimal) -> Decimal:
 
 
 def compare_products(before: dict[str, PriceSeen], after: dict[str, PriceSeen], unseen_urls: set[str],
-                     rules: Rules) -> list[Draft]:
-    """Prices, assortment and stock of one source between its baseline and this run.
+                     rules: Rules, complete: bool = True) -> list[Draft]:
+    """Prices, assortment and stock of one source between its baseline and this run (both in memory)."""
+    changed = [(before[key], now) for key, now in after.items() if key in before and _differs(before[key], now)]
+    added = [now for key, now in after.items() if key not in before]
+    missing = [then for key, then in before.items() if key not in after]
+    return product_drafts(changed, added, missing, unseen_urls, complete, rules)
 
-    A product is removed only when its page was not among this run's failed fetches: a page that answered
-    500 tells nothing about the product (DESIGN.md: no false removals).
+
+def _differs(then: PriceSeen, now: PriceSeen) -> bool:
+    return (then.price, then.currency, then.availability) != (now.price, now.currency, now.availability)
+
+
+def product_drafts(changed: list[tuple[PriceSeen, PriceSeen]], added: list[PriceSeen], missing: list[PriceSeen],
+                   unseen_urls: set[str], complete: bool, rules: Rules) -> list[Draft]:
+    """The drafts of a source's products, given what the database found: pairs that differ, products new to
+    the source, and products missing (the removal candidates).
+
+    A URL-keyed product whose URL differs only by tracking or session parameters is the same product: an
+    added and a missing one with the same canonical key are compared, not reported as added and removed.
+    A missing product is removed only when the crawl was complete and its page was not among this run's
+    failed fetches: a page that answered 500 tells nothing about the product (DESIGN.md: no false removals).
     """
+    by_canonical = {canonical_key(then.key): then for then in missing}
+    changed = list(changed)
+    paired: set[str] = set()
+    pending_added: list[PriceSeen] = []
+    for now in added:
+        then = by_canonical.get(canonical_key(now.key))
+        if then is not None and then.key not in paired:
+            paired.add(then.key)
+            changed.append((then, now))
+        else:
+            pending_added.append(now)
     drafts: list[Draft] = []
-    for key, now in after.items():
-        entity = f"product:{key}"
-        then = before.get(key)
-        if then is None:
-            drafts.append(Draft("product_added", entity, now.name, now.url, None, money(now.price, now.currency),
-                                severity="medium"))
-            continue
-        if then.price and now.price is not None and then.currency == now.currency and now.price != then.price:
-            change = percent(then.price, now.price)
-            if abs(change) >= rules.price_change_pct:
-                kind = "price_up" if change > 0 else "price_down"
-                drafts.append(Draft(kind, entity, now.name, now.url, money(then.price, then.currency),
-                                    money(now.price, now.currency), change, _price_severity(change, rules)))
-        if then.availability == "in_stock" and now.availability == "out_of_stock":
-            drafts.append(Draft("out_of_stock", entity, now.name, now.url, "in stock", "out of stock", severity="medium"))
-        elif then.availability == "out_of_stock" and now.availability == "in_stock":
-            drafts.append(Draft("back_in_stock", entity, now.name, now.url, "out of stock", "in stock", severity="medium"))
-    for key, then in before.items():
-        if key not in after and (then.page_url or then.url) not in unseen_urls:
-            drafts.append(Draft("product_removed", f"product:{key}", then.name, then.url,
-                                money(then.price, then.currency), None, severity="medium"))
+    for then, now in changed:
+        drafts += _change_drafts(then, now, rules)
+    for now in pending_added:
+        drafts.append(Draft("product_added", f"product:{now.key}", now.name, now.url, None,
+                            money(now.price, now.currency), severity="medium"))
+    if complete:  # a crawl cut by max_pages proves nothing about the products it did not reach
+        for then in missing:
+            if then.key not in paired and (then.page_url or then.url) not in unseen_urls:
+                drafts.append(Draft("product_removed", f"product:{then.key}", then.name, then.url,
+                                    money(then.price, then.currency), None, severity="medium"))
+    return drafts
+
+
+def _change_drafts(then: PriceSeen, now: PriceSeen, rules: Rules) -> list[Draft]:
+    drafts: list[Draft] = []
+    entity = f"product:{now.key}"
+    if then.currency and now.currency and then.currency != now.currency and now.price is not None:
+        # 100 EUR → 110 USD is not a 10 % rise: the shop switched currency (or showed us another country's)
+        drafts.append(Draft("currency_changed", entity, now.name, now.url, money(then.price, then.currency),
+                            money(now.price, now.currency), severity="medium"))
+    elif then.price and now.price is not None and then.currency == now.currency and now.price != then.price:
+        change = percent(then.price, now.price)
+        if abs(change) >= rules.price_change_pct:
+            kind = "price_up" if change > 0 else "price_down"
+            drafts.append(Draft(kind, entity, now.name, now.url, money(then.price, then.currency),
+                                money(now.price, now.currency), change, _price_severity(change, rules)))
+    if then.availability == "in_stock" and now.availability == "out_of_stock":
+        drafts.append(Draft("out_of_stock", entity, now.name, now.url, "in stock", "out of stock", severity="medium"))
+    elif then.availability == "out_of_stock" and now.availability == "in_stock":
+        drafts.append(Draft("back_in_stock", entity, now.name, now.url, "out of stock", "in stock", severity="medium"))
     return drafts
 
 
@@ -123,6 +177,9 @@ def compare_pages(before: dict[str, dict[str, str | None]], after: dict[str, dic
     The main text of `item_pages` (pages where products or reviews were read) is not compared: what changes
     there is prices, stock, assortment and reviews, which are reported as such, not again as text.
     """
+    before, after = _by_canonical_url(before), _by_canonical_url(after)
+    unseen_urls = {canonical_url(url) for url in unseen_urls}
+    item_pages = frozenset(canonical_url(url) for url in item_pages)
     drafts: list[Draft] = []
     for url, now in after.items():
         then = before.get(url)
@@ -146,6 +203,14 @@ def compare_pages(before: dict[str, dict[str, str | None]], after: dict[str, dic
             if url not in after and url not in unseen_urls:
                 drafts.append(Draft("page_removed", f"page:{url}", then.get("title") or url, url, severity="low"))
     return drafts
+
+
+def _by_canonical_url(pages: dict[str, dict[str, str | None]]) -> dict[str, dict[str, str | None]]:
+    """Pages keyed by canonical URL (`?utm_source=…` or a session id is the same page); the first spelling wins."""
+    keyed: dict[str, dict[str, str | None]] = {}
+    for url in sorted(pages):
+        keyed.setdefault(canonical_url(url), pages[url])
+    return keyed
 
 
 def compare_sets(kind_added: str, kind_removed: str, prefix: str, before: dict[str, str | None],

@@ -5,12 +5,12 @@ import logging
 import re
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine, and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, and_, exists, func, or_, select, text
+from sqlalchemy.orm import Session, aliased
 
 from storage import models
 from storage.compare import (
-    Draft, PriceSeen, Rules, compare_pages, compare_products, compare_rating, compare_sets, review_draft,
+    Draft, PriceSeen, Rules, compare_pages, compare_rating, compare_sets, product_drafts, review_draft,
 )
 from storage.db import session_scope
 from storage.runs import OK_STATUS
@@ -32,6 +32,10 @@ def baseline_run(session: Session, source_id: int, run_id: int) -> int | None:
 def diff_run(engine: Engine, run_id: int, rules: Rules = Rules()) -> int:
     """Record the changes of `run_id`; returns how many were new. Idempotent: a second call adds nothing."""
     with session_scope(engine) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # the night's rows were just written: without fresh statistics the planner takes the anti-joins
+            # below for one-row loops, and a diff of 10,000 products takes a minute instead of a second
+            session.execute(text("ANALYZE price_observation, product, page_snapshot"))
         drafts: list[tuple[models.Source, Draft]] = []
         crawls = session.execute(select(models.SourceCrawl, models.Source)
                                  .join(models.Source, models.Source.id == models.SourceCrawl.source_id)
@@ -66,11 +70,10 @@ def _diff_source(session: Session, run_id: int, crawl: models.SourceCrawl, sourc
         return [Draft("source_unreachable", entity, source.url, source.url, None, reason, severity="high")]
     unseen = _failed_urls(session, run_id, source.id)
     ignore = [re.compile(p) for p in (source.config or {}).get("ignore", [])]
-    max_pages = (source.config or {}).get("max_pages")
-    complete = not max_pages or crawl.pages < max_pages
-    drafts = compare_products(_prices(session, base, source.id), _prices(session, run_id, source.id), unseen, rules)
+    complete = _complete(session, run_id, source, crawl.pages)
+    drafts = _product_drafts(session, run_id, source, complete, unseen, rules)
     drafts += compare_pages(_pages(session, base, source.id), _pages(session, run_id, source.id), unseen, complete,
-                            ignore, _item_pages(session, run_id, source.competitor_id))
+                            ignore, _item_pages(session, run_id, source))
     drafts += compare_sets("technology_added", "technology_removed", "technology",
                            _technologies(session, base, source.id), _technologies(session, run_id, source.id),
                            source.url)
@@ -88,13 +91,91 @@ def _failed_urls(session: Session, run_id: int, source_id: int) -> set[str]:
     return {url for url, status, error in rows if error or status not in OK_STATUS}
 
 
-def _prices(session: Session, run_id: int, source_id: int) -> dict[str, PriceSeen]:
+def _complete(session: Session, run_id: int, source: models.Source, pages: int) -> bool:
+    """Whether the source's crawl in this run reached every page it found (not cut by max_pages).
+
+    The crawl says so in crawl_run.stats (`cut_by_max_pages`); without that report, a crawl that read
+    max_pages pages counts as cut."""
+    stats = session.scalar(select(models.CrawlRun.stats).where(models.CrawlRun.id == run_id)) or {}
+    report = (stats.get("sources") or {}).get(str(source.id)) or {}
+    if "cut_by_max_pages" in report:
+        return not report["cut_by_max_pages"]
+    max_pages = (source.config or {}).get("max_pages")
+    return not max_pages or pages < max_pages
+
+
+def _history(session: Session, run_id: int, source: models.Source, wanted: int) -> tuple[list[int], list[int]]:
+    """The source's good crawls before `run_id`, newest first, back to its `wanted`-th complete one (or all):
+    (the runs, the complete ones among them)."""
     rows = session.execute(
-        select(models.Product.key, models.Product.name, models.Product.url, models.PriceObservation.price,
-               models.PriceObservation.currency, models.PriceObservation.availability, models.PriceObservation.url)
-        .join(models.Product, models.Product.id == models.PriceObservation.product_id)
-        .where(models.PriceObservation.run_id == run_id, models.PriceObservation.source_id == source_id))
-    return {row.key: PriceSeen(*row) for row in rows}
+        select(models.SourceCrawl.run_id, models.SourceCrawl.pages)
+        .join(models.CrawlRun, models.CrawlRun.id == models.SourceCrawl.run_id)
+        .where(models.SourceCrawl.source_id == source.id, models.SourceCrawl.status == "succeeded",
+               models.SourceCrawl.run_id < run_id, models.CrawlRun.status.in_(GOOD_RUNS))
+        .order_by(models.SourceCrawl.run_id.desc()))
+    runs: list[int] = []
+    complete: list[int] = []
+    for earlier, pages in rows:
+        runs.append(earlier)
+        if _complete(session, earlier, source, pages):
+            complete.append(earlier)
+            if len(complete) == wanted:
+                break
+    return runs, complete
+
+
+def _product_drafts(session: Session, run_id: int, source: models.Source, complete: bool, unseen: set[str],
+                    rules: Rules) -> list[Draft]:
+    """Prices, stock and assortment, compared in the database: three set-based queries per source, whose
+    (few) rows Python then turns into drafts.
+
+    - changed: this run's observations joined to the baseline's where price, currency or stock differ;
+    - added: observed now and in none of the source's good crawls back to its K-th complete one
+      (K = rules.removed_after_runs), so a product that blinked out of one crawl is not "added" again;
+    - missing: last seen before the (K-1)-th previous complete crawl and not since, when this crawl is
+      complete too: K consecutive complete crawls without it, reported once.
+    """
+    wanted = max(1, rules.removed_after_runs)
+    runs, complete_runs = _history(session, run_id, source, wanted)
+    if not runs:
+        return []
+    cur, old = aliased(models.PriceObservation), aliased(models.PriceObservation)
+    product = models.Product
+    label = (product.key, product.name, product.url)
+    changed_rows = session.execute(
+        select(*label, old.price, old.currency, old.availability, old.url,
+               cur.price, cur.currency, cur.availability, cur.url)
+        .select_from(cur).join(product, product.id == cur.product_id)
+        .join(old, and_(old.product_id == cur.product_id, old.run_id == runs[0], old.source_id == source.id))
+        .where(cur.run_id == run_id, cur.source_id == source.id,
+               or_(old.price.is_distinct_from(cur.price), old.currency.is_distinct_from(cur.currency),
+                   old.availability.is_distinct_from(cur.availability))))
+    changed = [(PriceSeen(*row[:3], *row[3:7]), PriceSeen(*row[:3], *row[7:11])) for row in changed_rows]
+    window = runs if len(complete_runs) < wanted else [r for r in runs if r >= complete_runs[-1]]
+    added_rows = session.execute(
+        select(*label, cur.price, cur.currency, cur.availability, cur.url)
+        .select_from(cur).join(product, product.id == cur.product_id)
+        .where(cur.run_id == run_id, cur.source_id == source.id,
+               ~exists().where(old.product_id == cur.product_id, old.source_id == source.id,
+                               old.run_id.in_(window))))
+    added = [PriceSeen(*row) for row in added_rows]
+    missing: dict[str, PriceSeen] = {}
+    if complete and len(complete_runs) >= wanted:
+        since = run_id if wanted == 1 else complete_runs[wanted - 2]  # the first of the K crawls without it
+        presence = [r for r in runs if complete_runs[wanted - 1] <= r < since]
+        # the runs since, as a list: a range on run_id would make SQLite scan the source's whole history per row
+        recent = list(session.scalars(select(models.CrawlRun.id).where(models.CrawlRun.id >= since,
+                                                                       models.CrawlRun.id <= run_id)))
+        missing_rows = session.execute(
+            select(*label, old.price, old.currency, old.availability, old.url)
+            .select_from(old).join(product, product.id == old.product_id)
+            .where(old.source_id == source.id, old.run_id.in_(presence),
+                   ~exists().where(cur.product_id == old.product_id, cur.source_id == source.id,
+                                   cur.run_id.in_(recent)))
+            .order_by(old.run_id.desc()))
+        for row in missing_rows:
+            missing.setdefault(row.key, PriceSeen(*row))  # its last sighting
+    return product_drafts(changed, added, list(missing.values()), unseen, complete, rules)
 
 
 def _pages(session: Session, run_id: int, source_id: int) -> dict[str, dict[str, str | None]]:
@@ -103,15 +184,22 @@ def _pages(session: Session, run_id: int, source_id: int) -> dict[str, dict[str,
     return {p.url: {"title": p.title, "description": p.description, "h1": p.h1, "main_text": p.main_text} for p in rows}
 
 
-def _item_pages(session: Session, run_id: int, competitor_id: int) -> frozenset[str]:
-    """Pages of products and reviews the competitor's sources read in this run (the pages and the items' own URLs)."""
-    observed = (select(models.PriceObservation.url, models.Product.url.label("product_url"))
+def _item_pages(session: Session, run_id: int, source: models.Source) -> frozenset[str]:
+    """This source's pages on which the competitor's products or reviews were read in this run (listings, or
+    the items' own pages); found in the database, so a catalog of 100,000 products does not come to Python."""
+    pages = select(models.PageSnapshot.url).where(models.PageSnapshot.run_id == run_id,
+                                                  models.PageSnapshot.source_id == source.id)
+    def observed(column):
+        return (select(column).distinct().select_from(models.PriceObservation)
                 .join(models.Product, models.Product.id == models.PriceObservation.product_id)
-                .where(models.PriceObservation.run_id == run_id, models.Product.competitor_id == competitor_id))
-    urls = {url for row in session.execute(observed) for url in row if url}
+                .where(models.PriceObservation.run_id == run_id,
+                       models.Product.competitor_id == source.competitor_id, column.in_(pages)))
+    urls = set(session.scalars(observed(models.PriceObservation.url)))
+    urls.update(session.scalars(observed(models.Product.url)))
     reviews = select(models.Review.url).join(
         models.ReviewObservation, models.ReviewObservation.review_id == models.Review.id).where(
-        models.ReviewObservation.run_id == run_id, models.Review.competitor_id == competitor_id)
+        models.ReviewObservation.run_id == run_id, models.Review.competitor_id == source.competitor_id,
+        models.Review.url.in_(pages))
     urls.update(url for (url,) in session.execute(reviews) if url)
     return frozenset(urls)
 

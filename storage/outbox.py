@@ -1,13 +1,17 @@
-"""The alert outbox: every digest is stored before it is sent, so a failed send is retried, never lost."""
+"""The alert outbox: every digest is stored before it is sent, and claimed (`sending`) before its SMTP transaction,
+so a failed send is retried and none is sent twice (statuses and the unknown case: docs/alerts.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from storage import models
 from storage.db import session_scope
+
+RETRIED = ("pending", "failed")
+IN_DOUBT = "sending"
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,22 +23,29 @@ class OutboxEntry:
     status: str
     attempts: int
     eml_path: str | None
+    message_id: str | None = None
+    last_error: str | None = None
+    sent_at: datetime | None = None
 
 
 def _entry(row: models.AlertOutbox) -> OutboxEntry:
     recipients = [r for r in row.recipients.split(",") if r]
-    return OutboxEntry(row.id, row.run_id, recipients, row.subject, row.status, row.attempts, row.eml_path)
+    return OutboxEntry(row.id, row.run_id, recipients, row.subject, row.status, row.attempts, row.eml_path,
+                       row.message_id, row.last_error, row.sent_at)
 
 
-def store_digest(engine: Engine, run_id: int, recipients: list[str], subject: str, text: str, html: str) -> OutboxEntry:
-    """Add the run's digest for these recipients; a second call for the same run returns the stored one."""
+def store_digest(engine: Engine, run_id: int, recipients: list[str], subject: str, text: str, html: str,
+                 message_id: str | None = None) -> OutboxEntry:
+    """Add the run's digest for these recipients with its Message-ID; a second call for the same run and
+    recipients returns the stored row unchanged (its Message-ID too: a digest keeps one identity)."""
     key = ",".join(recipients)
     with session_scope(engine) as session:
         row = session.scalar(select(models.AlertOutbox).where(
             models.AlertOutbox.run_id == run_id, models.AlertOutbox.recipients == key))
         if row is None:
             row = models.AlertOutbox(run_id=run_id, recipients=key, subject=subject, body_text=text, body_html=html,
-                                     status="pending", attempts=0)
+                                     message_id=message_id, status="pending" if recipients else "stored",
+                                     attempts=0)
             session.add(row)
             session.flush()
         return _entry(row)
@@ -45,23 +56,54 @@ def mark_written(engine: Engine, outbox_id: int, eml_path: str) -> None:
         session.get(models.AlertOutbox, outbox_id).eml_path = eml_path
 
 
-def mark_attempt(engine: Engine, outbox_id: int, error: str | None) -> None:
-    """Record a send attempt: sent when error is None, else failed with the error (retried on the next run)."""
+def claim(engine: Engine, outbox_id: int, force: bool = False) -> bool:
+    """Mark the row `sending` (one attempt more) before the SMTP transaction starts; False when another sender
+    took it or it was sent meanwhile. `force` also claims a row whose delivery is unknown."""
+    states = (*RETRIED, IN_DOUBT) if force else RETRIED
+    with session_scope(engine) as session:
+        claimed = session.execute(
+            update(models.AlertOutbox)
+            .where(models.AlertOutbox.id == outbox_id, models.AlertOutbox.status.in_(states))
+            .values(status=IN_DOUBT, attempts=models.AlertOutbox.attempts + 1)
+            .execution_options(synchronize_session=False))
+        return claimed.rowcount == 1
+
+
+def mark_sent(engine: Engine, outbox_id: int) -> None:
     with session_scope(engine) as session:
         row = session.get(models.AlertOutbox, outbox_id)
-        row.attempts += 1
-        row.last_error = error
-        row.status = "failed" if error else "sent"
-        if error is None:
-            row.sent_at = datetime.now(timezone.utc)
+        row.status, row.last_error, row.sent_at = "sent", None, datetime.now(timezone.utc)
 
 
-def unsent(engine: Engine) -> list[OutboxEntry]:
-    """Digests still to send: pending, or failed on an earlier attempt."""
+def mark_failed(engine: Engine, outbox_id: int, error: str) -> None:
+    """The send failed before the server accepted the message: queued again with the error."""
+    with session_scope(engine) as session:
+        row = session.get(models.AlertOutbox, outbox_id)
+        row.status, row.last_error = "failed", error
+
+
+def unsent(engine: Engine, force: bool = False) -> list[OutboxEntry]:
+    """Digests to send: pending, or failed on an earlier attempt; with `force` also those of unknown delivery."""
+    states = (*RETRIED, IN_DOUBT) if force else RETRIED
     with session_scope(engine) as session:
         rows = session.scalars(select(models.AlertOutbox).where(
-            models.AlertOutbox.status.in_(("pending", "failed")), models.AlertOutbox.recipients != "")
+            models.AlertOutbox.status.in_(states), models.AlertOutbox.recipients != "")
             .order_by(models.AlertOutbox.id))
+        return [_entry(r) for r in rows]
+
+
+def in_doubt(engine: Engine) -> list[OutboxEntry]:
+    """Digests whose send was interrupted after the claim: maybe delivered, maybe not (reported as unknown)."""
+    with session_scope(engine) as session:
+        rows = session.scalars(select(models.AlertOutbox).where(models.AlertOutbox.status == IN_DOUBT)
+                               .order_by(models.AlertOutbox.id))
+        return [_entry(r) for r in rows]
+
+
+def list_outbox(engine: Engine, limit: int = 50) -> list[OutboxEntry]:
+    """The newest digests, newest first."""
+    with session_scope(engine) as session:
+        rows = session.scalars(select(models.AlertOutbox).order_by(models.AlertOutbox.id.desc()).limit(limit))
         return [_entry(r) for r in rows]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
+from dossier.urls import canonical_key
 from storage import models
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ class RunWriter:
         catalog: dict[tuple[int, str], dict[str, Any]] = {}
         observations: dict[tuple[int, int, str], dict[str, Any]] = {}
         for source_id, competitor_id, product, page_url in self._products:
-            key = (product.key or page_url)[:512]
+            key = canonical_key(product.key or page_url)[:512]
             catalog.setdefault((competitor_id, key), {
                 "competitor_id": competitor_id, "key": key, "sku": product.sku, "name": product.name,
                 "brand": product.brand, "category": getattr(product, "category", None),

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from dossier.urls import canonical_url
 from storage.compare import (
     PriceSeen, Rules, clean_text, compare_pages, compare_products, compare_rating, compare_sets, percent, review_draft,
 )
@@ -47,8 +51,71 @@ def test_small_price_changes_below_the_rule_are_not_reported():
     assert [d.kind for d in compare_products(before, after, set(), Rules())] == ["price_up"]
 
 
-def test_a_currency_switch_is_not_a_price_change():
-    assert compare_products({"A": seen("A", "100", "EUR")}, {"A": seen("A", "110", "USD")}, set(), Rules()) == []
+def test_a_currency_switch_is_reported_as_such_not_as_a_price_change():
+    (draft,) = compare_products({"A": seen("A", "100", "EUR")}, {"A": seen("A", "110", "USD")}, set(), Rules())
+    assert (draft.kind, draft.before, draft.after, draft.magnitude) == ("currency_changed", "100.00 EUR", "110.00 USD",
+                                                                         None)
+
+
+def test_no_removal_from_an_incomplete_crawl():
+    before = {"A": seen("A", "100"), "B": seen("B", "1")}
+    assert compare_products(before, {"A": seen("A", "100")}, set(), Rules(), complete=False) == []
+    assert [d.kind for d in compare_products(before, {"A": seen("A", "100")}, set(), Rules())] == ["product_removed"]
+
+
+def test_a_url_keyed_product_with_tracking_parameters_is_the_same_product():
+    old_key = "https://k.example/p/lr-200?utm_source=newsletter&sid=abc"
+    new_key = "https://k.example/p/lr-200?gclid=xyz"
+    drafts = compare_products({old_key: seen(old_key, "100")}, {new_key: seen(new_key, "90")}, set(), Rules())
+    assert [(d.kind, d.magnitude) for d in drafts] == [("price_down", Decimal("-10.00"))]
+
+
+@pytest.mark.parametrize("noisy, clean", [
+    ("Stand: 3. November 2026, 14:05 Uhr", "Stand: , Uhr"),
+    ("Updated Nov 3, 2026 at 2:05 pm", "Updated at"),
+    ("Обновлено 12 ноября 2026 в 09:30", "Обновлено в"),
+    ("posted 5 minutes ago", "posted"),
+    ("vor 3 Stunden aktualisiert", "aktualisiert"),
+    ("3 часа назад", ""),
+    ("1,234 views · 17 people watching", "·"),
+    ('csrf_token="f3A9xQ2m7Lp0Zr8K"', ""),
+    ("session 5f2b9c0e8d7a6b5c4d3e2f1a0b9c8d7e", "session"),
+    ("Lieferung in 10 Tagen", "Lieferung in 10 Tagen"),  # a fact, not noise
+    ("Wir führen 10 Marken", "Wir führen 10 Marken"),
+    ("Save 20% in May", "Save 20% in May"),
+])
+def test_noise_table(noisy, clean):
+    assert clean_text(noisy, []) == clean
+
+
+def test_pages_are_keyed_by_canonical_url():
+    before = {"https://k.example/a?utm_source=x&b=2&a=1": {"title": "A"}}
+    after = {"https://K.example:443/a?a=1&b=2&fbclid=1#top": {"title": "A"}}
+    assert compare_pages(before, after, set(), True, []) == []
+
+
+@pytest.mark.parametrize("url, canonical", [
+    ("https://Shop.Example:443/p?utm_source=a&utm_medium=b&id=7", "https://shop.example/p?id=7"),
+    ("http://shop.example:8080/p?b=2&a=1#reviews", "http://shop.example:8080/p?a=1&b=2"),
+    ("https://shop.example/p;jsessionid=ABC123?v=3&_=1699999&cb=9", "https://shop.example/p"),
+    ("https://shop.example/p?PHPSESSID=x&sid=y&gclid=z&fbclid=w&page=2", "https://shop.example/p?page=2"),
+    ("https://shop.example", "https://shop.example/"),
+    ("https://shop.example/k%C3%A4se?q=a+b", "https://shop.example/k%C3%A4se?q=a%20b"),
+    ("SKU-123", "SKU-123"),
+    ("mailto:a@b.example", "mailto:a@b.example"),
+])
+def test_canonical_url(url, canonical):
+    assert canonical_url(url) == canonical
+
+
+@given(st.text(max_size=60), st.lists(st.tuples(st.sampled_from(["utm_source", "id", "v", "page", "sid", "q"]),
+                                                st.text(max_size=8)), max_size=5))
+def test_canonical_url_is_stable_and_never_raises(path, params):
+    url = f"https://shop.example/{path}?" + "&".join(f"{k}={v}" for k, v in params)
+    once = canonical_url(url)
+    assert canonical_url(once) == once
+    kept_keys = {key for key, _ in parse_qsl(urlsplit(once).query, keep_blank_values=True)}
+    assert not kept_keys & {"utm_source", "sid"}
 
 
 def test_noise_is_filtered_before_texts_are_compared():

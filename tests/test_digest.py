@@ -90,6 +90,12 @@ SUBJECTS = [
     ("two competitors",
      [item(kind="ad_new", title="Spring sale"), item(GRUZ, "ad_stopped", title="Winter"), item(GRUZ, "text_changed")],
      "Dossier: 1 new ad, 1 stopped ad, 1 text change — 2 competitors"),
+    ("the issue's example",
+     [*[price(KRANRAD, "price_down", "-3")] * 3, review(KRANRAD, "1", "high"), review(KRANRAD, "5")][::-1],
+     "Dossier: 3 price drops, 1 negative review, 1 new review at Kranrad GmbH"),
+    ("a currency change is not a price change",
+     [item(kind="currency_changed", before="100.00 EUR", after="110.00 USD")],
+     "Dossier: 1 currency change at Kranrad GmbH"),
     ("nothing", [], "Dossier: no changes"),
 ]
 

@@ -10,7 +10,8 @@ from storage import models
 from storage.db import session_scope
 from storage.diff import diff_run
 from storage.queries import list_changes
-from storage.runs import finish_run, record_source_outcomes, start_run, sync_sources
+from storage.compare import Rules
+from storage.runs import finish_run, record_crawl_report, record_source_outcomes, start_run, sync_sources
 from storage.writer import RunWriter
 
 SHOP = "https://shop.example/"
@@ -23,7 +24,7 @@ COMPETITORS = [{"slug": "kranrad", "name": "Kranrad GmbH", "sources": [
 
 
 def night(engine, products, *, failed=(), start_fails=False, page_h1="Kranräder", tech=("jQuery",), reviews=(),
-          rating=None, ads=()):
+          rating=None, ads=(), rules=Rules(), cut=False):
     """One stored run as a crawl would leave it; returns the run id after its diff."""
     refs = sync_sources(engine, COMPETITORS)
     catalog, site, review_source, ad_source = refs
@@ -47,8 +48,9 @@ def night(engine, products, *, failed=(), start_fails=False, page_h1="Kranräder
     writer.add_ads(ad_source.source_id, ad_source.competitor_id, "facebook", ads)
     writer.close()
     outcomes = record_source_outcomes(engine, run_id, refs)
+    record_crawl_report(engine, run_id, {}, {catalog.source_id: {"cut_by_max_pages": cut}})
     finish_run(engine, run_id, "partial" if any(o.status == "failed" for o in outcomes) else "succeeded")
-    diff_run(engine, run_id)
+    diff_run(engine, run_id, rules)
     return run_id
 
 
@@ -133,3 +135,46 @@ def test_prices_are_stored_exactly(engine):
     writer.close()
     with session_scope(engine) as session:
         assert session.scalar(select(models.PriceObservation.price)) == Decimal("1299.99")
+
+
+def kinds(engine, run_id):
+    return sorted((c.kind, c.entity) for c in list_changes(engine, run_id=run_id))
+
+
+def test_no_removal_from_a_crawl_cut_by_max_pages_but_from_the_next_complete_one(engine):
+    night(engine, [product("A", "489"), product("B", "10")])
+    cut = night(engine, [product("A", "489")], cut=True)
+    assert kinds(engine, cut) == []
+    complete = night(engine, [product("A", "489")])
+    assert kinds(engine, complete) == [("product_removed", "product:B")]
+    assert kinds(engine, night(engine, [product("A", "489")])) == []  # reported once
+
+
+def test_removal_after_k_consecutive_complete_runs(engine):
+    k2 = Rules(removed_after_runs=2)
+    night(engine, [product("A", "489"), product("B", "10"), product("C", "5")], rules=k2)
+    first = night(engine, [product("A", "489"), product("C", "5")], rules=k2)
+    assert kinds(engine, first) == []  # B absent once: not yet
+    blink = night(engine, [product("A", "489"), product("B", "10")], rules=k2)
+    assert kinds(engine, blink) == []  # B is back: not "added"; C absent once
+    cut = night(engine, [product("A", "489"), product("B", "10")], rules=k2, cut=True)
+    assert kinds(engine, cut) == []  # an incomplete crawl does not count
+    second = night(engine, [product("A", "489"), product("B", "10")], rules=k2)
+    assert kinds(engine, second) == [("product_removed", "product:C")]
+    assert kinds(engine, night(engine, [product("A", "489"), product("B", "10")], rules=k2)) == []
+
+
+def test_currency_change_is_its_own_kind(engine):
+    night(engine, [product("A", "100")])
+    dollars = Product(name="Laufrad A", price=Decimal("110"), currency="USD", availability="in_stock", sku="A",
+                      url=f"{SHOP}produkte/a.html")
+    second = night(engine, [dollars])
+    assert changes(engine, second) == [("currency_changed", "product:A", "100.00 EUR", "110.00 USD", None)]
+
+
+def test_url_keyed_products_ignore_tracking_parameters(engine):
+    def by_url(url, price):
+        return Product(name="Laufrad", price=Decimal(price), currency="EUR", availability="in_stock", url=url)
+    night(engine, [by_url(f"{SHOP}p/lr?utm_source=mail&id=7", "100")])
+    second = night(engine, [by_url(f"{SHOP}p/lr?id=7&sid=9f8e", "90")])
+    assert [(k, m) for k, _, _, _, m in changes(engine, second)] == [("price_down", Decimal("-10.00"))]

@@ -1,0 +1,52 @@
+"""Canonical URLs: one spelling per page, without tracking, cache-busting or session parameters.
+Used to key pages and URL-keyed products, so that `?utm_source=…` or a new session id is not a new page."""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+# Query parameters that never name a different page: tracking, cache-busting and session ids.
+DROPPED_PARAMS = frozenset({
+    "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "fbclid", "msclkid", "yclid", "ysclid", "mc_cid", "mc_eid",
+    "_ga", "_gl", "igshid", "v", "ver", "_", "cb", "cachebust", "cachebuster", "timestamp", "ts",
+    "phpsessid", "jsessionid", "sid", "sessionid", "session_id", "aspsessionid", "cfid", "cftoken",
+})
+DROPPED_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
+# ;jsessionid=… in the path (Java servlets) and similar matrix-parameter session ids
+_PATH_SESSION = re.compile(r";(jsessionid|phpsessid|sid|sessionid)=[^/?#]*", re.I)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def is_dropped(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in DROPPED_PARAMS or lowered.startswith(DROPPED_PREFIXES)
+
+
+def canonical_url(url: str) -> str:
+    """The URL with scheme and host lower-cased, default port, fragment and noise parameters dropped, the rest
+    of the query sorted. Anything that is not an absolute http(s) URL is returned unchanged (stripped)."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        return url
+    host = parts.hostname.lower().rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None and port != DEFAULT_PORTS[scheme]:
+        host = f"{host}:{port}"
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = f"{userinfo}@{host}" if userinfo else host
+    path = _PATH_SESSION.sub("", parts.path) or "/"
+    path = quote(unquote(path), safe="/:@!$&'()*+,;=-._~%")
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_dropped(k))
+    return urlunsplit((scheme, netloc, path, urlencode(query, quote_via=quote, safe="/:@!$'()*+,;-._~"), ""))
+
+
+def canonical_key(key: str) -> str:
+    """A product key as compared: a URL key canonicalised, a SKU or content hash as it is."""
+    return canonical_url(key) if key[:7].lower() == "http://" or key[:8].lower() == "https://" else key
