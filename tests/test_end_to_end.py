@@ -84,6 +84,7 @@ def test_night2_reports_reviews_headline_pixel_and_ads(demo):
     assert ("Kranlaufräder nach Maß – Lieferung in 10 Tagen", "Kranlaufräder nach Maß – Lieferung in 5 Tagen") in {
         (c.before, c.after) for c in by_kind["text_changed"]}
     assert [c.competitor_slug for c in by_kind["technology_added"] if "Pixel" in c.title] == ["toolshop"]
+    assert [(c.competitor_slug, c.title) for c in by_kind["technology_removed"]] == [("gruzovoz", "jQuery")]
     assert {c.entity for c in by_kind["ad_new"]} == {"ad:120200000000000103"}
     assert {c.entity for c in by_kind["ad_stopped"]} == {"ad:120200000000000102"}
     ratings = {(c.competitor_slug, c.before, c.after) for c in by_kind["rating_changed"]}
