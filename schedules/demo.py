@@ -38,10 +38,12 @@ def prepare_folder(folder: Path) -> None:
     (folder / MARKER).write_text("made by `dossier demo`; the next demo may clear this folder\n")
 
 
-def run_demo(folder: str | Path = "dossier-demo", smtp_url: str | None = None, verbose: bool = False) -> DemoResult:
+def run_demo(folder: str | Path = "dossier-demo", smtp_url: str | None = None, verbose: bool = False,
+             database_url: str | None = None) -> DemoResult:
+    """Both nights into the folder's SQLite file, or into database_url (an empty database) when given."""
     folder = Path(folder).resolve()
     prepare_folder(folder)
-    database_url = f"sqlite:///{folder / 'dossier.db'}"
+    database_url = database_url or f"sqlite:///{folder / 'dossier.db'}"
     config_path = folder / "competitors.yaml"
     runs = []
     with FixtureSites(night=NIGHTS[0]) as sites:

@@ -60,6 +60,19 @@ def database_url(request, tmp_path):
         _drop_schema(schema)
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_database_url(request, tmp_path_factory):
+    """database_url for a module's expensive set-up (a crawl of both nights), shared by its tests."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'dossier.db'}"
+        return
+    url, schema = _postgres_schema_url()
+    try:
+        yield url
+    finally:
+        _drop_schema(schema)
+
+
 @pytest.fixture
 def engine(database_url):
     """A migrated dossier database on each backend."""

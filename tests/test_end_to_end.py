@@ -42,14 +42,15 @@ class Inbox:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory, pick_port):
-    """One demo (two crawls in their own processes), with digests sent to a real SMTP server on loopback."""
+def demo(tmp_path_factory, pick_port, module_database_url):
+    """One demo (two crawls in their own processes) on each backend, digests sent to a real SMTP server on loopback."""
     inbox = Inbox()
     port = pick_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        result = run_demo(tmp_path_factory.mktemp("demo") / "dossier-demo", smtp_url=f"smtp://127.0.0.1:{port}")
+        result = run_demo(tmp_path_factory.mktemp("demo") / "dossier-demo", smtp_url=f"smtp://127.0.0.1:{port}",
+                          database_url=module_database_url)
     finally:
         controller.stop()
     engine = create_db_engine(result.database_url)

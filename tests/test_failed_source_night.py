@@ -27,9 +27,9 @@ competitors:
 
 
 @pytest.fixture(scope="module")
-def nights(tmp_path_factory):
+def nights(tmp_path_factory, module_database_url):
     folder = tmp_path_factory.mktemp("failed-source")
-    database_url = f"sqlite:///{folder / 'dossier.db'}"
+    database_url = module_database_url
     config_path = folder / "competitors.yaml"
     with FixtureSites(sites=["kranrad"]) as sites:
         config_path.write_text(CONFIG.format(**sites.urls()), encoding="utf-8")
