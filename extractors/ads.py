@@ -162,7 +162,7 @@ def _html_ads(document: Document, url: str) -> list[Ad]:
         return []
     lang = tree.get("lang")
     ads = []
-    for card in tree.xpath("//*[@data-ad-id]")[:MAX_ADS]:
+    for card in tree.xpath("descendant-or-self::*[@data-ad-id]")[:MAX_ADS]:
         headline = _first(card, f".//*[{_cls('ad-headline')}]", ".//h2|.//h3|.//h4")
         body = _first(card, f".//*[{_cls('ad-body')}]", ".//p")
         link = _first(card, f".//a[{_cls('ad-link')}]/@href", ".//a[starts-with(@href, 'http')]/@href")

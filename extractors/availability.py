@@ -44,3 +44,13 @@ def from_text(text: str | None, allow_in_stock: bool = True) -> str | None:
     if allow_in_stock and _IN.search(text):
         return "in_stock"
     return None
+
+
+def states_in(text: str | None) -> set[str]:
+    """Every state some phrase of `text` states (a button may hold both "Add to cart" and a hidden "Sold out")."""
+    if not text:
+        return set()
+    text = text[:2000]
+    found = {state for state, pattern in (("out_of_stock", _OUT), ("preorder", _PRE), ("in_stock", _IN))
+             if pattern.search(text)}
+    return found

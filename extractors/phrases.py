@@ -52,10 +52,30 @@ OLD_PRICE_TOKENS = frozenset({"old", "was", "strike", "strikethrough", "striked"
                               "del", "linethrough"})
 OLD_PRICE_WORDS: tuple[str, ...] = ("oldprice", "priceold", "wasprice", "listprice", "regularprice", "strikeprice",
                                     "originalprice", "compareatprice", "crossedprice", "linethrough", "pricebefore",
-                                    "beforeprice", "prevprice", "pricewas")
+                                    "beforeprice", "prevprice", "pricewas", "fullprice", "initialprice",
+                                    "preisalt", "altpreis", "streichpreis", "staraya", "oldcost")
 # Attribute words of prices that are not the product's own (per unit, instalments, shipping, others' offers).
 PRICE_NOISE_HINTS: tuple[str, ...] = ("unit", "per", "instal", "monthly", "shipping", "delivery", "related",
                                       "recommend", "similar", "carousel", "upsell", "cross", "bundle", "save",
                                       "saving", "discount", "economy", "coupon", "bonus", "points", "vat-amount")
+# Class/id tokens of elements that name or title a product: a number in them ("Газель 3 м") is not its price.
+NOT_PRICE_TOKENS = frozenset({"title", "name", "heading", "headline"})
 # Tags whose content is struck through by default.
 STRIKE_TAGS = frozenset({"s", "del", "strike"})
+
+# Class/id tokens of containers that list other products (carousels, "customers also bought", related items):
+# a price inside one is another product's. Split on non-alphanumerics like OLD_PRICE_TOKENS.
+LISTING_TOKENS = frozenset({"carousel", "related", "releate",
+                            "recommended", "recommendation", "recommendations", "recommend", "similar", "upsell",
+                            "upsells", "crosssell", "crosssells", "recently", "viewed", "p13n", "sims",
+                            "bought", "also", "teaser", "teasers", "rr", "reco", "recs"})
+LISTING_WORDS: tuple[str, ...] = ("carousel", "recommend", "related", "upsell", "crosssell", "alsobought",
+                                  "alsoviewed", "recentlyviewed", "similarproducts", "youmayalso", "youmightalso")
+# Class/id words of a buy button (add to cart / basket / bag), in the languages above.
+BUY_BUTTON_HINTS: tuple[str, ...] = ("addtocart", "add-to-cart", "add_to_cart", "addtobasket", "add-to-basket",
+                                     "addtobag", "add-to-bag", "buy-now", "buynow", "buy_now", "btn-buy", "buy-button",
+                                     "buybutton", "btn-cart", "tocart", "to-cart", "basket-btn", "cart-button",
+                                     "product-buy", "warenkorb", "korzin", "add-cart", "addcart")
+# Attribute/class tokens that mark a button disabled (a sold-out product's button is often greyed out).
+DISABLED_TOKENS = frozenset({"disabled", "is-disabled", "btn-disabled", "inactive", "soldout", "sold-out",
+                             "unavailable", "out-of-stock", "outofstock"})

@@ -59,15 +59,82 @@ def _extract(document: Document, url: str, selectors: dict[str, Any]) -> list[Pr
     og = opengraph_product(document, url, context, separator)
     if og is not None:
         found = _fill_main(found, og) if found else [og]
+    selected = False
     if not any(p.price is not None for p in found) and _field_selectors(selectors):
         found = _merge_by_name(found, _selected_products(document, url, selectors, context, separator))
+        selected = any(p.price is not None for p in found)
+    scan = _LazyScan(document)
     if not any(p.price is not None for p in found):
-        found = _with_visible_price(document, found, context, separator)
+        found = _with_visible_price(document, found, context, separator, scan)
     products = _dedupe(found)
     if any(p.price is not None and p.currency is None for p in products) and not context.declared:
-        context = replace(context, declared=heuristics.page_currency(document.tree, context))
-    products = [_finish(p, context) for p in products]
-    return _main_first(products, url)
+        context = replace(context, declared=heuristics.page_currency(document.tree, context, scan.get()))
+    products = _main_first([_finish(p, context) for p in products], url)
+    if products and not selected:
+        products[0] = _shown_price(products, context, separator, scan)
+    return _settle_availability(products, scan)
+
+
+class _LazyScan:
+    """The heuristics' one pass over the tree, made only when a rule needs it."""
+
+    def __init__(self, document: Document):
+        self.document = document
+        self._scan: heuristics._Scan | None = None
+
+    def get(self) -> heuristics._Scan:
+        if self._scan is None:
+            self._scan = heuristics.scan_page(self.document.tree)
+        return self._scan
+
+
+def _one_family(products: list[Product]) -> bool:
+    """All products are the one the page is about (variants share its name)."""
+    names = {(p.name or "").casefold() for p in products if p.name}
+    return len(names) <= 1
+
+
+def _shown_price(products: list[Product], context: Context, separator: str | None, scan: _LazyScan) -> Product:
+    """The main product's structured price, unless the page shows it as the old price of a lower one; the old
+    price shown beside it when the data has none.
+
+    Shops often keep the list price in JSON-LD while the page shows the sale price beside it, struck through or
+    labelled: when the structured amount is one of the amounts in the visible main price block and that block's
+    own price is lower (a discount, not an instalment: at least half), the shown price is the one a buyer pays.
+    """
+    main = products[0]
+    if main.price is None or not _one_family(products):
+        return main
+    shown = heuristics.visible_price(scan.document.tree, context, separator, scan.get())
+    if shown is None or shown.price.amount is None:
+        return main
+    amount = shown.price.amount
+    if amount == main.price:  # the same price: its struck-through neighbour is the old price data left out
+        return replace(main, old_price=shown.old_price) if main.old_price is None and shown.old_price else main
+    if not (main.price / 2 <= amount < main.price):
+        return main
+    if shown.price.currency and main.currency and shown.price.currency != main.currency:
+        return main
+    if main.price not in shown.block_amounts and main.price != shown.old_price:
+        return main
+    return replace(main, price=amount, old_price=main.old_price or main.price)
+
+
+def _settle_availability(products: list[Product], scan: _LazyScan) -> list[Product]:
+    """The main product's availability: in stock when any variant of it is; else what the page shows."""
+    if not products:
+        return products
+    main = products[0]
+    state = main.availability
+    if state in ("out_of_stock", None):
+        variants = [p for p in products[1:] if p.name and main.name and p.name.casefold() == main.name.casefold()]
+        if any(p.availability == "in_stock" for p in variants):
+            state = "in_stock"
+    if state is None:
+        state = heuristics.visible_availability(scan.document.tree, scan.get())
+    if state != main.availability:
+        products = [replace(main, availability=state)] + products[1:]
+    return products
 
 
 def _fill_main(found: list[Product], extra: Product) -> list[Product]:
@@ -149,17 +216,19 @@ def _combine(base: Product, extra: Product) -> Product:
 
 
 def _with_visible_price(document: Document, found: list[Product], context: Context,
-                        separator: str | None) -> list[Product]:
+                        separator: str | None, lazy: _LazyScan) -> list[Product]:
     tree = document.tree
-    scan = heuristics.scan_page(tree)
+    scan = lazy.get()
     shown = heuristics.visible_price(tree, context, separator, scan)
     if shown is None:
-        return found
+        if found or not scan.heading:
+            return found
+        # no price, but the page says its product cannot be bought: the product is there, out of stock
+        state = heuristics.visible_availability(tree, scan)
+        return [Product(name=scan.heading, availability=state)] if state in ("out_of_stock", "preorder") else found
     main = found[0] if found else Product(name=scan.heading)
     main = replace(main, price=shown.price.amount, currency=main.currency or shown.price.currency,
                    old_price=main.old_price or shown.old_price)
-    if main.availability is None:
-        main = replace(main, availability=heuristics.visible_availability(tree, scan))
     return [main] + found[1:]
 
 

@@ -13,6 +13,8 @@ _OUT_OF = re.compile(r"(\d{1,3}(?:[.,]\d{1,2})?)\s*(?:/|out of|of|von|из|sur|s
 _PERCENT = re.compile(r"(\d{1,3}(?:[.,]\d+)?)\s*%")
 _WIDTH = re.compile(r"width\s*:\s*(\d{1,3}(?:\.\d+)?)\s*%")
 _CLASS_RATING = re.compile(r"(?:star|rating|rate|score)s?[-_]?(?:v\d+-)?(\d{1,3})(?:[-_](\d))?(?!\d)", re.IGNORECASE)
+# "star-rating--filled-4,5", "rating-value-4_5": a value after a filled/value word, decimal part by . , or _
+_CLASS_VALUE = re.compile(r"(?:filled|value|rated|score)[-_]{1,2}(\d)(?:[.,_](\d))?(?![\d])", re.IGNORECASE)
 _FILLED = re.compile(r"(?:^|[-_ ])(?:full|filled|fill|on|active|selected|checked|star-?full|fas)(?:$|[-_ ])")
 _HALF = re.compile(r"half")
 _EMPTY = re.compile(r"(?:^|[-_ ])(?:empty|off|o|outline|regular|far|inactive|0-filled|unfilled|blank)(?:$|[-_ ])")
@@ -117,6 +119,10 @@ def from_element(el: html.HtmlElement) -> float | None:
 
 
 def _from_class(classes: str) -> float | None:
+    match = _CLASS_VALUE.search(classes)
+    if match:
+        number = float(match.group(1)) + (float(match.group(2)) / 10 if match.group(2) else 0.0)
+        return to_five(number, 5)
     match = _CLASS_RATING.search(classes)
     if not match:
         return None
@@ -129,10 +135,19 @@ def _from_class(classes: str) -> float | None:
     return to_five(number)
 
 
+_SRC_RATING = re.compile(r"(\d(?:[._]\d)?)[^/\d]*\.(?:png|gif|svg|jpe?g|webp)(?:[?#]|$)", re.IGNORECASE)
+
+
 def _from_src(el: html.HtmlElement) -> float | None:
-    src = el.get("src") or ""
-    match = re.search(r"(\d(?:[._]\d)?)\D*\.(?:png|gif|svg|jpg)", src)
-    return to_five(match.group(1).replace("_", ".")) if match else None
+    """A rating image whose file name carries the value (`icon-rating-large4.png`, `stars-4_5.gif`); the digit must
+    be in the file name itself (`images5/stars.gif` says nothing)."""
+    images = [el] if el.tag == "img" else [i for i in el.iter("img")][:2]
+    for image in images:
+        name = (image.get("src") or "").rsplit("/", 1)[-1]
+        match = _SRC_RATING.search(name)
+        if match:
+            return to_five(match.group(1).replace("_", "."), 5)
+    return None
 
 
 def count_stars(el: html.HtmlElement) -> float | None:

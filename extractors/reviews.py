@@ -53,10 +53,10 @@ def _extract(document: Document, selectors: dict[str, Any], now: datetime | None
     if not reviews and selectors.get("review"):
         reviews = _selected_reviews(document, selectors, lang, now)
     aggregate, count = _aggregate(document)
-    if aggregate is None and selectors.get("aggregate_rating"):
+    if aggregate is None and isinstance(selectors.get("aggregate_rating"), str):
         root = sel.root_selector(document.tree)
-        value = sel.first_text(root, selectors["aggregate_rating"]) if root is not None else None
-        aggregate = ratings.to_five(value) if value else None
+        if root is not None:  # the selected element as a rating widget: its text, attributes or star width
+            aggregate = _selected_rating(root, selectors["aggregate_rating"], relative=False)
     unique: dict[str, Review] = {}
     for review in reviews[:MAX_REVIEWS]:
         unique.setdefault(review.id, review)
@@ -81,7 +81,7 @@ def _platform_ids(tree: html.HtmlElement | None) -> dict[str, str]:
     out: dict[str, str] = {}
     if tree is None:
         return out
-    for el in tree.xpath("//*[@itemscope][contains(@itemtype, 'Review')]")[:MAX_REVIEWS]:
+    for el in tree.xpath("descendant-or-self::*[@itemscope][contains(@itemtype, 'Review')]")[:MAX_REVIEWS]:
         if str(el.get("itemtype", "")).rstrip("/").endswith("AggregateRating"):
             continue
         platform_id = next((el.get(a) for a in ID_ATTRIBUTES if el.get(a)), None)
@@ -157,10 +157,10 @@ def _selected_reviews(document: Document, selectors: dict[str, Any], lang: str |
     return out
 
 
-def _selected_rating(scope: Any, query: Any) -> float | None:
+def _selected_rating(scope: Any, query: Any, relative: bool = True) -> float | None:
     if not isinstance(query, str):
         return None
-    for item in sel.nodes(scope, query, relative=True):
+    for item in sel.nodes(scope, query, relative=relative):
         rating = ratings.to_five(item.root) if isinstance(item.root, str) else ratings.from_element(item.root)
         if rating is not None:
             return rating

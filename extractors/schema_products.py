@@ -112,6 +112,9 @@ def product_from_node(node: dict[str, Any], page_url: str, context: Context, sep
         state = availability.from_schema(text(candidate.get("availability")))
         if state:
             break
+    if state == "out_of_stock" and any(  # one offer per variant: the product can be bought if one can
+            availability.from_schema(text(o.get("availability"))) == "in_stock" for o in offers):
+        state = "in_stock"
     parent = parent or {}
     name = text(node.get("name")) or text(parent.get("name"))
     if name is None and price is None:
@@ -178,18 +181,38 @@ def declared_currency(document: Document) -> str | None:
     return None
 
 
+OG_PRICE_KEYS = ("product:price:amount", "og:price:amount", "product:price", "og:price")
+OG_SALE_KEYS = ("product:sale_price:amount", "og:sale_price:amount")
+OG_CURRENCY_KEYS = ("product:price:currency", "og:price:currency", "product:sale_price:currency")
+
+
+def _og_amount(og: dict[str, str], keys: tuple[str, ...], separator: str | None) -> tuple[Decimal | None, str | None]:
+    """The first readable amount of `keys`, and the sign written with it (`og:price` = "30,000원~")."""
+    for key in keys:
+        raw = og.get(key)
+        amount = to_decimal(raw, separator) if raw else None
+        if amount is not None and amount > 0:
+            return amount, find_sign(raw)
+    return None, None
+
+
 def opengraph_product(document: Document, page_url: str, context: Context, separator: str | None) -> Product | None:
+    """OpenGraph / Facebook catalog tags (product:price:amount, og:price...); a lower sale price is the price."""
     og = structured.opengraph(document)
-    raw = og.get("product:price:amount") or og.get("og:price:amount") or og.get("product:sale_price:amount")
-    price = to_decimal(raw, separator) if raw else None
+    price, sign = _og_amount(og, OG_PRICE_KEYS, separator)
+    sale, sale_sign = _og_amount(og, OG_SALE_KEYS, separator)
+    old_price = None
+    if sale is not None and (price is None or sale < price):
+        price, sign, old_price = sale, sale_sign or sign, price
     if price is None:
         return None
-    currency = og.get("product:price:currency") or og.get("og:price:currency") or og.get(
-        "product:sale_price:currency")
+    currency = next((og[k] for k in OG_CURRENCY_KEYS if og.get(k)), None) or sign
     old_raw = og.get("product:original_price:amount")
+    if old_price is None and old_raw:
+        old_price = to_decimal(old_raw, separator)
     return Product(
         name=og.get("og:title"), price=price, currency=iso_currency(currency, context) if currency else None,
         availability=availability.from_schema(og.get("product:availability") or og.get("og:availability")),
         sku=og.get("product:retailer_item_id"), url=_url(og.get("og:url"), page_url),
-        brand=og.get("product:brand"), old_price=to_decimal(old_raw, separator) if old_raw else None,
+        brand=og.get("product:brand"), old_price=old_price if old_price != price else None,
     )

@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from extractors.ads import extract_ads
 from extractors.document import as_document
+from extractors.jobs import extract_jobs
 from extractors.page import extract_page
 from extractors.products import MAX_PRODUCTS, extract_products
-from extractors.records import Ad, PageFacts, Product, ReviewPage, Technology
+from extractors.records import Ad, JobPosting, PageFacts, Product, ReviewPage, Technology
 from extractors.reviews import extract_reviews
 
 URL = "https://hostile.example/page"
@@ -39,6 +40,8 @@ def _check_all(body) -> None:
     for fmt in ("meta_ad_library", "html", "nonsense"):
         ads = extract_ads(body, URL, fmt)
         assert isinstance(ads, list) and all(isinstance(a, Ad) for a in ads)
+    jobs = extract_jobs(body, URL)
+    assert isinstance(jobs, list) and all(isinstance(j, JobPosting) for j in jobs)
     detect = _technologies()
     if detect is not None:
         found = detect(body, URL, {"server": "nginx", "x-powered-by": "\x00\xff"})
@@ -54,6 +57,13 @@ HTML_BITS = st.sampled_from([
     '<link rel="canonical" href="http://[::1">', "<time datetime='9999-99-99'>", "\x00", "\ud7ff", "&#0;", "&#xD800;",
     '<meta property="product:price:amount" content="NaN">', '<li data-review-id="">', "<!--", "-->",
     '{"data": [{"id": 1, "ad_delivery_start_time": "2024-13-45"}]}',
+    # the visible-markup heuristics: buttons, carousels, product cards, hidden parts, RDFa Lite, OpenGraph prices
+    '<button class="add-to-cart" disabled>', "</button>", "Sold out", "В корзину", "In den Warenkorb",
+    '<div class="carousel">', '<li class="card"><img src="x">', "</li>", '<span class="price-old">', "</span>",
+    '<span property="price" content="1e400">', '<div property="offers" typeof="Offer">', '<link property="x" href>',
+    '<meta itemprop="price" content="-1">', "<header>", "</header>", '<h1 class="title">', '<nav>', "</nav>",
+    '<meta property="og:price" content="30,000원~">', '<div style="display:none">', '<div hidden>', "<form>",
+    '<div class="availability">нет в наличии</div>', '<div class="stock">Auf Lager</div>', "<table><tr><td>",
 ])
 
 
@@ -95,6 +105,39 @@ def test_five_megabyte_page() -> None:
     products = extract_products(body, URL)  # the raw path once; the rest share one parse, as the crawler does
     assert len(products) == MAX_PRODUCTS and all(p.currency == "EUR" for p in products[:10])
     _check_all(as_document(body, URL))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.text(max_size=30), st.one_of(st.text(max_size=200), st.binary(max_size=200), st.integers(),
+                                                       st.lists(st.text(max_size=50), max_size=3), st.none()),
+                       max_size=8),
+       st.lists(HTML_BITS, max_size=30).map("".join))
+def test_technologies_with_arbitrary_headers(headers: dict, body: str) -> None:
+    detect = _technologies()
+    if detect is None:
+        pytest.skip("extractors.technologies not present")
+    found = detect(body, URL, headers)
+    assert isinstance(found, list) and all(isinstance(t, Technology) for t in found)
+
+
+def test_five_megabyte_page_without_structured_data() -> None:
+    """The visible-markup path (one walk over a 5 MB tree) on a shop listing with no schema.org at all."""
+    card = ('<li class="card"><img src="/i/{i}.jpg"><a href="/p/{i}">Рюкзак {i}</a>'
+            '<span class="price">{i} 990 ₽</span><s class="price-old">{i} 999 ₽</s>'
+            '<button class="add-to-cart">В корзину</button></li>\n')
+    body = ("<html lang='ru'><body><header><a class='cart'>Корзина 0 ₽</a></header><h1>Рюкзаки</h1><ul>"
+            + "".join(card.format(i=i) for i in range(1, 30_001)) + "</ul></body></html>")
+    assert len(body.encode()) > 5_000_000
+    _check_all(body)
+
+
+@pytest.mark.parametrize(("declared", "actual"), [("utf-8", "cp1251"), ("windows-1251", "utf-8")])
+def test_five_megabyte_page_in_the_wrong_encoding(declared: str, actual: str) -> None:
+    row = '<div class="product"><h2>Газель {i}</h2><div class="price">{i} 299,00 руб.</div></div>\n'
+    body = (f'<html lang="ru"><head><meta charset="{declared}"></head><body><h1>Тарифы</h1>'
+            + "".join(row.format(i=i) for i in range(1, 60_001)) + "</body></html>").encode(actual)
+    assert len(body) > 5_000_000
+    _check_all(body)
 
 
 def test_deeply_nested_markup_and_json() -> None:

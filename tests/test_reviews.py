@@ -62,6 +62,10 @@ def test_ratings_to_five(value, best, worst, expected) -> None:
     ('<span data-rating="3"></span>', 3.0),
     ('<div><i class="fa fa-star"></i><i class="fa fa-star"></i><i class="fa fa-star"></i>'
      '<i class="fa fa-star-o"></i><i class="fa fa-star-o"></i></div>', 3.0),
+    ('<ol class="star-rating__list star-rating--filled-4,5"></ol>', 4.5),
+    ('<ol class="star-rating__list star-rating--filled-4_5"></ol>', 4.5),
+    ('<div class="review-rating"><img src="/img/icon-rating-large4.png?t=1549" alt=""></div>', 4.0),
+    ('<img src="images5/stars.gif">', None),
     ('<span>no rating</span>', None),
 ])
 def test_rating_widgets(markup: str, expected: float | None) -> None:

@@ -50,6 +50,48 @@ def test_samples_cover_the_technologies_we_promise():
     assert promised <= covered
 
 
+# The common ways each promised technology shows itself in static HTML (snippets as the vendors publish them).
+SNIPPETS = [
+    ("Yandex.Metrika", '<script src="https://mc.yandex.ru/metrika/tag.js"></script>'),
+    ("Yandex.Metrika", '<script>ym(12345678, "init", {clickmap:true, trackLinks:true});</script>'),
+    ("Yandex.Metrika", '<noscript><div><img src="https://mc.yandex.ru/watch/12345678" alt=""></div></noscript>'),
+    ("Google Analytics", '<script async src="https://www.googletagmanager.com/gtag/js?id=G-ABC123XYZ"></script>'),
+    ("Google Analytics", "<script>ga('create', 'UA-1234567-1', 'auto'); ga('send', 'pageview');</script>"),
+    ("Google Analytics", '<script src="https://ssl.google-analytics.com/ga.js"></script>'),
+    ("Google Tag Manager", '<noscript><iframe src="https://www.googletagmanager.com/ns.html?id=GTM-AB12CD"></iframe>'
+                           "</noscript>"),
+    ("Facebook Pixel", "<script>!function(f,b,e,v,n,t,s){}(window, document,'script',"
+                       "'https://connect.facebook.net/en_US/fbevents.js'); fbq('init', '1234');</script>"),
+    ("Facebook Pixel", '<noscript><img src="https://www.facebook.com/tr?id=1234&ev=PageView&noscript=1"></noscript>'),
+    ("VK Pixel", '<script>VK.Retargeting.Init("VK-RTRG-123456-abcde"); VK.Retargeting.Hit();</script>'),
+    ("VK Pixel", '<noscript><img src="https://vk.com/rtrg?p=VK-RTRG-123456-abcde" alt=""></noscript>'),
+    ("1C-Bitrix", '<script src="/bitrix/js/main/core/core.min.js?1670000000"></script>'),
+    ("1C-Bitrix", '<link href="/bitrix/templates/aspro_max/styles.css" rel="stylesheet">'),
+    ("Tilda", '<script src="https://static.tildacdn.com/js/tilda-scripts-3.0.min.js"></script>'),
+    ("Tilda", '<meta name="generator" content="Tilda Publishing - tilda.cc">'),
+    ("WordPress", '<link rel="stylesheet" href="https://x.example/wp-content/themes/astra/style.css?ver=6.4.2">'),
+    ("Shopify", '<script src="https://cdn.shopify.com/s/files/1/0001/t/1/assets/theme.js"></script>'),
+    ("Shopify", '<script>window.Shopify = window.Shopify || {}; Shopify.shop = "peak.myshopify.com";</script>'),
+    ("Shopify", '<link href="//peak.myshopify.com/cdn/shop/t/1/assets/base.css" rel="stylesheet">'),
+    ("jQuery", '<script src="https://ajax.googleapis.com/ajax/libs/jquery/3.5.1/jquery.min.js"></script>'),
+    ("Cloudflare", '<script src="/cdn-cgi/scripts/5c5dd728/cloudflare-static/email-decode.min.js"></script>'),
+    ("Cloudflare", '<a href="/cdn-cgi/l/email-protection#a1b2">[email protected]</a>'),
+]
+
+
+@pytest.mark.parametrize(("tech", "snippet"), SNIPPETS)
+def test_each_promised_technology_in_its_common_forms(tech, snippet):
+    body = f"<!DOCTYPE html><html><head><title>x</title></head><body><p>Hello</p>{snippet}</body></html>"
+    found = {t.name for t in detect_technologies(body, "https://site.example/", {})}
+    assert tech in found, f"{tech} not found in {snippet!r}; found {sorted(found)}"
+
+
+def test_snippets_of_one_technology_do_not_bring_others():
+    body = "<html><body>" + SNIPPETS[0][1] + "</body></html>"
+    found = {t.name for t in detect_technologies(body, "https://site.example/", {})}
+    assert found == {"Yandex.Metrika"}
+
+
 def test_records_carry_categories_and_evidence():
     found = {t.name: t for t in detect_case("jquery")}
     assert found["jQuery"] == Technology("jQuery", ["JavaScript libraries"], "3.6.0",
