@@ -13,11 +13,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", required=True)
     parser.add_argument("--run-id", type=int, required=True)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--shared", metavar="'RUN TOKEN'",
+                        help="crawl as a worker of this distributed run (Redis from $DOSSIER_REDIS_URL)")
     args = parser.parse_args(argv)
     from crawler.process import crawl  # Scrapy is imported only once the arguments are good
 
     try:
-        crawl(args.config, args.db, args.run_id, args.verbose)
+        crawl(args.config, args.db, args.run_id, args.verbose, shared=args.shared)
     except DossierError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

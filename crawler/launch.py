@@ -16,9 +16,10 @@ class CrawlOutcome:
 
 
 def crawl_in_subprocess(config_path: str, database_url: str, run_id: int, verbose: bool = False,
-                        timeout: float | None = None) -> CrawlOutcome:
+                        timeout: float | None = None, shared: str | None = None) -> CrawlOutcome:
+    """`shared`: crawl as a worker of that distributed run (crawler/distributed.py)."""
     command = [sys.executable, "-m", "crawler", "--config", str(config_path), "--db", database_url,
-               "--run-id", str(run_id)] + (["--verbose"] if verbose else [])
+               "--run-id", str(run_id)] + (["--verbose"] if verbose else []) + (["--shared", shared] if shared else [])
     try:
         result = subprocess.run(command, stdout=subprocess.PIPE, stderr=None if verbose else subprocess.PIPE,
                                 text=True, timeout=timeout)

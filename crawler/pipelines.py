@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from datetime import datetime, timezone
 
 from crawler.sources import Observation
 from storage.db import create_db_engine
@@ -36,10 +37,15 @@ class StoragePipeline:
         self.writer.close()
         if self.crawler is not None:
             # Every download has ended by now (pages of the browser closed included); only the clock still runs.
-            counters = {key: value for key, value in self.crawler.stats.get_stats().items()
+            stats = self.crawler.stats.get_stats()
+            counters = {key: value for key, value in stats.items()
                         if isinstance(value, (int, float)) and not isinstance(value, bool)}
+            if isinstance(stats.get("start_time"), datetime):  # Scrapy sets elapsed_time_seconds only after us
+                elapsed = datetime.now(tz=timezone.utc) - stats["start_time"]
+                counters["elapsed_time_seconds"] = round(elapsed.total_seconds(), 3)
             reports = {source_id: report.as_json() for source_id, report in self.crawler.spider.reports.items()}
-            record_crawl_report(self.writer.engine, self.run_id, counters, reports)
+            record_crawl_report(self.writer.engine, self.run_id, counters, reports,
+                                worker=self.crawler.settings.get("DOSSIER_WORKER"))
         self.writer.engine.dispose()
         log.info("stored: %s", dict(self.counts))
 

@@ -13,6 +13,9 @@ from scrapy.settings import Settings
 
 from crawler import settings as default_settings
 from crawler.browser import find_chromium
+from crawler.distributed import REDIS_ENV, RunKeys, connect, redis_url, scrapy_redis_settings, worker_name
+from crawler.frontier import RedisFrontier
+from crawler.safety import BrowserGuard, host_resolver_rules
 from crawler.sources import SourcePlan, build_plans
 from crawler.spider import CompetitorSpider
 from dossier.config import DossierConfig, load_config
@@ -22,11 +25,6 @@ from storage.runs import sync_sources
 from storage.writer import RunWriter
 
 log = logging.getLogger(__name__)
-
-
-def _abort_heavy_resources(request: Any) -> bool:
-    """Images, fonts and media are never needed to read prices and texts: the browser skips them."""
-    return request.resource_type in default_settings.PLAYWRIGHT_BLOCKED_RESOURCES
 
 
 def crawl_settings(config: DossierConfig, plans: list[SourcePlan], database_url: str, run_id: int,
@@ -50,25 +48,47 @@ def crawl_settings(config: DossierConfig, plans: list[SourcePlan], database_url:
         settings.setdict({
             "DOWNLOAD_HANDLERS": default_settings.PLAYWRIGHT_DOWNLOAD_HANDLERS,
             "PLAYWRIGHT_BROWSER_TYPE": "chromium",
-            "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": find_chromium(), "headless": True,
-                                          "args": default_settings.CHROMIUM_ARGS},
-            "PLAYWRIGHT_ABORT_REQUEST": _abort_heavy_resources,
+            "PLAYWRIGHT_LAUNCH_OPTIONS": {
+                "executable_path": find_chromium(), "headless": True,
+                # only the js sources' hosts resolve: a redirect inside the browser cannot leave them
+                "args": [*default_settings.CHROMIUM_ARGS, f"--host-resolver-rules={host_resolver_rules(plans)}"]},
+            # images, fonts and media are never needed to read prices and texts; off-site and private
+            # addresses are refused (crawler/safety.py)
+            "PLAYWRIGHT_ABORT_REQUEST": BrowserGuard(plans, default_settings.PLAYWRIGHT_BLOCKED_RESOURCES),
             "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": defaults.timeout * 1000,  # milliseconds
         }, priority="project")
     return settings
 
 
-def crawl(config_path: str, database_url: str, run_id: int, verbose: bool = False) -> None:
-    """Crawl every source of the config for run `run_id`, storing through the storage pipeline."""
+def crawl(config_path: str, database_url: str, run_id: int, verbose: bool = False,
+          overrides: dict[str, Any] | None = None, shared: str | None = None) -> None:
+    """Crawl every source of the config for run `run_id`, storing through the storage pipeline.
+
+    `overrides` are Scrapy settings above the config's (benchmarks/crawl.py turns AutoThrottle off with it).
+    `shared` is the announcement of a distributed run ("RUN TOKEN", crawler/distributed.py): this process is then
+    one of its workers, with the request queue and the frontier in Redis ($DOSSIER_REDIS_URL)."""
     config = load_config(config_path)
     engine = create_db_engine(database_url)
     refs = sync_sources(engine, [c.model_dump(mode="json", by_alias=True) for c in config.competitors])
     plans = build_plans(refs, config.defaults)
     plans = _without_unrenderable(plans, engine, run_id)
     engine.dispose()
-    process = CrawlerProcess(crawl_settings(config, plans, database_url, run_id, verbose))
-    process.crawl(CompetitorSpider, plans=plans)
+    settings = crawl_settings(config, plans, database_url, run_id, verbose)
+    settings.setdict(overrides or {}, priority="cmdline")
+    frontier = _shared_frontier(shared, settings) if shared else None
+    process = CrawlerProcess(settings)
+    process.crawl(CompetitorSpider, plans=plans, frontier=frontier)
     process.start()
+
+
+def _shared_frontier(announcement: str, settings: Settings) -> RedisFrontier:
+    """The Redis frontier of a distributed run, with scrapy-redis' scheduler and dupefilter set on `settings`."""
+    url = redis_url()
+    if url is None:
+        raise CrawlError(f"a worker needs {REDIS_ENV}: set it to the coordinator's Redis (redis://HOST:6379/0)")
+    keys = RunKeys.announced(announcement)
+    settings.setdict({**scrapy_redis_settings(url, keys), "DOSSIER_WORKER": worker_name()}, priority="cmdline")
+    return RedisFrontier(connect(url), keys)
 
 
 def _without_unrenderable(plans: list[SourcePlan], engine, run_id: int) -> list[SourcePlan]:

@@ -37,6 +37,8 @@ class SourcePlan:
     selectors: dict[str, str] = field(default_factory=dict)
     fmt: str | None = None
     obey_robots: bool = True
+    allow_private: bool = False
+    allow_domains: tuple[str, ...] = ()
 
     @property
     def host(self) -> str:
@@ -158,5 +160,7 @@ def build_plans(sources: list[Any], defaults: Any) -> list[SourcePlan]:
             paginate=config.get("paginate"), page_param=config.get("page_param"), selectors=selectors,
             fmt=config.get("format"),
             obey_robots=config["obey_robots"] if config.get("obey_robots") is not None else defaults.obey_robots,
+            allow_private=bool(config.get("allow_private")),
+            allow_domains=tuple(config.get("allow_domains") or ()),
         ))
     return plans

@@ -1,9 +1,10 @@
 """The one spider of a run: crawls every configured source within its budget and yields observations."""
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
-from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -12,15 +13,21 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy_playwright.page import PageMethod
-from w3lib.url import add_or_replace_parameter, canonicalize_url
+from w3lib.url import add_or_replace_parameter
 
 from crawler import settings as default_settings
 from crawler.accounting import describe_failure, fetched, redirect_hops
 from crawler.discovery import read_sitemap, sitemaps_in_robots
+from crawler.frontier import Claim, LocalFrontier
+from crawler.safety import allowed_url
 from crawler.sources import SOURCE_KINDS, Observation, SourcePlan, item_keys
+from crawler.traps import trap_reason
+from dossier.urls import canonical_url
 from extractors import Document
 
 log = logging.getLogger(__name__)
+
+SHARED_POLL_SECONDS = 0.2  # a worker of a shared run looks for new seeds and queued requests this often
 
 
 @dataclass(slots=True)
@@ -33,25 +40,41 @@ class SourceReport:
     discovery_capped: bool = False
     discovery: list[dict[str, Any]] = field(default_factory=list)  # robots.txt, sitemaps
     warnings: list[str] = field(default_factory=list)
+    traps_skipped: int = 0  # discovered URLs not followed because they look generated (crawler/traps.py)
+    trap_examples: list[dict[str, str]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {"requested": self.requested, "cut_by_max_pages": self.cut_by_max_pages,
-                "discovery": self.discovery, "warnings": self.warnings}
+                "discovery": self.discovery, "warnings": self.warnings,
+                "traps_skipped": self.traps_skipped, "trap_examples": self.trap_examples}
 
 
 def response_headers(response: Response) -> dict[str, str]:
     return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
 
 
+def _settles(callback: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
+    """Once a callback has yielded everything (so its requests are scheduled), its own request is settled: the
+    shared frontier's count of unfinished requests goes down (crawler/frontier.py)."""
+    @functools.wraps(callback)
+    def settling(self: CompetitorSpider, outcome: Any) -> Iterator[Any]:
+        try:
+            yield from callback(self, outcome)
+        finally:
+            self.frontier.settled(outcome.request)
+    return settling
+
+
 class CompetitorSpider(scrapy.Spider):
     name = "dossier"
 
-    def __init__(self, plans: list[SourcePlan], *args: Any, **kwargs: Any):
+    def __init__(self, plans: list[SourcePlan], *args: Any, frontier: Any = None, **kwargs: Any):
+        """`frontier`: what the run has seen and spent per source (crawler/frontier.py); a RedisFrontier when
+        several workers share the run, then the sources come as seeds from the coordinator."""
         super().__init__(*args, **kwargs)
         self.plans = {plan.source_id: plan for plan in plans}
-        self.budget: Counter[int] = Counter()
-        self.seen: dict[int, set[str]] = {plan.source_id: set() for plan in plans}
-        self.items_seen: dict[int, set[str]] = {plan.source_id: set() for plan in plans}  # for page_param
+        self.frontier = frontier if frontier is not None else LocalFrontier()
+        self.shared = not isinstance(self.frontier, LocalFrontier)
         self.links: dict[int, LinkExtractor] = {plan.source_id: self._link_extractor(plan) for plan in plans}
         self.reports: dict[int, SourceReport] = {plan.source_id: SourceReport() for plan in plans}
 
@@ -61,38 +84,82 @@ class CompetitorSpider(scrapy.Spider):
         # No allow_domains: Scrapy's domain check ignores ports, and a source's site is host *and* port.
         return LinkExtractor(allow=allow, deny=(plan.deny,) if plan.deny else ())
 
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # the shared frontier counts the run's unfinished requests (the local one ignores these)
+        crawler.signals.connect(spider.frontier.scheduled, signal=scrapy.signals.request_scheduled)
+        crawler.signals.connect(spider.frontier.dropped, signal=scrapy.signals.request_dropped)
+        return spider
+
     @property
     def timeout(self) -> float:
         return self.settings.getfloat("DOWNLOAD_TIMEOUT")
 
     async def start(self):
-        for plan in self.plans.values():
-            if plan.obey_robots is False:
-                message = f"robots.txt is NOT obeyed for {plan.url} (obey_robots: false in the config)"
-                log.warning("%s: %s", plan.competitor_slug, message)
-                self.reports[plan.source_id].warnings.append(message)
-            requests = [self.page_request(plan, plan.url, depth=0, page=_page_number(plan, plan.url))]
-            if plan.sitemap:
-                requests.append(self.discovery_request(plan, _origin(plan.url) + "/robots.txt", self.parse_robots,
-                                                       nesting=0))
-            for request in requests:
-                if request is not None:
+        if not self.shared:
+            for plan in self.plans.values():
+                for request in self.source_start(plan):
                     yield request
+            return
+        # A worker of a shared run: take sources from the run's seed list while there are any, and stay open
+        # (requests other workers queue reach this one too) until the coordinator sees the run drained.
+        while not self.frontier.drained():
+            source_id = self.frontier.next_seed()
+            if source_id is None:
+                if self.frontier.queued():
+                    self._wake_engine()
+                await asyncio.sleep(SHARED_POLL_SECONDS)
+                continue
+            plan = self.plans.get(source_id)
+            if plan is None:  # the coordinator's database has a source this worker's config lacks
+                log.error("run seed: source %s is not in the run's config: skipped", source_id)
+            else:
+                for request in self.source_start(plan):
+                    yield request
+            self.frontier.seeded()
+
+    def source_start(self, plan: SourcePlan) -> list[scrapy.Request]:
+        """The start URL and, with `sitemap`, robots.txt of one source."""
+        if plan.obey_robots is False:
+            message = f"robots.txt is NOT obeyed for {plan.url} (obey_robots: false in the config)"
+            log.warning("%s: %s", plan.competitor_slug, message)
+            self.reports[plan.source_id].warnings.append(message)
+        requests = [self.page_request(plan, plan.url, depth=0, page=_page_number(plan, plan.url))]
+        if plan.sitemap:
+            requests.append(self.discovery_request(plan, _origin(plan.url) + "/robots.txt", self.parse_robots,
+                                                   nesting=0))
+        return [request for request in requests if request is not None]
+
+    def _wake_engine(self) -> None:
+        """Ask the engine for the next request now: another worker queued some, and Scrapy would otherwise look
+        at its scheduler only on its next heartbeat (5 s)."""
+        slot = getattr(self.crawler.engine, "_slot", None)
+        if slot is not None:
+            slot.nextcall.schedule()
 
     # -- requests ----------------------------------------------------------------------------------
     def page_request(self, plan: SourcePlan, url: str, depth: int, page: int | None = None) -> scrapy.Request | None:
-        """A request for a page of the source, or None when it was seen already or the budget is spent.
+        """A request for a page of the source, or None when it was seen already, looks like a trap or the budget
+        is spent.
 
         `page` numbers the pages of a page_param listing; pages reached otherwise carry None.
         """
-        key = canonicalize_url(url)
-        if key in self.seen[plan.source_id]:
+        key = canonical_url(url)  # session ids, tracking and cache-busting parameters dropped: one page, one key
+        if url != plan.url and (trap := trap_reason(url)):
+            if not self.frontier.is_seen(plan.source_id, key):
+                self.frontier.mark_seen(plan.source_id, key)
+                report = self.reports[plan.source_id]
+                report.traps_skipped += 1
+                if len(report.trap_examples) < default_settings.TRAP_EXAMPLES:
+                    report.trap_examples.append({"url": url[:300], "reason": trap})
             return None
-        if self.budget[plan.source_id] >= plan.max_pages:
+        claim = self.frontier.claim(plan.source_id, key, plan.max_pages)
+        if claim is Claim.SEEN:
+            return None
+        if claim is Claim.OVER_BUDGET:
             self.reports[plan.source_id].cut_by_max_pages = True
             return None
-        self.seen[plan.source_id].add(key)
-        self.budget[plan.source_id] += 1
         self.reports[plan.source_id].requested += 1
         meta: dict[str, Any] = {"dossier_source_id": plan.source_id, "dossier_depth": depth, "dossier_page": page}
         if not plan.obey_robots:
@@ -110,8 +177,9 @@ class CompetitorSpider(scrapy.Spider):
     def discovery_request(self, plan: SourcePlan, url: str, callback, nesting: int) -> scrapy.Request | None:
         """robots.txt and sitemaps: read to find pages, not pages themselves (no budget, no fetch row)."""
         report = self.reports[plan.source_id]
-        if not same_site(url, plan.url):
-            report.discovery.append({"url": url, "error": "not on the source's site: not read"})
+        if not allowed_url(plan, url):
+            report.discovery.append({"url": url, "error": "neither on the source's site nor in its allow_domains: "
+                                                         "not read"})
             return None
         if report.discovery_requests >= default_settings.SITEMAP_MAX_FILES:
             if not report.discovery_capped:
@@ -126,15 +194,16 @@ class CompetitorSpider(scrapy.Spider):
         return scrapy.Request(url, callback=callback, errback=self.on_discovery_error, meta=meta)
 
     # -- pages -------------------------------------------------------------------------------------
+    @_settles
     def parse_page(self, response: Response) -> Iterator[Any]:
         plan = self.plans[response.meta["dossier_source_id"]]
         for url, info in redirect_hops(response.request):
             yield Observation("fetch", plan, url, info)
         info = fetched(response)
-        if _redirected_to_known_page(response, self.seen[plan.source_id]):
+        if _redirected_to_known_page(response, lambda key: self.frontier.is_seen(plan.source_id, key)):
             yield Observation("fetch", plan, response.url, info)
             return  # an alias of a page of the source already read (or queued): read once
-        self.seen[plan.source_id].add(canonicalize_url(response.url))
+        self.frontier.mark_seen(plan.source_id, canonical_url(response.url))
         max_bytes = self.settings.getint("DOWNLOAD_MAXSIZE")
         if "playwright" in response.flags and max_bytes and len(response.body) > max_bytes:
             # the browser knows no DOWNLOAD_MAXSIZE: the rendered page is refused here instead
@@ -156,13 +225,13 @@ class CompetitorSpider(scrapy.Spider):
 
     def _links(self, plan: SourcePlan, response: Response) -> Iterator[scrapy.Request]:
         depth = response.meta["dossier_depth"]
-        if depth < plan.max_depth:
-            for link in self.links[plan.source_id].extract_links(response):
-                if same_site(link.url, plan.url):
-                    yield from _some(self.page_request(plan, link.url, depth + 1))
-        if plan.paginate:
+        if plan.paginate:  # first: a next page keeps its listing's depth even when `follow` matches it too
             for href in _select(response, plan.paginate):
                 yield from _some(self.page_request(plan, response.urljoin(href), depth))
+        if depth < plan.max_depth:
+            for link in self.links[plan.source_id].extract_links(response):
+                if allowed_url(plan, link.url):
+                    yield from _some(self.page_request(plan, link.url, depth + 1))
 
     def _next_numbered_page(self, plan: SourcePlan, response: Response, observations: list[Observation],
                             content_hash: str | None) -> Iterator[scrapy.Request]:
@@ -170,16 +239,19 @@ class CompetitorSpider(scrapy.Spider):
         page = response.meta.get("dossier_page")
         if not plan.page_param or page is None:
             return
-        keys = set().union(*(item_keys(o) for o in observations)) or {f"body:{content_hash}"}
-        new = keys - self.items_seen[plan.source_id]
-        self.items_seen[plan.source_id] |= keys
-        if not new:
+        keys = set().union(*(item_keys(o) for o in observations))
+        if not keys and self.frontier.had_items(plan.source_id):
+            log.info("%s: %s has no items: the listing ends there", plan.competitor_slug, response.url)
+            return
+        keys = keys or {f"body:{content_hash}"}  # a listing whose pages hold no items we read: pages must differ
+        if not self.frontier.new_items(plan.source_id, keys):
             log.info("%s: %s brought no new items: the listing ends there", plan.competitor_slug, response.url)
             return
         asked = (response.meta.get("redirect_urls") or [response.request.url])[0]
         following = add_or_replace_parameter(asked, plan.page_param, str(page + 1))
         yield from _some(self.page_request(plan, following, response.meta["dossier_depth"], page=page + 1))
 
+    @_settles
     def on_error(self, failure) -> Iterator[Observation]:
         request = failure.request
         plan = self.plans[request.meta["dossier_source_id"]]
@@ -190,6 +262,7 @@ class CompetitorSpider(scrapy.Spider):
         yield Observation("fetch", plan, request.url, info)
 
     # -- discovery ---------------------------------------------------------------------------------
+    @_settles
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         plan = self.plans[response.meta["dossier_source_id"]]
         named = sitemaps_in_robots(response)
@@ -198,6 +271,7 @@ class CompetitorSpider(scrapy.Spider):
         for url in named or [_origin(plan.url) + "/sitemap.xml"]:
             yield from _some(self.discovery_request(plan, url, self.parse_sitemap, nesting=1))
 
+    @_settles
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         plan = self.plans[response.meta["dossier_source_id"]]
         nesting = response.meta["dossier_discovery"]
@@ -214,9 +288,10 @@ class CompetitorSpider(scrapy.Spider):
                 break
             yield from _some(self.discovery_request(plan, url, self.parse_sitemap, nesting + 1))
         for url in read.pages:
-            if same_site(url, plan.url):
+            if allowed_url(plan, url):
                 yield from _some(self.page_request(plan, url, depth=1))
 
+    @_settles
     def on_discovery_error(self, failure) -> Iterator[scrapy.Request]:
         request = failure.request
         plan = self.plans[request.meta["dossier_source_id"]]
@@ -228,13 +303,13 @@ class CompetitorSpider(scrapy.Spider):
                                                     nesting=1))
 
 
-def _redirected_to_known_page(response: Response, seen: set[str]) -> bool:
+def _redirected_to_known_page(response: Response, is_seen: Callable[[str], bool]) -> bool:
     """Redirected to a URL the source had already asked for by another name (not a chain back to itself)."""
     chain = response.meta.get("redirect_urls")
     if not chain:
         return False
-    final = canonicalize_url(response.url)
-    return final in seen and final not in {canonicalize_url(url) for url in chain}
+    final = canonical_url(response.url)
+    return final not in {canonical_url(url) for url in chain} and is_seen(final)
 
 
 def _some(request: scrapy.Request | None) -> Iterator[scrapy.Request]:
@@ -261,21 +336,3 @@ def _select(response: Response, selector: str) -> list[str]:
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def _site(url: str) -> tuple[str, int | None] | None:
-    """(host without www., explicit non-default port): http and https of one host are one site."""
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:  # a port out of range in a scraped link
-        return None
-    if not parts.hostname:
-        return None
-    return parts.hostname.removeprefix("www."), None if port in (80, 443) else port
-
-
-def same_site(url: str, start_url: str) -> bool:
-    """Inside the source's site: the same host (with or without www.) and the same port."""
-    site = _site(url)
-    return site is not None and site == _site(start_url)

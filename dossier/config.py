@@ -55,6 +55,9 @@ class Source(_Strict):
     decimal_separator: Literal[",", "."] | None = Field(None, description="Decimal separator of the source's prices.")
     format: str | None = Field(None, description="For kind: ads, the feed format: meta_ad_library or html.")
     allow_private: bool = Field(False, description="Allow private or loopback addresses (the demo and tests only).")
+    allow_domains: list[str] = Field(default_factory=list, description="Other hosts this source may request "
+                                     "besides its own site (subdomains included), e.g. a CDN serving its prices; "
+                                     "redirects elsewhere are not followed.")
     obey_robots: bool | None = Field(None, description="Overrides defaults.obey_robots (false is logged as a warning).")
     ignore: list[str] = Field(default_factory=list, description="Regular expressions of text to ignore when diffing.")
 
@@ -82,6 +85,14 @@ class Source(_Strict):
         for value in values:
             cls._regex(value)
         return values
+
+    @field_validator("allow_domains")
+    @classmethod
+    def _domains(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", value):
+                raise ValueError(f"{value!r} is not a host name such as cdn.competitor.example (no scheme, no path)")
+        return [value.lower() for value in values]
 
     @field_validator("page_param")
     @classmethod
@@ -172,15 +183,45 @@ class Alerts(_Strict):
 
 
 class Schedule(_Strict):
-    cron: str = Field("0 2 * * *", description="Crontab expression of the nightly run.")
-    timezone: str = Field("UTC", description="IANA time zone of the cron expression.")
+    cron: str = Field("0 2 * * *", description="Crontab expression of the nightly run (minute hour day month "
+                      "weekday), read by `dossier schedule`.")
+    timezone: str = Field("UTC", description="IANA time zone of the cron expression, e.g. Europe/Berlin.")
+    misfire_grace_hours: float = Field(6, gt=0, le=168, description="A run missed while the scheduler was down "
+                                       "still starts, once, if the scheduler is back within this many hours.")
+    stale_after_minutes: int = Field(10, ge=1, le=1440, description="A run whose process sent no heartbeat for "
+                                     "this long is taken for dead: the next run marks it failed and goes ahead "
+                                     "(a dead process on the same host is noticed at once).")
+    log_file: str | None = Field(None, description="Also log to this file (JSON lines, rotated at 10 MB, 5 kept); "
+                                 "`--log-file` overrides it.")
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(f"not a crontab expression such as '0 2 * * *' ({exc})") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not an IANA time zone such as Europe/Berlin or UTC") from None
+        return value
 
 
 class DossierConfig(_Strict):
     defaults: Defaults = Field(default_factory=Defaults, description="Crawl defaults for every source.")
     competitors: list[Competitor] = Field(min_length=1, description="The competitors to watch.")
     alerts: Alerts = Field(default_factory=Alerts, description="Change alerts.")
-    schedule: Schedule = Field(default_factory=Schedule, description="When the nightly run fires (for `dossier schedule`, issue 6: not built yet).")
+    schedule: Schedule = Field(default_factory=Schedule, description="When `dossier schedule` starts the nightly run, and how runs are guarded and logged.")
 
     @model_validator(mode="after")
     def _unique_slugs(self) -> DossierConfig:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-import sys
+from contextlib import nullcontext
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -34,13 +34,18 @@ class DossierGroup(click.Group):
 
 @click.group(cls=DossierGroup)
 @click.version_option(package_name="dossier")
-@click.option("-v", "--verbose", is_flag=True, help="Log progress, and Scrapy's log at INFO.")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress, and Scrapy's log at INFO (else WARNING).")
+@click.option("--log-file", type=click.Path(dir_okay=False),
+              help="Also log to this file as JSON lines, rotated at 10 MB (default: schedule.log_file of the config).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Format of the log lines on stderr.")
 @click.pass_context
-def cli(ctx: click.Context, verbose: bool) -> None:
+def cli(ctx: click.Context, verbose: bool, log_file: str | None, log_format: str) -> None:
     """Dossier: what changed at each competitor, every morning."""
-    ctx.obj = {"verbose": verbose}
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from schedules.logs import configure_logging
+
+    ctx.obj = {"verbose": verbose, "log_file": log_file, "log_format": log_format}
+    configure_logging(verbose, log_file, log_format)
 
 
 @cli.command()
@@ -86,30 +91,67 @@ def init(database_url: str | None) -> None:
 @click.option("--db", "database_url", help=DB_HELP)
 @click.option("--outbox", "outbox_dir", default="outbox", show_default=True, type=click.Path(path_type=Path),
               help="Folder the digests are written to as .eml files.")
+@click.option("--wait", is_flag=True, help="If another run holds the run lock, wait for it instead of exiting 1.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no tables (for cron): only problems, on stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
-def run(ctx: click.Context, config_path: Path, database_url: str | None, outbox_dir: Path, as_json: bool) -> None:
-    """One full run: crawl, extract, store, diff and alert. Exit code 0 succeeded, 1 partial or failed, 2 bad input."""
-    from schedules.nightly import run_once
+def run(ctx: click.Context, config_path: Path, database_url: str | None, outbox_dir: Path, wait: bool, quiet: bool,
+        as_json: bool) -> None:
+    """One full run: crawl, extract, store, diff and alert. Exit code 0 succeeded, 1 partial, failed, stopped or
+    locked (another run is in progress), 2 bad input."""
+    from dossier.config import load_config
+    from schedules.nightly import RunStopped, run_once, stop_on_signals
+    from schedules.progress import LiveProgress, summary_table
     from storage.db import create_db_engine
+    from storage.history import competitor_counts
     from storage.queries import list_changes
 
-    result = run_once(config_path, database_url, outbox_dir, verbose=ctx.obj["verbose"])
+    _config_log_file(ctx, load_config(config_path).schedule.log_file)
+    err = Console(stderr=True)
+    # with --verbose the crawl process writes its own log to the terminal: no live display to garble
+    live = LiveProgress(err) if err.is_terminal and not (quiet or as_json or ctx.obj["verbose"]) else None
+    try:
+        with stop_on_signals(), (live or nullcontext()):
+            result = run_once(config_path, database_url, outbox_dir, verbose=ctx.obj["verbose"], wait=wait,
+                              on_progress=live.update if live else None)
+    except RunStopped as stopped:
+        where = f"run {stopped.run_id} marked failed" if stopped.run_id else "no run was started"
+        click.echo(f"error: {stopped}: {where}", err=True)
+        ctx.exit(1)
     engine = create_db_engine(database_url)
     changes = list_changes(engine, run_id=result.run_id)
+    summary = competitor_counts(engine, result.run_id)
     engine.dispose()
     if as_json:
         click.echo(json.dumps({
             "run_id": result.run_id, "status": result.status, "pages": result.pages, "error": result.error,
+            "workers": result.workers,
             "failed_sources": result.failed_sources, "changes": [c.as_json() for c in changes],
             "digest": str(result.alert.eml_path) if result.alert and result.alert.eml_path else None,
+            "summary": [{"competitor": c.slug, "pages": c.pages, "products": c.products, "reviews": c.reviews,
+                         "changes": c.changes, "errors": c.errors} for c in summary],
+            "abandoned_runs": [{"run_id": a.run_id, "reason": a.reason} for a in result.abandoned],
         }, ensure_ascii=False, indent=2))
+    elif quiet:
+        for abandoned in result.abandoned:
+            click.echo(f"run {abandoned.run_id} had been left running: marked failed ({abandoned.reason})", err=True)
+        if result.status != "succeeded":
+            click.echo(f"run {result.run_id}: {result.status}" + (f": {result.error}" if result.error else ""),
+                       err=True)
+            for failure in result.failed_sources:
+                click.echo(f"  source failed: {failure}", err=True)
+        for error in result.alert.errors if result.alert else []:
+            click.echo(f"  alert not sent: {error}", err=True)
     else:
+        for abandoned in result.abandoned:
+            click.echo(f"run {abandoned.run_id} had been left running: marked failed ({abandoned.reason})")
         click.echo(f"run {result.run_id}: {result.status}, {result.pages} pages, {len(changes)} changes")
         if result.error:
             click.echo(f"  error: {result.error}")
         for failure in result.failed_sources:
             click.echo(f"  source failed: {failure}")
+        if summary:
+            console.print(summary_table(summary, title=f"Run {result.run_id}"))
         if changes:
             console.print(change_table(changes))
         if result.alert and result.alert.eml_path:
@@ -117,6 +159,40 @@ def run(ctx: click.Context, config_path: Path, database_url: str | None, outbox_
         for error in result.alert.errors if result.alert else []:
             click.echo(f"  alert not sent: {error}")
     ctx.exit(result.exit_code)
+
+
+@cli.command()
+@click.option("--config", "config_path", required=True, type=click.Path(path_type=Path),
+              help="competitors.yaml: its `schedule` section says when (see docs/config.md).")
+@click.option("--db", "database_url", help=DB_HELP)
+@click.option("--outbox", "outbox_dir", default="outbox", show_default=True, type=click.Path(path_type=Path),
+              help="Folder the digests are written to as .eml files.")
+@click.option("--now", "run_now", is_flag=True, help="Also start a run right away, then keep to the schedule.")
+@click.pass_context
+def schedule(ctx: click.Context, config_path: Path, database_url: str | None, outbox_dir: Path,
+             run_now: bool) -> None:
+    """The nightly scheduler: runs `dossier run` on the config's cron until SIGTERM or Ctrl-C (docs/operations.md).
+    Exit code 1 if another scheduler already serves this database."""
+    from dossier.config import load_config
+    from schedules.logs import configure_logging
+    from schedules.scheduler import NightlyScheduler
+
+    config = load_config(config_path)
+    # an operator wants the scheduler's own lines (next run, run ended) without --verbose
+    configure_logging(ctx.obj["verbose"], ctx.obj["log_file"], ctx.obj["log_format"], level=logging.INFO)
+    log_file = _config_log_file(ctx, config.schedule.log_file)
+    NightlyScheduler(config_path, database_url, outbox_dir, run_now=run_now, log_file=log_file,
+                     verbose=ctx.obj["verbose"]).start()
+
+
+def _config_log_file(ctx: click.Context, configured: str | None) -> str | None:
+    """--log-file, else the config's schedule.log_file (relative to the working directory), added to the logs."""
+    from schedules.logs import add_log_file
+
+    log_file = ctx.obj.get("log_file") or configured
+    if log_file:
+        add_log_file(log_file)
+    return log_file
 
 
 @cli.command()
@@ -209,6 +285,11 @@ def _register_commands() -> None:
         cli.add_command(command)
     from schedules.cli_alerts import alerts
     cli.add_command(alerts)
+    from schedules.cli_runs import runs
+    cli.add_command(runs)
+    from schedules.cli_distributed import COMMANDS as DISTRIBUTED_COMMANDS
+    for command in DISTRIBUTED_COMMANDS:
+        cli.add_command(command)
 
 
 _register_commands()

@@ -1,22 +1,40 @@
-"""One full run: sources synced, crawl (in its own process), outcome per source, diff, alerts."""
+"""One full run: the run lock, sources synced, crawl (in its own process), outcome per source, diff, alerts.
+
+A run holds the database's run lock from start to end, so that no two runs overlap; a run left `running` by a
+dead process is marked failed by the next one. While the crawl process works, a monitor thread here keeps the
+run's heartbeat and reports progress read from the database.
+"""
 from __future__ import annotations
 
 import logging
+import signal
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
+from typing import Callable, Iterator
 
-from crawler.launch import crawl_in_subprocess
+from crawler.distributed import REDIS_ENV, coordinate, redis_url
+from crawler.launch import CrawlOutcome, crawl_in_subprocess
 from dossier.config import load_config
+from dossier.errors import ConfigError
 from schedules.alerts import AlertResult, alert_run, diff_rules, smtp_settings
 from schedules.mailer import SmtpSettings
 from storage.db import open_database, resolve_url
 from storage.diff import diff_run
+from storage.history import CompetitorCounts, competitor_counts
+from storage.lock import HEARTBEAT_SECONDS, RUN_LOCK, DatabaseLock
 from storage.queries import list_changes
-from storage.runs import finish_run, record_source_outcomes, start_run, sync_sources
+from storage.runs import (
+    AbandonedRun, fail_abandoned_runs, finish_run, record_source_outcomes, start_run, sync_sources, touch_run,
+)
 
 log = logging.getLogger(__name__)
 
 EXIT_CODES = {"succeeded": 0, "partial": 1, "failed": 1}
+DISTRIBUTED_TIMEOUT_SECONDS = 12 * 3600  # a distributed crawl not drained by then is given up (the run fails)
+ProgressCallback = Callable[[int, list[CompetitorCounts]], None]  # (run id, counts per competitor)
 
 
 @dataclass(slots=True)
@@ -28,45 +46,147 @@ class RunResult:
     failed_sources: list[str] = field(default_factory=list)
     pages: int = 0
     alert: AlertResult | None = None
+    abandoned: list[AbandonedRun] = field(default_factory=list)  # earlier runs this one found dead and failed
+    workers: int = 1  # crawl processes that worked on the run ($DOSSIER_REDIS_URL: `dossier crawl --worker`s)
 
     @property
     def exit_code(self) -> int:
         return EXIT_CODES[self.status]
 
 
+class RunStopped(BaseException):
+    """SIGTERM or SIGINT arrived: the run is stopped and marked failed. A BaseException, like KeyboardInterrupt,
+    so that no `except Exception` on the way swallows it."""
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(f"stopped by {signal_name}")
+        self.signal_name = signal_name
+        self.run_id: int | None = None
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Within the block, SIGTERM and SIGINT raise RunStopped in the main thread (once: a second signal while the
+    run is being closed is ignored, so that closing it is not cut short). Elsewhere than the main thread, nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
+
+    def stop(number, _frame):
+        for each in previous:
+            signal.signal(each, signal.SIG_IGN)
+        raise RunStopped(signal.Signals(number).name)
+
+    for number in previous:
+        signal.signal(number, stop)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 def run_once(config_path: str | Path, database_url: str | None = None, outbox_dir: str | Path = "outbox",
-             smtp_url: str | None = None, verbose: bool = False) -> RunResult:
-    """Crawl, extract, store, diff and alert once. Bad input raises a DossierError before anything is stored."""
+             smtp_url: str | None = None, verbose: bool = False, *, wait: bool = False,
+             on_progress: ProgressCallback | None = None, progress_interval: float = 1.0) -> RunResult:
+    """Crawl, extract, store, diff and alert once. Bad input raises a DossierError before anything is stored;
+    another run holding the run lock raises RunLockedError (exit code 1), unless `wait` is given."""
     config = load_config(config_path)
     smtp = smtp_settings(smtp_url)
     database_url = resolve_url(database_url)
+    if redis_url() and database_url.startswith("sqlite"):
+        raise ConfigError(f"{REDIS_ENV} is set (a distributed crawl), but the database is SQLite, which workers on "
+                          "other machines cannot reach: use PostgreSQL (--db postgresql://...) or unset it")
     engine = open_database(database_url)
     try:
-        refs = sync_sources(engine, [c.model_dump(mode="json", by_alias=True) for c in config.competitors])
-        run_id = start_run(engine)
+        lock = DatabaseLock(engine, RUN_LOCK, stale_after=timedelta(minutes=config.schedule.stale_after_minutes))
+        lock.acquire(wait=wait)
         try:
-            result = _crawl_and_compare(engine, config, str(config_path), database_url, run_id, refs,
-                                        Path(outbox_dir), smtp, verbose)
-        except BaseException as exc:  # the run must never stay `running`: say why it ended, then re-raise
-            finish_run(engine, run_id, "failed", error=f"{type(exc).__name__}: {exc}"[:1000])
-            raise
-        finish_run(engine, run_id, result.status, {"pages": result.pages, "changes": result.changes,
-                                                   "failed_sources": result.failed_sources}, error=result.error)
-        return result
+            abandoned = fail_abandoned_runs(engine, {holder.run_id: reason for holder, reason in lock.taken_over
+                                                     if holder.run_id is not None})
+            refs = sync_sources(engine, [c.model_dump(mode="json", by_alias=True) for c in config.competitors])
+            run_id = start_run(engine)
+            try:
+                lock.attach_run(run_id)
+                log.info("run %s started", run_id, extra={"run_id": run_id})
+                with _Monitor(engine, run_id, lock, on_progress, progress_interval):
+                    result = _crawl_and_compare(engine, config, str(config_path), database_url, run_id, refs,
+                                                Path(outbox_dir), smtp, verbose)
+                if not finish_run(engine, run_id, result.status, {"pages": result.pages, "changes": result.changes,
+                                                                  "failed_sources": result.failed_sources},
+                                  error=result.error):
+                    result.status, result.error = "failed", "taken for dead and marked failed by another process"
+            except BaseException as exc:  # the run must never stay `running`: say why it ended, then re-raise
+                if isinstance(exc, RunStopped):
+                    exc.run_id = run_id
+                finish_run(engine, run_id, "failed", error=f"{type(exc).__name__}: {exc}"[:1000])
+                log.error("run %s failed: %s: %s", run_id, type(exc).__name__, exc, extra={"run_id": run_id})
+                raise
+            log.info("run %s %s: %d pages, %d changes", run_id, result.status, result.pages, result.changes,
+                     extra={"run_id": run_id})
+            result.abandoned = abandoned
+            return result
+        finally:
+            lock.release()
     finally:
         engine.dispose()
 
 
+class _Monitor:
+    """A thread beside the run: the heartbeat of the run and its lock, and progress polled from the database."""
+
+    def __init__(self, engine, run_id: int, lock: DatabaseLock, on_progress: ProgressCallback | None,
+                 interval: float) -> None:
+        self.engine, self.run_id, self.lock, self.on_progress = engine, run_id, lock, on_progress
+        self.interval = min(interval, HEARTBEAT_SECONDS) if on_progress else HEARTBEAT_SECONDS
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name=f"run-{run_id}-monitor", daemon=True)
+
+    def __enter__(self) -> _Monitor:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=30)
+        if self.on_progress:
+            self._report()  # the final counts, diff included
+
+    def _loop(self) -> None:
+        beats = 0.0
+        while not self.stopped.wait(self.interval):
+            beats += self.interval
+            if beats >= HEARTBEAT_SECONDS:
+                beats = 0.0
+                try:
+                    touch_run(self.engine, self.run_id)
+                    self.lock.heartbeat()
+                except Exception as exc:  # a busy or briefly unreachable database: the next beat may succeed
+                    log.warning("run %s: heartbeat not written: %s", self.run_id, exc)
+            if self.on_progress:
+                self._report()
+
+    def _report(self) -> None:
+        try:
+            counts = competitor_counts(self.engine, self.run_id)
+        except Exception as exc:  # progress is a display: a failed poll must not end the run
+            log.debug("run %s: progress not read: %s", self.run_id, exc)
+            return
+        self.on_progress(self.run_id, counts)
+
+
 def _crawl_and_compare(engine, config, config_path: str, database_url: str, run_id: int, refs, outbox_dir: Path,
                        smtp: SmtpSettings | None, verbose: bool) -> RunResult:
-    log.info("run %s: crawling %d sources", run_id, len(refs))
-    crawl = crawl_in_subprocess(config_path, database_url, run_id, verbose=verbose)
+    log.info("run %s: crawling %d sources", run_id, len(refs), extra={"run_id": run_id})
+    crawl, workers = _crawl(config_path, database_url, run_id, refs, verbose)
     outcomes = record_source_outcomes(engine, run_id, refs)
     by_id = {ref.source_id: ref for ref in refs}
     failed = [f"{by_id[o.source_id].competitor_slug} {by_id[o.source_id].url}: {o.reason}"
               for o in outcomes if o.status != "succeeded"]
     result = RunResult(run_id, "failed" if not crawl.ok else ("partial" if failed else "succeeded"),
-                       error=crawl.error, failed_sources=failed, pages=sum(o.pages for o in outcomes))
+                       error=crawl.error, failed_sources=failed, pages=sum(o.pages for o in outcomes),
+                       workers=workers)
     if not crawl.ok:
         return result  # a crashed crawl's observations are incomplete: no diff, no alert
     # The diff looks for baselines among finished runs only; this run is judged by its sources' outcomes.
@@ -74,3 +194,14 @@ def _crawl_and_compare(engine, config, config_path: str, database_url: str, run_
     result.changes = len(list_changes(engine, run_id=run_id))
     result.alert = alert_run(engine, run_id, config, outbox_dir, smtp)
     return result
+
+
+def _crawl(config_path: str, database_url: str, run_id: int, refs, verbose: bool) -> tuple[CrawlOutcome, int]:
+    """The crawl of the run: in a child process, or, with $DOSSIER_REDIS_URL, by the `dossier crawl --worker`s
+    this process coordinates (crawler/distributed.py). Returns how it ended and how many processes crawled."""
+    url = redis_url()
+    if url is None:
+        return crawl_in_subprocess(config_path, database_url, run_id, verbose=verbose), 1
+    config_text = Path(config_path).read_text(encoding="utf-8")
+    outcome = coordinate(url, config_text, run_id, [ref.source_id for ref in refs], DISTRIBUTED_TIMEOUT_SECONDS)
+    return CrawlOutcome(outcome.ok, outcome.error), outcome.workers

@@ -226,10 +226,16 @@ def _rating(session: Session, run_id: int, source_id: int) -> tuple[float | None
 
 
 def _review_drafts(session: Session, run_id: int, source: models.Source, rules: Rules) -> list[Draft]:
+    """Reviews this source shows now that no earlier good run saw (by any source). Not `first_seen_run_id`: a failed
+    or killed run may have seen a review first, and its observations are never a baseline."""
+    earlier = aliased(models.ReviewObservation)
+    seen_before = (select(earlier.id).join(models.CrawlRun, models.CrawlRun.id == earlier.run_id)
+                   .where(earlier.review_id == models.Review.id,
+                          earlier.run_id < run_id, models.CrawlRun.status.in_(GOOD_RUNS)))
     rows = session.execute(
         select(models.Review)
         .join(models.ReviewObservation, and_(models.ReviewObservation.review_id == models.Review.id,
                                              models.ReviewObservation.run_id == run_id,
                                              models.ReviewObservation.source_id == source.id))
-        .where(models.Review.first_seen_run_id == run_id)).scalars()
+        .where(~exists(seen_before))).scalars()
     return [review_draft(r.external_id, r.author, r.rating, r.title, r.text, r.url, r.platform, rules) for r in rows]

@@ -6,8 +6,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, Numeric, String, Text,
-    UniqueConstraint,
+    JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, Numeric,
+    String, Text, Unicode, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -286,3 +286,13 @@ class RunLock(Base):
     owner: Mapped[str] = mapped_column(String(255))  # host:pid
     acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
     heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SchedulerJob(Base):
+    """APScheduler's job store (SQLAlchemyJobStore with this table name and its columns): the nightly job and its
+    next fire time, kept across restarts so that a night missed while the scheduler was down still runs once."""
+
+    __tablename__ = "scheduler_job"
+    id: Mapped[str] = mapped_column(Unicode(191), primary_key=True)
+    next_run_time: Mapped[float | None] = mapped_column(Float(25), index=True)  # UTC timestamp
+    job_state: Mapped[bytes] = mapped_column(LargeBinary)  # the pickled job: a textual function reference and kwargs

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -69,34 +71,117 @@ def sync_sources(engine: Engine, competitors: list[dict[str, Any]]) -> list[Sour
 
 
 def start_run(engine: Engine) -> int:
+    """A new `running` run owned by this process (host, pid and a first heartbeat, for crash detection)."""
+    now = datetime.now(timezone.utc)
     with session_scope(engine) as session:
-        run = models.CrawlRun(status="running", stats={})
+        run = models.CrawlRun(status="running", stats={}, started=now, pid=os.getpid(), host=socket.gethostname(),
+                              heartbeat=now)
         session.add(run)
         session.flush()
         return run.id
 
 
+def touch_run(engine: Engine, run_id: int) -> None:
+    """The run's heartbeat: its process is alive and working."""
+    with session_scope(engine) as session:
+        session.execute(update(models.CrawlRun).where(models.CrawlRun.id == run_id, models.CrawlRun.status == "running")
+                        .values(heartbeat=datetime.now(timezone.utc)))
+
+
 def finish_run(engine: Engine, run_id: int, status: str, stats: dict[str, Any] | None = None,
-               error: str | None = None) -> None:
+               error: str | None = None) -> bool:
+    """Close a running run; False (and nothing changed) when it was no longer running, e.g. marked failed as
+    abandoned by another process that took this one for dead: a late finisher never overwrites that verdict."""
     with session_scope(engine) as session:
         run = session.get(models.CrawlRun, run_id)
+        if run.status != "running":
+            log.error("run %s was already closed as %s (%s): its result is not recorded", run_id, run.status,
+                      run.error)
+            return False
         run.status = status
         run.finished = datetime.now(timezone.utc)
         run.stats = {**(run.stats or {}), **(stats or {})}
         run.error = error
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class AbandonedRun:
+    run_id: int
+    reason: str
+
+
+def fail_abandoned_runs(engine: Engine, known: dict[int, str] | None = None) -> list[AbandonedRun]:
+    """Mark every run still `running` as failed, with why: call it only while holding the run lock, when no
+    other run can be alive. `known` gives the reasons found for some of them (a stale lock's run).
+
+    Their observations stay, for the record, but a failed run is never a diff baseline nor shown in a view.
+    """
+    known = known or {}
+    abandoned = []
+    with session_scope(engine) as session:
+        for run in session.scalars(select(models.CrawlRun).where(models.CrawlRun.status == "running")
+                                   .order_by(models.CrawlRun.id)):
+            owner = f"{run.host}:{run.pid}" if run.host else "an unknown process"
+            reason = known.get(run.id) or f"its process {owner} stopped without finishing it"
+            last_fetch = session.scalar(select(func.max(models.Fetch.fetched_at)).where(models.Fetch.run_id == run.id))
+            signs = [_aware(moment) for moment in (run.heartbeat, last_fetch, run.started) if moment is not None]
+            run.status = "failed"
+            run.finished = max(signs) if signs else datetime.now(timezone.utc)  # its last sign of life
+            run.error = f"abandoned: {reason}; found by {socket.gethostname()}:{os.getpid()}"[:1000]
+            abandoned.append(AbandonedRun(run.id, run.error))
+            log.warning("run %s marked failed: %s", run.id, run.error)
+    return abandoned
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # SQLite hands back naive UTC
 
 
 def record_crawl_report(engine: Engine, run_id: int, counters: dict[str, float],
-                        sources: dict[int, dict[str, Any]]) -> None:
-    """Keep what the crawl process counted (Scrapy's counters) and knew of each source (budget, sitemaps read,
-    warnings) in crawl_run.stats, beside the coverage report record_source_outcomes adds to each source."""
+                        sources: dict[int, dict[str, Any]], worker: str | None = None) -> None:
+    """Keep what a crawl process counted (Scrapy's counters) and knew of each source (budget, sitemaps read,
+    warnings) in crawl_run.stats, beside the coverage report record_source_outcomes adds to each source.
+
+    Each worker of a distributed run reports its part: the figures are added up, the lists joined (the run's row
+    is locked meanwhile, so workers closing together do not overwrite each other).
+    """
     with session_scope(engine) as session:
-        run = session.get(models.CrawlRun, run_id)
+        run = session.get(models.CrawlRun, run_id, with_for_update=True)
         stats = dict(run.stats or {})
         merged = dict(stats.get("sources") or {})
         for source_id, report in sources.items():
-            merged[str(source_id)] = {**merged.get(str(source_id), {}), **report}
-        run.stats = {**stats, "crawl": counters, "sources": merged}
+            merged[str(source_id)] = merge_reports(merged.get(str(source_id), {}), report)
+        workers = dict(stats.get("crawl_workers") or {})
+        if worker is not None:
+            workers[worker] = counters
+        crawl = merge_counters(list(workers.values())) if workers else counters
+        run.stats = {**stats, "crawl": crawl, "sources": merged, **({"crawl_workers": workers} if workers else {})}
+
+
+def merge_reports(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Two parts of one source's crawl report: numbers add up, flags OR, lists join, anything else is replaced."""
+    out = dict(old)
+    for key, value in new.items():
+        before = old.get(key)
+        if isinstance(value, bool) and isinstance(before, bool):
+            out[key] = before or value
+        elif isinstance(value, (int, float)) and isinstance(before, (int, float)) and not isinstance(value, bool):
+            out[key] = before + value
+        elif isinstance(value, list) and isinstance(before, list):
+            out[key] = before + [item for item in value if item not in before]
+        else:
+            out[key] = value
+    return out
+
+
+def merge_counters(parts: list[dict[str, float]]) -> dict[str, float]:
+    """Scrapy counters of several workers: summed, except the clock (the longest worker's elapsed time)."""
+    out: dict[str, float] = {}
+    for part in parts:
+        for key, value in part.items():
+            out[key] = max(out.get(key, 0), value) if key == "elapsed_time_seconds" else out.get(key, 0) + value
+    return out
 
 
 def last_good_crawl(session: Session, source_id: int, run_id: int) -> models.SourceCrawl | None:

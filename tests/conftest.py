@@ -73,6 +73,16 @@ def module_database_url(request, tmp_path_factory):
         _drop_schema(schema)
 
 
+@pytest.fixture(scope="module")
+def postgres_database_url():
+    """A PostgreSQL schema of its own for a module whose subject is PostgreSQL (distributed crawling)."""
+    url, schema = _postgres_schema_url()
+    try:
+        yield url
+    finally:
+        _drop_schema(schema)
+
+
 @pytest.fixture
 def engine(database_url):
     """A migrated dossier database on each backend."""

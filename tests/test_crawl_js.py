@@ -35,6 +35,7 @@ body { font-family: Brand; }</style>
 JS_SITE = {
     "/robots.txt": Reply("User-agent: *\nAllow: /\n", content_type="text/plain"),
     "/render.html": Reply(RENDER),
+    "/render.html?as=static": Reply(RENDER),  # the same page for a static source
     "/app.js": Reply(APP_JS, content_type="text/javascript"),
     "/never.html": page("Nothing here ever gets ready"),
     "/other.html": page("Another competitor's page", body='<p class="ready">ready</p>'),
@@ -53,9 +54,11 @@ def _query(database_url, run_id):
             outcomes = {urls[o.source_id]: o for o in session.scalars(
                 select(models.SourceCrawl).where(models.SourceCrawl.run_id == run_id))}
             prices = session.execute(
-                select(models.Product.name, models.PriceObservation.price, models.PriceObservation.currency)
+                select(models.Product.name, models.PriceObservation.price, models.PriceObservation.currency,
+                       models.PriceObservation.source_id)
                 .join(models.Product, models.Product.id == models.PriceObservation.product_id)
                 .where(models.PriceObservation.run_id == run_id)).all()
+            prices = [(name, price, currency, urls[source]) for name, price, currency, source in prices]
             stats = session.get(models.CrawlRun, run_id).stats
         return fetches, outcomes, [tuple(p) for p in prices], stats
     finally:
@@ -76,6 +79,7 @@ def js_crawl(tmp_path_factory):
             {"slug": "jsb", "name": "JS B", "sources": [
                 {"kind": "site", "url": f"{base}/other.html", "render": "js", "wait_for": ".ready", "max_depth": 0},
                 {"kind": "site", "url": f"{base}/static.html", "max_depth": 0},
+                {"kind": "catalog", "url": f"{base}/render.html?as=static", "selectors": SELECTORS, "currency": "USD"},
             ]},
         ], timeout=2)
         database_url = f"sqlite:///{folder / 'dossier.db'}"
@@ -87,7 +91,16 @@ def js_crawl(tmp_path_factory):
 @pytest.mark.browser
 def test_wait_for_is_honoured_the_late_price_is_read(js_crawl):
     result, sites, base, fetches, outcomes, prices, stats = js_crawl
-    assert ("Widget", Decimal("42.50"), "USD") in prices
+    assert ("Widget", Decimal("42.50"), "USD", f"{base}/render.html") in prices
+
+
+@needs_browser
+@pytest.mark.browser
+def test_the_price_is_found_only_through_the_browser(js_crawl):
+    result, sites, base, fetches, outcomes, prices, stats = js_crawl
+    static = [p for p in prices if p[3] == f"{base}/render.html?as=static"]
+    assert static and all(price is None for _, price, _, _ in static)  # the product is there, its price is not
+    assert fetches[f"{base}/render.html?as=static"].status == 200
     assert fetches[f"{base}/render.html"].status == 200 and fetches[f"{base}/render.html"].error is None
     assert outcomes[f"{base}/render.html"].status == "succeeded"
 

@@ -1,17 +1,22 @@
 """The crawl's settings from the config (politeness, limits, Chromium) and the sitemap reader, without crawling."""
 from __future__ import annotations
 
+import asyncio
 import gzip
 import sys
 
 import pytest
+from scrapy.exceptions import (
+    CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError, IgnoreRequest,
+)
 from scrapy.http import Request, Response, XmlResponse
 
 from crawler import settings as defaults
-from crawler.accounting import redirect_trouble
+from crawler.accounting import describe_failure, redirect_trouble
 from crawler.browser import ENV
 from crawler.discovery import read_sitemap
-from crawler.process import _abort_heavy_resources, crawl_settings
+from crawler.process import crawl_settings
+from crawler.safety import BrowserGuard
 from crawler.sources import SourcePlan
 from dossier.config import parse_config
 
@@ -43,7 +48,9 @@ def test_politeness_and_limits_come_from_the_config(monkeypatch):
     assert (settings.getint("DOWNLOAD_MAXSIZE"), settings.getint("DOWNLOAD_WARNSIZE")) == (5000, 5000)
     assert settings.getint("REDIRECT_MAX_TIMES") == 5 and not settings.getbool("COOKIES_ENABLED")
     launch = settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
-    assert launch == {"executable_path": sys.executable, "headless": True, "args": defaults.CHROMIUM_ARGS}
+    rules = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE a.example, EXCLUDE www.a.example"
+    assert launch == {"executable_path": sys.executable, "headless": True, "args": [*defaults.CHROMIUM_ARGS, rules]}
+    assert isinstance(settings["PLAYWRIGHT_ABORT_REQUEST"], BrowserGuard)
 
 
 def test_a_static_only_crawl_never_looks_for_a_browser(monkeypatch):
@@ -56,8 +63,9 @@ def test_a_static_only_crawl_never_looks_for_a_browser(monkeypatch):
 
 
 class _Request:
-    def __init__(self, resource_type: str):
+    def __init__(self, resource_type: str, url: str = "https://a.example/page"):
         self.resource_type = resource_type
+        self.url = url
 
 
 @pytest.mark.parametrize(("resource_type", "blocked"), [
@@ -65,7 +73,11 @@ class _Request:
     ("document", False), ("script", False), ("xhr", False), ("fetch", False), ("stylesheet", False),
 ])
 def test_the_browser_skips_only_heavy_resources(resource_type, blocked):
-    assert _abort_heavy_resources(_Request(resource_type)) is blocked
+    async def public(host):  # no DNS in tests: a.example stands for a public site
+        return ["93.184.215.14"]
+
+    guard = BrowserGuard([_plan("js")], defaults.PLAYWRIGHT_BLOCKED_RESOURCES, resolve=public)
+    assert asyncio.run(guard(_Request(resource_type))) is blocked
 
 
 def _response(body: bytes, url: str = "https://a.example/sitemap.xml") -> Response:
@@ -97,3 +109,26 @@ def test_a_redirect_chain_is_named_a_loop_only_when_it_comes_back():
                                       "https://a.example/a")
     long_chain = Request("https://a.example/6", meta={"redirect_urls": [f"https://a.example/{n}" for n in range(6)]})
     assert redirect_trouble(long_chain) == "too many redirects (6)"
+
+
+def _failure(exc: Exception):
+    from twisted.python.failure import Failure
+
+    try:
+        raise exc
+    except type(exc):
+        return Failure()
+
+
+@pytest.mark.parametrize(("exc", "error"), [
+    # a DNS failure is only simulated: no test sends a query beyond loopback
+    (CannotResolveHostError("competitor.example"), "DNS lookup failed: competitor.example"),
+    (DownloadTimeoutError("Getting https://a.example/ took longer than 7.0 seconds."), "timed out after 7 s"),
+    (DownloadConnectionRefusedError("Connection was refused by other side"), "connection refused"),
+    (IgnoreRequest("Forbidden by robots.txt"), "Forbidden by robots.txt"),
+    (IgnoreRequest("refused: 10.0.0.7 is a private address; set allow_private: true on the source if it is "
+                   "really meant to be crawled"), "refused: 10.0.0.7 is a private address"),
+])
+def test_failures_are_one_line_naming_the_cause(exc, error):
+    info = describe_failure(_failure(exc), timeout=7)
+    assert info.status is None and info.error.startswith(error) and "\n" not in info.error

@@ -38,7 +38,9 @@ class Hit:
     in_flight: int  # requests being answered when this one arrived, itself included (slow replies not counted)
 
 
-Route = Reply | Callable[[str], Reply]  # a callable gets the path with its query
+# A callable gets the path with its query (and ;params) and answers all of them; under a key ending in "*"
+# it answers every path with that prefix.
+Route = Reply | Callable[[str], Reply]
 
 
 def page(title: str, *links: str, body: str = "") -> Reply:
@@ -70,10 +72,12 @@ def sitemap_index(*paths: str) -> Reply:
 
 
 class Sites:
-    """One server per site on a free port of 127.0.0.1; `routes[site]` may be changed between crawls."""
+    """One server per site on a free port of 127.0.0.1 (or of another loopback address named in `hosts`);
+    `routes[site]` may be changed between crawls."""
 
-    def __init__(self, **routes: dict[str, Route]):
+    def __init__(self, hosts: dict[str, str] | None = None, **routes: dict[str, Route]):
         self.routes = routes
+        self.hosts = hosts or {}
         self.hits: list[Hit] = []
         self.stopping = threading.Event()
         self._lock = threading.Lock()
@@ -82,7 +86,7 @@ class Sites:
 
     def __enter__(self) -> Sites:
         for name in self.routes:
-            server = _Server(self, name)
+            server = _Server(self, name, self.hosts.get(name, HOST))
             threading.Thread(target=server.serve_forever, name=f"crawlsite-{name}", daemon=True).start()
             self._servers[name] = server
         return self
@@ -94,7 +98,8 @@ class Sites:
             server.server_close()
 
     def base(self, site: str) -> str:
-        return f"http://{HOST}:{self._servers[site].server_address[1]}"
+        host, port = self._servers[site].server_address[:2]
+        return f"http://{host}:{port}"
 
     def paths(self, site: str) -> list[str]:
         """Every path (with query) the site was asked for, in order, repeats included."""
@@ -106,8 +111,11 @@ class Sites:
 
     def _reply(self, site: str, path: str) -> Reply:
         route = self.routes[site].get(path)
-        if route is None and callable(fallback := self.routes[site].get(path.split("?", 1)[0])):
+        if route is None and callable(fallback := self.routes[site].get(path.split("?", 1)[0].split(";", 1)[0])):
             route = fallback  # a callable route answers every query of its path
+        if route is None:  # "/calendar/*": a callable answering every path under /calendar/
+            route = next((r for key, r in self.routes[site].items()
+                          if key.endswith("*") and callable(r) and path.startswith(key[:-1])), None)
         if route is None:
             return Reply("<h1>Not found</h1>", status=404)
         return route(path) if callable(route) else route
@@ -127,10 +135,12 @@ class Sites:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, sites: Sites, name: str):
+    def __init__(self, sites: Sites, name: str, host: str = HOST):
+        if not host.startswith("127."):
+            raise ValueError(f"test sites listen on loopback only, not {host}")
         self.sites = sites
         self.name = name
-        super().__init__((HOST, 0), _Handler)
+        super().__init__((host, 0), _Handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A crawler closing a kept-alive connection is no error of the test site: logged, not printed."""

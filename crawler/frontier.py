@@ -1,0 +1,146 @@
+"""What a crawl has seen and spent per source: in this process, or shared by every worker of a run through Redis.
+
+The spider asks its frontier before it requests a page (`claim`), so a page is fetched once per run and a
+source never exceeds `max_pages`, however many workers share the run. The Redis frontier also keeps the run's
+count of unfinished requests: +1 when a request is first scheduled, -1 when its callback or errback has run (and
+so scheduled whatever it found) or the scheduler dropped it. Redirects and retries inherit their request's count.
+The coordinator knows the crawl has drained when that count and the seed queue are both at zero.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from enum import Enum
+from typing import Any
+
+COUNTED = "dossier_counted"  # request.meta flag: this request (or the one it replaces) is in the pending count
+BODY_KEY = "body:"  # a listing page's key when it holds no items we read: its content hash
+
+
+class Claim(Enum):
+    NEW = "new"  # fetch it: marked seen and charged to the source's budget
+    SEEN = "seen"  # this source has it already (or has it queued)
+    OVER_BUDGET = "over_budget"  # the source's max_pages is spent
+
+
+class LocalFrontier:
+    """One process crawls the whole run."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, set[str]] = {}
+        self._budget: Counter[int] = Counter()
+        self._items: dict[int, set[str]] = {}
+
+    def claim(self, source_id: int, key: str, max_pages: int) -> Claim:
+        seen = self._seen.setdefault(source_id, set())
+        if key in seen:
+            return Claim.SEEN
+        if self._budget[source_id] >= max_pages:
+            return Claim.OVER_BUDGET
+        seen.add(key)
+        self._budget[source_id] += 1
+        return Claim.NEW
+
+    def mark_seen(self, source_id: int, key: str) -> None:
+        self._seen.setdefault(source_id, set()).add(key)
+
+    def is_seen(self, source_id: int, key: str) -> bool:
+        return key in self._seen.get(source_id, ())
+
+    def new_items(self, source_id: int, keys: Iterable[str]) -> set[str]:
+        """The keys not seen on this source's listing pages before; all of them are remembered now."""
+        keys = set(keys)
+        seen = self._items.setdefault(source_id, set())
+        new = keys - seen
+        seen |= keys
+        return new
+
+    def had_items(self, source_id: int) -> bool:
+        """This source's listing pages have shown items we read (not only page bodies)."""
+        return any(not key.startswith(BODY_KEY) for key in self._items.get(source_id, ()))
+
+    # the pending count matters only when several workers share a run
+    def scheduled(self, request: Any, spider: Any = None) -> None:
+        pass
+
+    def dropped(self, request: Any, spider: Any = None) -> None:
+        pass
+
+    def settled(self, request: Any) -> None:
+        pass
+
+
+# KEYS: seen set, budget counter. ARGV: key, max_pages. 0 seen, 1 over budget, 2 new (claimed).
+_CLAIM = """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end
+if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[2]) then return 1 end
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('INCR', KEYS[2])
+return 2
+"""
+_CLAIMS = {0: Claim.SEEN, 1: Claim.OVER_BUDGET, 2: Claim.NEW}
+
+
+class RedisFrontier:
+    """Every worker of a run shares it: see crawler.distributed.RunKeys for the keys."""
+
+    def __init__(self, client: Any, keys: Any) -> None:
+        self.client = client
+        self.keys = keys
+        self._claim = client.register_script(_CLAIM)
+
+    def claim(self, source_id: int, key: str, max_pages: int) -> Claim:
+        keys = [self.keys.seen(source_id), self.keys.budget(source_id)]
+        return _CLAIMS[int(self._claim(keys=keys, args=[key, max_pages]))]
+
+    def mark_seen(self, source_id: int, key: str) -> None:
+        self.client.sadd(self.keys.seen(source_id), key)
+
+    def is_seen(self, source_id: int, key: str) -> bool:
+        return bool(self.client.sismember(self.keys.seen(source_id), key))
+
+    def new_items(self, source_id: int, keys: Iterable[str]) -> set[str]:
+        keys = sorted(set(keys))
+        if not keys:
+            return set()
+        pipe = self.client.pipeline()
+        for key in keys:
+            pipe.sadd(self.keys.items(source_id), key)
+        if any(not key.startswith(BODY_KEY) for key in keys):
+            pipe.set(self.keys.had_items(source_id), 1)
+        added = pipe.execute()
+        return {key for key, new in zip(keys, added) if new}
+
+    def had_items(self, source_id: int) -> bool:
+        return bool(self.client.exists(self.keys.had_items(source_id)))
+
+    def scheduled(self, request: Any, spider: Any = None) -> None:
+        if not request.meta.get(COUNTED):
+            request.meta[COUNTED] = True
+            self.client.incr(self.keys.pending)
+
+    def dropped(self, request: Any, spider: Any = None) -> None:
+        if request.meta.get(COUNTED):
+            self.client.decr(self.keys.pending)
+
+    def settled(self, request: Any) -> None:
+        if request.meta.get(COUNTED):
+            self.client.decr(self.keys.pending)
+
+    # the run's seeds: one per source, published by the coordinator
+    def next_seed(self) -> int | None:
+        """A source whose start requests no worker has made yet, or None."""
+        value = self.client.lpop(self.keys.seeds)
+        return None if value is None else int(value)
+
+    def seeded(self) -> None:
+        """This worker has scheduled a seed's start requests: the seed itself is no longer pending."""
+        self.client.decr(self.keys.pending)
+
+    def drained(self) -> bool:
+        """The coordinator has seen the run drained: nothing pending, no seed left."""
+        return bool(self.client.exists(self.keys.done))
+
+    def queued(self) -> int:
+        """Requests waiting in the run's shared queue (scrapy-redis' priority queue is a sorted set)."""
+        return int(self.client.zcard(self.keys.requests))

@@ -1,0 +1,170 @@
+"""Two `dossier crawl --worker` processes share a run through Redis (scrapy-redis) and write to PostgreSQL: every
+page is fetched once, every product stored once, and the diff equals that of a single-process run."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from crawler.distributed import REDIS_ENV, connect, coordinate
+from dossier.errors import ConfigError, DossierError
+from fixtures.synthetic import SyntheticSite, competitors_yaml, product_ids
+from schedules.cli import cli
+from schedules.nightly import run_once
+from storage import models
+from storage.db import create_db_engine, session_scope
+from storage.queries import list_changes
+from storage.runs import merge_counters, merge_reports
+
+REDIS_URL = os.environ.get("DOSSIER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+PRODUCTS = 240
+PER_PAGE = 40
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    try:
+        connect(REDIS_URL).flushdb()
+    except DossierError as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(exc))
+    return REDIS_URL
+
+
+def _changes(database_url: str, run_id: int) -> set[tuple]:
+    engine = create_db_engine(database_url)
+    try:
+        return {(c.kind, c.title, c.before, c.after, c.magnitude) for c in list_changes(engine, run_id=run_id)}
+    finally:
+        engine.dispose()
+
+
+def _stored_products(database_url: str, run_id: int) -> tuple[int, int]:
+    engine = create_db_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            rows = session.scalar(select(func.count()).select_from(models.PriceObservation)
+                                  .where(models.PriceObservation.run_id == run_id))
+            distinct = session.scalar(select(func.count(func.distinct(models.PriceObservation.product_id)))
+                                      .where(models.PriceObservation.run_id == run_id))
+        return rows, distinct
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory, redis_url, postgres_database_url):
+    folder = tmp_path_factory.mktemp("distributed")
+    config_path = folder / "competitors.yaml"
+    single_url = f"sqlite:///{folder / 'single.db'}"
+    with SyntheticSite(1, PRODUCTS, per_page=PER_PAGE, filler=5) as site:
+        config_path.write_text(competitors_yaml([site]), encoding="utf-8")
+        single = []
+        for night in (1, 2):
+            site.night = night
+            single.append(run_once(config_path, single_url, folder / "outbox-single"))
+
+        env = {**os.environ, REDIS_ENV: redis_url}
+        workers = [subprocess.Popen([sys.executable, "-m", "schedules.cli", "crawl", "--worker", "--db",
+                                     postgres_database_url, "--idle-timeout", "60"], env=env,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        distributed, hits = [], []
+        os.environ[REDIS_ENV] = redis_url
+        try:
+            for night in (1, 2):
+                site.night = night
+                site.hits.clear()
+                distributed.append(run_once(config_path, postgres_database_url, folder / "outbox-distributed"))
+                hits.append(dict(site.hits))
+        finally:
+            del os.environ[REDIS_ENV]
+            for worker in workers:
+                worker.terminate()
+            logs = [worker.communicate(timeout=30) for worker in workers]
+    yield single, distributed, hits, single_url, postgres_database_url, logs
+
+
+def test_both_runs_succeed_with_two_workers(nights):
+    single, distributed, _, _, _, logs = nights
+    assert [r.status for r in single] == ["succeeded", "succeeded"]
+    assert [r.status for r in distributed] == ["succeeded", "succeeded"], (distributed, logs)
+    assert [r.workers for r in distributed] == [2, 2]
+
+
+def test_both_workers_fetch_pages(nights):
+    _, distributed, _, _, url, _ = nights
+    engine = create_db_engine(url)
+    try:
+        with session_scope(engine) as session:
+            for run in distributed:
+                workers = session.get(models.CrawlRun, run.run_id).stats["crawl_workers"]
+                responses = [counters.get("downloader/response_count", 0) for counters in workers.values()]
+                assert len(responses) == 2 and min(responses) > 0, workers
+    finally:
+        engine.dispose()
+    shown = CliRunner().invoke(cli, ["runs", "show", str(distributed[1].run_id), "--db", url])
+    assert shown.exit_code == 0, shown.output
+    assert "crawled by 2 workers" in shown.output
+
+
+def test_every_page_is_fetched_once(nights):
+    _, _, hits, _, _, _ = nights
+    for night, seen in zip((1, 2), hits):
+        pages = {path: count for path, count in seen.items() if path != "/robots.txt"}
+        assert set(pages.values()) == {1}, {p: c for p, c in pages.items() if c != 1}
+        products = len(product_ids(PRODUCTS, night))
+        assert sum(1 for path in pages if path.startswith("/p/")) == products
+        assert seen["/robots.txt"] <= 2  # each worker reads robots.txt once
+
+
+def test_every_product_is_stored_once(nights):
+    _, distributed, _, _, url, _ = nights
+    for night, run in zip((1, 2), distributed):
+        rows, distinct = _stored_products(url, run.run_id)
+        assert rows == distinct == len(product_ids(PRODUCTS, night))
+
+
+def test_the_diff_equals_the_single_process_diff(nights):
+    single, distributed, _, single_url, url, _ = nights
+    expected = _changes(single_url, single[1].run_id)
+    assert {kind for kind, *_ in expected} >= {"price_up", "product_removed", "product_added", "out_of_stock"}
+    assert _changes(url, distributed[1].run_id) == expected
+
+
+def test_a_run_without_workers_fails_with_the_fix(redis_url):
+    outcome = coordinate(redis_url, "competitors: []\n", run_id=999, source_ids=[1], timeout=30, startup=0.5,
+                         poll=0.05)
+    assert not outcome.ok and outcome.workers == 0
+    assert "start `dossier crawl --worker`" in outcome.error
+
+
+def test_sqlite_is_refused_while_redis_is_set(tmp_path, monkeypatch):
+    monkeypatch.setenv(REDIS_ENV, "redis://127.0.0.1:6379/15")
+    config = tmp_path / "competitors.yaml"
+    with SyntheticSite(1, 10) as site:
+        config.write_text(competitors_yaml([site]), encoding="utf-8")
+    with pytest.raises(ConfigError, match="SQLite"):
+        run_once(config, f"sqlite:///{tmp_path / 'd.db'}", tmp_path / "outbox")
+    worker = CliRunner().invoke(cli, ["crawl", "--worker", "--db", f"sqlite:///{tmp_path / 'd.db'}"])
+    assert worker.exit_code == 2 and worker.output.count("\n") == 1 and "--db" in worker.output
+
+
+def test_a_worker_without_redis_says_what_to_set(monkeypatch):
+    monkeypatch.delenv(REDIS_ENV, raising=False)
+    worker = CliRunner().invoke(cli, ["crawl", "--worker"])
+    assert worker.exit_code == 2 and "DOSSIER_REDIS_URL is not set" in worker.output
+
+
+def test_worker_reports_add_up():
+    first = {"requested": 10, "cut_by_max_pages": False, "warnings": ["w"], "traps_skipped": 1}
+    second = {"requested": 5, "cut_by_max_pages": True, "warnings": ["w", "x"], "traps_skipped": 0}
+    assert merge_reports(merge_reports({}, first), second) == {
+        "requested": 15, "cut_by_max_pages": True, "warnings": ["w", "x"], "traps_skipped": 1}
+    assert merge_counters([{"item_scraped_count": 3, "elapsed_time_seconds": 2.0},
+                           {"item_scraped_count": 4, "elapsed_time_seconds": 5.0}]) == {
+        "item_scraped_count": 7, "elapsed_time_seconds": 5.0}
