@@ -79,7 +79,7 @@ CATALOG = {"selectors": {"product": ".product", "name": ".name", "price": ".pric
 
 
 @pytest.fixture(scope="module")
-def crawl(tmp_path_factory, pick_port):
+def crawl(tmp_path_factory, pick_port, module_database_url):
     folder = tmp_path_factory.mktemp("crawl")
     with Sites(acme=ACME, open=OPEN, plain=PLAIN) as sites:
         acme, nowhere = sites.base("acme"), f"http://127.0.0.1:{pick_port()}"
@@ -97,7 +97,7 @@ def crawl(tmp_path_factory, pick_port):
             {"slug": "plainco", "name": "Plain Co", "sources": [
                 {"kind": "site", "url": f"{sites.base('plain')}/", "sitemap": True, "max_depth": 0}]},
         ], concurrency_per_domain=1, timeout=1, max_bytes=MAX_BYTES)
-        database_url = f"sqlite:///{folder / 'dossier.db'}"
+        database_url = module_database_url  # the crawl's writes and the source judgement on each backend
         result = run_once(config, database_url, folder / "outbox")
     engine = create_db_engine(database_url)
     yield Crawl(result, engine, sites, acme)

@@ -18,7 +18,7 @@ STEADY = {"/": page("Steady", "/about.html"), "/about.html": page("About")}
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory, module_database_url):
     folder = tmp_path_factory.mktemp("coverage")
     with Sites(shop=dict(FULL), steady=dict(STEADY), slow={"/": page("Quick tonight")}) as sites:
         config = write_config(folder, [
@@ -26,7 +26,7 @@ def runs(tmp_path_factory):
             {"slug": "steady", "name": "Steady", "sources": [{"kind": "site", "url": f"{sites.base('steady')}/"}]},
             {"slug": "slow", "name": "Slow", "sources": [{"kind": "site", "url": f"{sites.base('slow')}/"}]},
         ], timeout=1)
-        database_url = f"sqlite:///{folder / 'dossier.db'}"
+        database_url = module_database_url  # coverage against the last good crawl, on each backend
         first = run_once(config, database_url, folder / "outbox")
         sites.routes["shop"] = dict(SHRUNK)
         sites.routes["slow"] = {"/": Reply(page("Slow tonight").body, delay=3)}
