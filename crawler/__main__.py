@@ -13,8 +13,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", required=True)
     parser.add_argument("--run-id", type=int, required=True)
     parser.add_argument("--verbose", action="store_true")
-    parser.add_argument("--shared", metavar="'RUN TOKEN'",
-                        help="crawl as a worker of this distributed run (Redis from $DOSSIER_REDIS_URL)")
+    parser.add_argument("--shared", metavar="'RUN TOKEN WORKER'",
+                        help="crawl as this worker of this distributed run (Redis from $DOSSIER_REDIS_URL)")
     args = parser.parse_args(argv)
     from crawler.process import crawl  # Scrapy is imported only once the arguments are good
 

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 REDIS_ENV = "DOSSIER_REDIS_URL"
 ACTIVE_RUN = "dossier:active-run"
 KEEP_SECONDS = 7 * 24 * 3600  # a run's keys stay a week for inspection, then Redis drops them
+ALIVE_SECONDS = 60  # a worker that has not said it is alive for this long is taken for dead
 
 
 def redis_url() -> str | None:
@@ -109,6 +110,10 @@ class RunKeys:
     def items(self, source_id: int) -> str:
         return f"{self.prefix}:items:{source_id}"
 
+    def alive(self, worker: str) -> str:
+        """Set with a time-to-live by a working worker: gone when the worker died."""
+        return f"{self.prefix}:alive:{worker}"
+
     def had_items(self, source_id: int) -> str:
         return f"{self.prefix}:had-items:{source_id}"
 
@@ -135,7 +140,12 @@ class DrainOutcome:
 
 def coordinate(url: str, config_text: str, run_id: int, source_ids: list[int], timeout: float,
                startup: float = 60.0, poll: float = 0.25) -> DrainOutcome:
-    """Publish run `run_id` and wait until its workers have crawled every source and written what they found."""
+    """Publish run `run_id` and wait until its workers have crawled every source and written what they found.
+
+    The run fails (and so is not diffed: no false removals) when no worker takes it within `startup` seconds,
+    when it is not drained within `timeout`, or as soon as a worker that took it stops before it is drained
+    (killed, crashed: the requests it had taken are lost with it, so the crawl would be incomplete).
+    """
     client = connect(url)
     keys = RunKeys(run_id, uuid.uuid4().hex[:12])
     pipe = client.pipeline()
@@ -162,6 +172,11 @@ def coordinate(url: str, config_text: str, run_id: int, source_ids: list[int], t
             if waited > timeout:
                 return DrainOutcome(False, f"the workers did not finish run {run_id} within {timeout:.0f} s "
                                            f"({pending} requests pending)", workers)
+            dead = _stopped_workers(client, keys)
+            if dead:
+                return DrainOutcome(False, f"worker {', '.join(dead)} stopped before run {run_id} was crawled "
+                                           f"({pending} requests unfinished): its requests are lost, so the run "
+                                           "is failed; see the worker's log", workers)
             time.sleep(poll)
         client.set(keys.done, 1, ex=KEEP_SECONDS)  # the workers' spiders stop once the queue is empty
         while client.sdiff(keys.workers, keys.finished):  # each worker has flushed its writes to the database
@@ -176,6 +191,14 @@ def coordinate(url: str, config_text: str, run_id: int, source_ids: list[int], t
             client.delete(ACTIVE_RUN)
         for key in client.scan_iter(match=f"{keys.prefix}:*", count=1000):
             client.expire(key, KEEP_SECONDS)  # kept a while to inspect, not forever
+
+
+def _stopped_workers(client: Any, keys: RunKeys) -> list[str]:
+    """Workers of a run not yet drained that have ended (a worker ends normally only after the drain) or have
+    not said they are alive for ALIVE_SECONDS."""
+    stopped = set(client.smembers(keys.finished))
+    stopped |= {name for name in client.smembers(keys.workers) if not client.exists(keys.alive(name))}
+    return sorted(stopped)
 
 
 # -- the worker ------------------------------------------------------------------------------------------------------
@@ -205,6 +228,7 @@ def serve(url: str, database_url: str, once: bool = False, verbose: bool = False
             config_text = client.get(keys.config)
             if config_text is None:
                 raise CrawlError(f"run {run_id} has no config in Redis: was it published by `dossier run`?")
+            client.set(keys.alive(name), 1, ex=ALIVE_SECONDS)  # the crawl process keeps it alive from here
             client.sadd(keys.workers, name)
             crawled.add(announced)
             try:
@@ -213,7 +237,7 @@ def serve(url: str, database_url: str, once: bool = False, verbose: bool = False
                     config_path.write_text(config_text, encoding="utf-8")
                     log.info("worker %s: crawling run %s", name, run_id)
                     outcome = crawl_in_subprocess(str(config_path), database_url, run_id, verbose=verbose,
-                                                  shared=keys.announcement)
+                                                  shared=f"{keys.announcement} {name}")
                     if not outcome.ok:
                         log.error("worker %s: run %s: %s", name, run_id, outcome.error)
             finally:

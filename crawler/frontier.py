@@ -8,6 +8,7 @@ The coordinator knows the crawl has drained when that count and the seed queue a
 """
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable
 from enum import Enum
@@ -84,10 +85,13 @@ _CLAIMS = {0: Claim.SEEN, 1: Claim.OVER_BUDGET, 2: Claim.NEW}
 class RedisFrontier:
     """Every worker of a run shares it: see crawler.distributed.RunKeys for the keys."""
 
-    def __init__(self, client: Any, keys: Any) -> None:
+    def __init__(self, client: Any, keys: Any, worker: str, alive_seconds: int) -> None:
         self.client = client
         self.keys = keys
+        self.worker = worker
+        self.alive_seconds = alive_seconds
         self._claim = client.register_script(_CLAIM)
+        self._said_alive = 0.0
 
     def claim(self, source_id: int, key: str, max_pages: int) -> Claim:
         keys = [self.keys.seen(source_id), self.keys.budget(source_id)]
@@ -126,6 +130,13 @@ class RedisFrontier:
     def settled(self, request: Any) -> None:
         if request.meta.get(COUNTED):
             self.client.decr(self.keys.pending)
+
+    def alive(self) -> None:
+        """Tell the coordinator this worker still works (at most every few seconds; the key outlives that)."""
+        now = time.monotonic()
+        if now - self._said_alive >= self.alive_seconds / 6:
+            self.client.set(self.keys.alive(self.worker), 1, ex=self.alive_seconds)
+            self._said_alive = now
 
     # the run's seeds: one per source, published by the coordinator
     def next_seed(self) -> int | None:

@@ -13,7 +13,7 @@ from scrapy.settings import Settings
 
 from crawler import settings as default_settings
 from crawler.browser import find_chromium
-from crawler.distributed import REDIS_ENV, RunKeys, connect, redis_url, scrapy_redis_settings, worker_name
+from crawler.distributed import ALIVE_SECONDS, REDIS_ENV, RunKeys, connect, redis_url, scrapy_redis_settings
 from crawler.frontier import RedisFrontier
 from crawler.safety import BrowserGuard, host_resolver_rules
 from crawler.sources import SourcePlan, build_plans
@@ -65,8 +65,8 @@ def crawl(config_path: str, database_url: str, run_id: int, verbose: bool = Fals
     """Crawl every source of the config for run `run_id`, storing through the storage pipeline.
 
     `overrides` are Scrapy settings above the config's (benchmarks/crawl.py turns AutoThrottle off with it).
-    `shared` is the announcement of a distributed run ("RUN TOKEN", crawler/distributed.py): this process is then
-    one of its workers, with the request queue and the frontier in Redis ($DOSSIER_REDIS_URL)."""
+    `shared` names a distributed run and this worker ("RUN TOKEN WORKER", crawler/distributed.py): this process
+    is then one of the run's workers, with the request queue and the frontier in Redis ($DOSSIER_REDIS_URL)."""
     config = load_config(config_path)
     engine = create_db_engine(database_url)
     refs = sync_sources(engine, [c.model_dump(mode="json", by_alias=True) for c in config.competitors])
@@ -86,9 +86,10 @@ def _shared_frontier(announcement: str, settings: Settings) -> RedisFrontier:
     url = redis_url()
     if url is None:
         raise CrawlError(f"a worker needs {REDIS_ENV}: set it to the coordinator's Redis (redis://HOST:6379/0)")
-    keys = RunKeys.announced(announcement)
-    settings.setdict({**scrapy_redis_settings(url, keys), "DOSSIER_WORKER": worker_name()}, priority="cmdline")
-    return RedisFrontier(connect(url), keys)
+    announced, _, worker = announcement.rpartition(" ")
+    keys = RunKeys.announced(announced)
+    settings.setdict({**scrapy_redis_settings(url, keys), "DOSSIER_WORKER": worker}, priority="cmdline")
+    return RedisFrontier(connect(url), keys, worker, ALIVE_SECONDS)
 
 
 def _without_unrenderable(plans: list[SourcePlan], engine, run_id: int) -> list[SourcePlan]:

@@ -105,6 +105,7 @@ class CompetitorSpider(scrapy.Spider):
         # A worker of a shared run: take sources from the run's seed list while there are any, and stay open
         # (requests other workers queue reach this one too) until the coordinator sees the run drained.
         while not self.frontier.drained():
+            self.frontier.alive()
             source_id = self.frontier.next_seed()
             if source_id is None:
                 if self.frontier.queued():

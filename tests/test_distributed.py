@@ -3,14 +3,18 @@ page is fetched once, every product stored once, and the diff equals that of a s
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from crawler.distributed import REDIS_ENV, connect, coordinate
+from crawler.distributed import ACTIVE_RUN, REDIS_ENV, RunKeys, connect, coordinate
 from dossier.errors import ConfigError, DossierError
 from fixtures.synthetic import SyntheticSite, competitors_yaml, product_ids
 from schedules.cli import cli
@@ -168,3 +172,72 @@ def test_worker_reports_add_up():
     assert merge_counters([{"item_scraped_count": 3, "elapsed_time_seconds": 2.0},
                            {"item_scraped_count": 4, "elapsed_time_seconds": 5.0}]) == {
         "item_scraped_count": 7, "elapsed_time_seconds": 5.0}
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:  # the field after the state is the parent's pid
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_killed_crawl_fails_the_run_at_once_with_no_changes(tmp_path, redis_url, postgres_database_url):
+    """kill -9 of a worker's crawl process mid-run: the requests it held are lost, so the run must fail (and not
+    be diffed, so nothing is reported removed) instead of waiting for ever for them."""
+    with SyntheticSite(3, 400, per_page=40, filler=5) as site:
+        config = tmp_path / "competitors.yaml"
+        config.write_text(competitors_yaml([site]), encoding="utf-8")
+        worker = subprocess.Popen([sys.executable, "-m", "schedules.cli", "crawl", "--worker", "--once", "--db",
+                                   postgres_database_url], env={**os.environ, REDIS_ENV: redis_url},
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def kill_the_crawl() -> None:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and sum(site.hits.values()) < 20:
+                time.sleep(0.05)
+            for child in _children(worker.pid):
+                os.kill(child, signal.SIGKILL)
+
+        killer = threading.Thread(target=kill_the_crawl)
+        killer.start()
+        os.environ[REDIS_ENV] = redis_url
+        try:
+            started = time.monotonic()
+            result = run_once(config, postgres_database_url, tmp_path / "outbox")
+            took = time.monotonic() - started
+        finally:
+            del os.environ[REDIS_ENV]
+            killer.join()
+            worker.wait(timeout=30)
+    assert result.status == "failed", result
+    assert "stopped before run" in result.error and "requests unfinished" in result.error
+    assert took < 120  # it did not wait for the 12-hour drain limit
+    assert _changes(postgres_database_url, result.run_id) == set()
+
+
+def test_a_worker_that_vanished_fails_the_run(redis_url):
+    """A worker killed with its whole process group never says it finished: its alive key expires."""
+    client = connect(redis_url)
+    outcome = {}
+
+    def coordinator() -> None:
+        outcome["result"] = coordinate(redis_url, "competitors: []\n", run_id=998, source_ids=[1], timeout=60,
+                                       poll=0.05)
+
+    thread = threading.Thread(target=coordinator)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not client.get(ACTIVE_RUN) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    keys = RunKeys.announced(client.get(ACTIVE_RUN))
+    client.set(keys.alive("ghost:1"), 1, ex=1)  # as `dossier crawl --worker` does when it takes the run
+    client.sadd(keys.workers, "ghost:1")
+    thread.join(timeout=30)
+    result = outcome["result"]
+    assert not result.ok and result.workers == 1
+    assert "worker ghost:1 stopped before run 998" in result.error
