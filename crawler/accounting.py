@@ -12,11 +12,13 @@ from typing import Any
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from scrapy.exceptions import (
-    CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError, DownloadTimeoutError,
-    IgnoreRequest,
+    CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError, DownloadFailedError,
+    DownloadTimeoutError, IgnoreRequest, ResponseDataLossError,
 )
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
+
+from crawler.retries import RETRY_AFTER_META
 
 MAX_ERROR = 500  # characters of an error kept on its fetch row
 REDIRECT_TROUBLE = ("redirect loop", "too many redirects")
@@ -38,24 +40,39 @@ def fetched(response: Response, error: str | None = None) -> FetchInfo:
                      hashlib.sha256(response.body).hexdigest())
 
 
-def describe_failure(failure: Any, timeout: float, wait_for: str | None = None) -> FetchInfo:
+def describe_failure(failure: Any, timeout: float, wait_for: str | None = None,
+                     max_bytes: int | None = None) -> FetchInfo:
     """The fetch row of a failed request, with one line saying why it failed."""
     if failure.check(HttpError):
         response = failure.value.response
+        waited = response.meta.get(RETRY_AFTER_META) if response.request is not None else None
+        if waited is not None:
+            return fetched(response, f"HTTP {response.status} (Retry-After {waited:g} s: longer than a crawl waits)")
         return fetched(response, f"HTTP {response.status}")
     value = failure.value
     if failure.check(IgnoreRequest):
         error = str(value) or "request ignored"  # RobotsTxtMiddleware: "Forbidden by robots.txt"
         if error == "max redirections reached":
             error = redirect_trouble(failure.request)
+        elif "during decompression" in error:  # HttpCompressionMiddleware: a body that unpacks past the limit
+            error = f"response larger than max_bytes ({_max_size(error, 'DOWNLOAD_MAXSIZE (')} bytes) once " \
+                    "unpacked: not read"
     elif failure.check(DownloadTimeoutError):
         error = f"timed out after {timeout:g} s"
     elif failure.check(CannotResolveHostError):
         error = f"DNS lookup failed: {value}"
     elif failure.check(DownloadConnectionRefusedError):
         error = "connection refused"
-    elif failure.check(DownloadCancelledError) and "max size" in str(value):
+    elif failure.check(ResponseDataLossError):
+        error = "body cut short: the connection closed before the announced length"
+    elif failure.check(DownloadFailedError):
+        error = _lost_connection(str(value))
+    elif failure.check(DownloadCancelledError) and "max size" in str(value):  # announced larger (Content-Length)
         error = f"response larger than max_bytes ({_max_size(str(value))} bytes): not read"
+    elif failure.check(DownloadCancelledError) and not str(value):
+        # Scrapy cancels a body without a (true) Content-Length once it grows past DOWNLOAD_MAXSIZE, with no
+        # message; nothing else cancels a download of ours
+        error = f"response larger than max_bytes ({max_bytes or '?'} bytes): not read"
     elif failure.check(PlaywrightTimeoutError):
         if wait_for and "wait_for_selector" in str(value):
             error = f"wait_for {wait_for!r} did not appear within {timeout:g} s"
@@ -98,7 +115,17 @@ def _first_line(text: str) -> str:
     return (text.strip().splitlines() or [""])[0]
 
 
-def _max_size(message: str) -> str:
-    """The limit from Scrapy's "… larger than download max size (N) in request …"."""
-    head, _, tail = message.partition("max size (")
-    return tail.partition(")")[0] if tail else "?"
+def _max_size(message: str, before: str = "max size (") -> str:
+    """The limit from Scrapy's "… larger than download max size (N) in request …" (or "… DOWNLOAD_MAXSIZE (N B)")."""
+    head, _, tail = message.partition(before)
+    return tail.partition(")")[0].removesuffix(" B") if tail else "?"
+
+
+def _lost_connection(message: str) -> str:
+    """Twisted's failures inside a DownloadFailedError ("[<twisted.python.failure.Failure …ConnectionLost: …>]")
+    as one line: a reset, a connection closed before the answer, or the first line of anything else."""
+    if "ConnectionLost" in message or "Connection reset" in message or "ConnectionAborted" in message:
+        return "connection reset"
+    if "ConnectionDone" in message or "ResponseNeverReceived" in message:
+        return "connection closed before the answer"
+    return f"download failed: {_first_line(message)}"

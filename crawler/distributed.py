@@ -114,6 +114,11 @@ class RunKeys:
         """Set with a time-to-live by a working worker: gone when the worker died."""
         return f"{self.prefix}:alive:{worker}"
 
+    @property
+    def not_found(self) -> str:
+        """Per source, the fingerprint of its answer to a URL that cannot exist (soft 404s)."""
+        return f"{self.prefix}:not-found"
+
     def had_items(self, source_id: int) -> str:
         return f"{self.prefix}:had-items:{source_id}"
 

@@ -31,6 +31,7 @@ class LocalFrontier:
         self._seen: dict[int, set[str]] = {}
         self._budget: Counter[int] = Counter()
         self._items: dict[int, set[str]] = {}
+        self._not_found: dict[int, str] = {}
 
     def claim(self, source_id: int, key: str, max_pages: int) -> Claim:
         seen = self._seen.setdefault(source_id, set())
@@ -59,6 +60,14 @@ class LocalFrontier:
     def had_items(self, source_id: int) -> bool:
         """This source's listing pages have shown items we read (not only page bodies)."""
         return any(not key.startswith(BODY_KEY) for key in self._items.get(source_id, ()))
+
+    def not_found_page(self, source_id: int) -> str | None:
+        """The fingerprint of the source's answer to a URL that cannot exist (crawler/soft404.py); "" when the
+        check is off for the source, None when its probe has not answered with a page."""
+        return self._not_found.get(source_id)
+
+    def set_not_found_page(self, source_id: int, fingerprint: str) -> None:
+        self._not_found[source_id] = fingerprint
 
     # the pending count matters only when several workers share a run
     def scheduled(self, request: Any, spider: Any = None) -> None:
@@ -117,6 +126,12 @@ class RedisFrontier:
 
     def had_items(self, source_id: int) -> bool:
         return bool(self.client.exists(self.keys.had_items(source_id)))
+
+    def not_found_page(self, source_id: int) -> str | None:
+        return self.client.hget(self.keys.not_found, str(source_id))
+
+    def set_not_found_page(self, source_id: int, fingerprint: str) -> None:
+        self.client.hset(self.keys.not_found, str(source_id), fingerprint)
 
     def scheduled(self, request: Any, spider: Any = None) -> None:
         if not request.meta.get(COUNTED):

@@ -14,6 +14,11 @@ DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # a page larger than this is not a page we 
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2  # a flaky 503 gets two more tries before the URL is recorded as failed
+# Retries back off (crawler/retries.py): 1 s before the first, 2 s before the second, never sooner than the
+# answer's Retry-After; a site that asks for more than RETRY_AFTER_MAX is not waited for (the URL fails at once).
+RETRY_BACKOFF_BASE = 1.0
+RETRY_BACKOFF_MAX = 30.0
+RETRY_AFTER_MAX = 60.0
 REDIRECT_MAX_TIMES = 5  # a longer chain is a loop or a trap; it ends as a failed fetch row
 COOKIES_ENABLED = False  # every night starts clean: no session carried from one run into the next
 TELNETCONSOLE_ENABLED = False
@@ -43,7 +48,11 @@ TRAP_MAX_REPEATS = 3  # the same path segment or query parameter more often than
 TRAP_EXAMPLES = 20  # skipped trap URLs named per source in crawl_run.stats (all are counted)
 
 # Safety (crawler/safety.py): checked before robots.txt is asked for and before any connection.
-DOWNLOADER_MIDDLEWARES = {"crawler.safety.SafetyMiddleware": 50}
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.safety.SafetyMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,  # replaced by the one that backs off
+    "crawler.retries.BackoffRetryMiddleware": 550,
+}
 
 # render: js — scrapy-playwright's handler is installed only for crawls with such a source.
 PLAYWRIGHT_DOWNLOAD_HANDLERS = {

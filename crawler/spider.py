@@ -20,10 +20,12 @@ from crawler.accounting import describe_failure, fetched, redirect_hops
 from crawler.discovery import read_sitemap, sitemaps_in_robots
 from crawler.frontier import Claim, LocalFrontier
 from crawler.safety import allowed_url
+from crawler.soft404 import SOFT_404_ERROR, fingerprint, probe_url
 from crawler.sources import SOURCE_KINDS, Observation, SourcePlan, item_keys
 from crawler.traps import trap_reason
 from dossier.urls import canonical_url
 from extractors import Document
+from extractors.encoding import decode_html
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +44,13 @@ class SourceReport:
     warnings: list[str] = field(default_factory=list)
     traps_skipped: int = 0  # discovered URLs not followed because they look generated (crawler/traps.py)
     trap_examples: list[dict[str, str]] = field(default_factory=list)
+    soft_404s: int = 0  # pages that answered like the site's page for a URL that does not exist (crawler/soft404.py)
 
     def as_json(self) -> dict[str, Any]:
         return {"requested": self.requested, "cut_by_max_pages": self.cut_by_max_pages,
                 "discovery": self.discovery, "warnings": self.warnings,
-                "traps_skipped": self.traps_skipped, "trap_examples": self.trap_examples}
+                "traps_skipped": self.traps_skipped, "trap_examples": self.trap_examples,
+                "soft_404s": self.soft_404s}
 
 
 def response_headers(response: Response) -> dict[str, str]:
@@ -77,6 +81,9 @@ class CompetitorSpider(scrapy.Spider):
         self.shared = not isinstance(self.frontier, LocalFrontier)
         self.links: dict[int, LinkExtractor] = {plan.source_id: self._link_extractor(plan) for plan in plans}
         self.reports: dict[int, SourceReport] = {plan.source_id: SourceReport() for plan in plans}
+        # per source: the fingerprint of its site's answer to a URL that cannot exist ("" when not a page or the
+        # check is off), kept in the frontier (shared by a distributed run's workers) and cached here
+        self.not_found: dict[int, str] = {}
 
     @staticmethod
     def _link_extractor(plan: SourcePlan) -> LinkExtractor:
@@ -126,7 +133,10 @@ class CompetitorSpider(scrapy.Spider):
             message = f"robots.txt is NOT obeyed for {plan.url} (obey_robots: false in the config)"
             log.warning("%s: %s", plan.competitor_slug, message)
             self.reports[plan.source_id].warnings.append(message)
-        requests = [self.page_request(plan, plan.url, depth=0, page=_page_number(plan, plan.url))]
+        if SOURCE_KINDS[plan.kind].html and plan.render != "js":  # the start page waits for the soft-404 probe
+            requests = [self.probe_request(plan)]
+        else:
+            requests = [self.start_request(plan)]
         if plan.sitemap:
             requests.append(self.discovery_request(plan, _origin(plan.url) + "/robots.txt", self.parse_robots,
                                                    nesting=0))
@@ -140,6 +150,18 @@ class CompetitorSpider(scrapy.Spider):
             slot.nextcall.schedule()
 
     # -- requests ----------------------------------------------------------------------------------
+    def start_request(self, plan: SourcePlan) -> scrapy.Request | None:
+        return self.page_request(plan, plan.url, depth=0, page=_page_number(plan, plan.url))
+
+    def probe_request(self, plan: SourcePlan) -> scrapy.Request:
+        """A URL of the source's site that cannot exist (crawler/soft404.py): discovery, like robots.txt (no
+        budget, no fetch row); its answer says whether the site answers missing pages with a page."""
+        meta: dict[str, Any] = {"dossier_source_id": plan.source_id, "dont_retry": True}
+        if not plan.obey_robots:
+            meta["dont_obey_robotstxt"] = True
+        return scrapy.Request(probe_url(plan.url), callback=self.parse_probe, errback=self.on_probe_error, meta=meta,
+                              dont_filter=True)
+
     def page_request(self, plan: SourcePlan, url: str, depth: int, page: int | None = None) -> scrapy.Request | None:
         """A request for a page of the source, or None when it was seen already, looks like a trap or the budget
         is spent.
@@ -194,6 +216,47 @@ class CompetitorSpider(scrapy.Spider):
             meta["dont_obey_robotstxt"] = True
         return scrapy.Request(url, callback=callback, errback=self.on_discovery_error, meta=meta)
 
+    @_settles
+    def parse_probe(self, response: Response) -> Iterator[Any]:
+        plan = self.plans[response.meta["dossier_source_id"]]
+        soft = 200 <= response.status < 300
+        if soft:
+            self.frontier.set_not_found_page(plan.source_id, fingerprint(
+                response.body, response.request.url, response.url, *(response.meta.get("redirect_urls") or [])))
+        self.reports[plan.source_id].discovery.append({"url": response.url, "status": response.status,
+                                                      "soft_404": soft})
+        yield from _some(self.start_request(plan))
+
+    @_settles
+    def on_probe_error(self, failure) -> Iterator[Any]:
+        request = failure.request
+        plan = self.plans[request.meta["dossier_source_id"]]
+        info = describe_failure(failure, self.timeout)
+        self.reports[plan.source_id].discovery.append({"url": request.url, "status": info.status,
+                                                      "soft_404": False})
+        yield from _some(self.start_request(plan))
+
+    def _soft_404(self, plan: SourcePlan, response: Response) -> bool:
+        """Whether the page is the site's answer for a URL that does not exist. When the start page itself is,
+        the site answers everything alike: the check is off for the source, with a warning."""
+        known = self.not_found.get(plan.source_id)
+        if known is None:  # the probe answered before any other page of the source was asked for
+            known = self.not_found[plan.source_id] = self.frontier.not_found_page(plan.source_id) or ""
+        if not known:
+            return False
+        if fingerprint(response.body, response.request.url, response.url,
+                       *(response.meta.get("redirect_urls") or [])) != known:
+            return False
+        if response.meta.get("dossier_depth") == 0 and (response.meta.get("redirect_urls") or [response.url])[0] \
+                == plan.url:
+            self.not_found[plan.source_id] = ""
+            self.frontier.set_not_found_page(plan.source_id, "")
+            self.reports[plan.source_id].warnings.append(
+                "the start page looks like the site's answer for a URL that does not exist: soft 404s are not "
+                "detected for this source")
+            return False
+        return True
+
     # -- pages -------------------------------------------------------------------------------------
     @_settles
     def parse_page(self, response: Response) -> Iterator[Any]:
@@ -211,13 +274,21 @@ class CompetitorSpider(scrapy.Spider):
             yield Observation("fetch", plan, response.url, fetched(
                 response, f"rendered page larger than max_bytes ({max_bytes} bytes): not read"))
             return
+        if self._soft_404(plan, response):
+            self.reports[plan.source_id].soft_404s += 1
+            yield Observation("fetch", plan, response.url, fetched(response, SOFT_404_ERROR))
+            return  # not a page: nothing extracted, no link followed
         yield Observation("fetch", plan, response.url, info)
         kind = SOURCE_KINDS[plan.kind]
         if kind.html and not isinstance(response, TextResponse):
             log.info("%s: not a text page, nothing extracted: %s", plan.competitor_slug, response.url)
             return
-        text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
-        document = Document(text, response.url, response_headers(response))
+        headers = response_headers(response)
+        if isinstance(response, TextResponse):  # Scrapy's decoding, unless the declared charset plainly lies
+            text = decode_html(response.body, decoded=(response.encoding, response.text))
+        else:
+            text = response.body.decode("utf-8", "replace")
+        document = Document(text, response.url, headers)
         observations = list(kind.extract(plan, document, document.headers))
         yield from observations
         if kind.html:
@@ -256,7 +327,7 @@ class CompetitorSpider(scrapy.Spider):
     def on_error(self, failure) -> Iterator[Observation]:
         request = failure.request
         plan = self.plans[request.meta["dossier_source_id"]]
-        info = describe_failure(failure, self.timeout, plan.wait_for)
+        info = describe_failure(failure, self.timeout, plan.wait_for, self.settings.getint("DOWNLOAD_MAXSIZE"))
         log.info("%s: %s failed: %s", plan.competitor_slug, request.url, info.error)
         for url, hop in redirect_hops(request, info.error):
             yield Observation("fetch", plan, url, hop)

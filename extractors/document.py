@@ -9,7 +9,8 @@ import extruct
 import lxml.etree
 import lxml.html
 from extruct.jsonld import JsonLdExtractor
-from w3lib.encoding import html_to_unicode
+
+from extractors.encoding import decode_html
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,7 @@ class Document:
         if isinstance(body, str):
             return cls(body[:MAX_BODY_BYTES], url, headers)
         content_type = {k.lower(): v for k, v in (headers or {}).items()}.get("content-type")
-        _, text = html_to_unicode(content_type, bytes(body[:MAX_BODY_BYTES]))
-        return cls(text, url, headers)
+        return cls(decode_html(bytes(body[:MAX_BODY_BYTES]), content_type), url, headers)
 
     @cached_property
     def tree(self) -> lxml.html.HtmlElement | None:

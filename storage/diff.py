@@ -12,6 +12,7 @@ from storage import models
 from storage.compare import (
     Draft, PriceSeen, Rules, compare_pages, compare_rating, compare_sets, product_drafts, review_draft,
 )
+from dossier.urls import canonical_url
 from storage.db import session_scope
 from storage.runs import OK_STATUS
 from storage.writer import insert_for
@@ -72,8 +73,9 @@ def _diff_source(session: Session, run_id: int, crawl: models.SourceCrawl, sourc
     ignore = [re.compile(p) for p in (source.config or {}).get("ignore", [])]
     complete = _complete(session, run_id, source, crawl.pages)
     drafts = _product_drafts(session, run_id, source, complete, unseen, rules)
-    drafts += compare_pages(_pages(session, base, source.id), _pages(session, run_id, source.id), unseen, complete,
-                            ignore, _item_pages(session, run_id, source))
+    before_pages, after_pages = _pages(session, base, source.id), _pages(session, run_id, source.id)
+    before_pages.update(_pages_back(session, run_id, source, before_pages, after_pages))
+    drafts += compare_pages(before_pages, after_pages, unseen, complete, ignore, _item_pages(session, run_id, source))
     drafts += compare_sets("technology_added", "technology_removed", "technology",
                            _technologies(session, base, source.id), _technologies(session, run_id, source.id),
                            source.url)
@@ -153,12 +155,19 @@ def _product_drafts(session: Session, run_id: int, source: models.Source, comple
     changed = [(PriceSeen(*row[:3], *row[3:7]), PriceSeen(*row[:3], *row[7:11])) for row in changed_rows]
     window = runs if len(complete_runs) < wanted else [r for r in runs if r >= complete_runs[-1]]
     added_rows = session.execute(
-        select(*label, cur.price, cur.currency, cur.availability, cur.url)
+        select(cur.product_id, *label, cur.price, cur.currency, cur.availability, cur.url)
         .select_from(cur).join(product, product.id == cur.product_id)
         .where(cur.run_id == run_id, cur.source_id == source.id,
                ~exists().where(old.product_id == cur.product_id, old.source_id == source.id,
-                               old.run_id.in_(window))))
-    added = [PriceSeen(*row) for row in added_rows]
+                               old.run_id.in_(window)))).all()
+    back = _products_back(session, run_id, source, {row[0]: row[1] for row in added_rows})
+    added = []
+    for product_id, *row in added_rows:
+        now = PriceSeen(*row)
+        if product_id in back:  # missed by a crawl or two (a failed page, a cut crawl), never reported removed
+            changed.append((back[product_id], now))
+        else:
+            added.append(now)
     missing: dict[str, PriceSeen] = {}
     if complete and len(complete_runs) >= wanted:
         since = run_id if wanted == 1 else complete_runs[wanted - 2]  # the first of the K crawls without it
@@ -176,6 +185,73 @@ def _product_drafts(session: Session, run_id: int, source: models.Source, comple
         for row in missing_rows:
             missing.setdefault(row.key, PriceSeen(*row))  # its last sighting
     return product_drafts(changed, added, list(missing.values()), unseen, complete, rules)
+
+
+def _good_crawls(run_id: int, source_id: int):
+    """The runs before `run_id` in which the source was crawled successfully (in a succeeded or partial run)."""
+    return (select(models.SourceCrawl.run_id)
+            .join(models.CrawlRun, models.CrawlRun.id == models.SourceCrawl.run_id)
+            .where(models.SourceCrawl.source_id == source_id, models.SourceCrawl.status == "succeeded",
+                   models.SourceCrawl.run_id < run_id, models.CrawlRun.status.in_(GOOD_RUNS)))
+
+
+def _removed_since(session: Session, run_id: int, source_id: int, kind: str,
+                   last_seen: dict[str, int]) -> set[str]:
+    """The entities among `last_seen` (entity -> the run it was last seen in) reported `kind` (product_removed,
+    page_removed) by this source after that run: those that come back are new again."""
+    if not last_seen:
+        return set()
+    rows = session.execute(select(models.Change.entity, models.Change.run_id).where(
+        models.Change.source_id == source_id, models.Change.kind == kind, models.Change.run_id < run_id,
+        models.Change.entity.in_(list(last_seen))))
+    return {entity for entity, removed_in in rows if removed_in > last_seen[entity]}
+
+
+def _products_back(session: Session, run_id: int, source: models.Source,
+                   candidates: dict[int, str]) -> dict[int, PriceSeen]:
+    """Products seemingly new (`candidates`: product id -> key) that the source did see in an earlier good crawl
+    and never reported removed: a faulty night missed their page (a timeout, a reset, a cut crawl), so they
+    are not added when they come back, but compared with their last sighting (product id -> it)."""
+    if not candidates:
+        return {}
+    old = aliased(models.PriceObservation)
+    product = models.Product
+    rows = session.execute(
+        select(old.product_id, old.run_id, product.key, product.name, product.url, old.price, old.currency,
+               old.availability, old.url)
+        .join(product, product.id == old.product_id)
+        .where(old.source_id == source.id, old.product_id.in_(list(candidates)),
+               old.run_id.in_(_good_crawls(run_id, source.id)))
+        .order_by(old.run_id.desc()))
+    last: dict[int, tuple[int, PriceSeen]] = {}
+    for product_id, seen_in, *seen in rows:
+        last.setdefault(product_id, (seen_in, PriceSeen(*seen)))
+    removed = _removed_since(session, run_id, source.id, "product_removed",
+                             {f"product:{candidates[pid]}": seen_in for pid, (seen_in, _) in last.items()})
+    return {pid: seen for pid, (_, seen) in last.items() if f"product:{candidates[pid]}" not in removed}
+
+
+def _pages_back(session: Session, run_id: int, source: models.Source, before: dict[str, dict[str, str | None]],
+                after: dict[str, dict[str, str | None]]) -> dict[str, dict[str, str | None]]:
+    """Pages of this crawl missing from the baseline that an earlier good crawl read and that were never reported
+    removed (the baseline's fetch of them failed): their last snapshot, so they are compared, not added."""
+    known = {canonical_url(url) for url in before}
+    missing = [url for url in after if canonical_url(url) not in known]
+    if not missing:
+        return {}
+    rows = session.execute(
+        select(models.PageSnapshot.run_id, models.PageSnapshot.url, models.PageSnapshot.title,
+               models.PageSnapshot.description, models.PageSnapshot.h1, models.PageSnapshot.main_text)
+        .where(models.PageSnapshot.source_id == source.id, models.PageSnapshot.url.in_(missing),
+               models.PageSnapshot.run_id.in_(_good_crawls(run_id, source.id)))
+        .order_by(models.PageSnapshot.run_id.desc()))
+    last: dict[str, tuple[int, dict[str, str | None]]] = {}
+    for seen_in, url, title, description, h1, main_text in rows:
+        last.setdefault(url, (seen_in, {"title": title, "description": description, "h1": h1,
+                                        "main_text": main_text}))
+    removed = _removed_since(session, run_id, source.id, "page_removed",
+                             {f"page:{canonical_url(url)}": seen_in for url, (seen_in, _) in last.items()})
+    return {url: page for url, (_, page) in last.items() if f"page:{canonical_url(url)}" not in removed}
 
 
 def _pages(session: Session, run_id: int, source_id: int) -> dict[str, dict[str, str | None]]:

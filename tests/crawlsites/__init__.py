@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import gzip
 import logging
+import socket
+import struct
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,15 +15,27 @@ from typing import Any
 
 import yaml
 
+from crawler.soft404 import PROBE_PREFIX
+
 log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
-UA = "DossierTestBot/1.0 (+https://example.org/bot)"  # robots.txt of the test sites name the DossierTestBot group
+UA = "DossierTestBot/1.0 (+https://example.org/bot)"
+TRICKLE_LIMIT = 60.0  # seconds a trickling reply goes on at most  # robots.txt of the test sites name the DossierTestBot group
 
 
 @dataclass(frozen=True)
 class Reply:
-    """One answer: a body ({base} stands for the site's base URL), a status, extra headers, a delay in seconds;
-    `gzip` sends the body gzipped as a file (a sitemap.xml.gz: no Content-Encoding, the crawler must unpack it)."""
+    """One answer: a body ({base} stands for the site's base URL; bytes are sent as they are), a status, extra
+    headers, a delay in seconds; `gzip` sends the body gzipped as a file (a sitemap.xml.gz: no Content-Encoding,
+    the crawler must unpack it).
+
+    Faults (tests/test_faults_*.py):
+    - `reset`: the request is read, then the connection is reset (RST), no answer at all;
+    - `content_length`: announced instead of the body's length; when larger, the body is cut short and the
+      connection closed (a truncated body); `no_length` announces none and closes the connection to end the body;
+    - `trickle`: seconds between chunks of `chunk` bytes; with `endless` the body is sent again and again until the
+      client goes away or the sites stop (a body that never ends, at a trickle).
+    """
 
     body: str | bytes = ""
     status: int = 200
@@ -28,6 +43,12 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     gzip: bool = False
+    reset: bool = False
+    content_length: int | None = None
+    no_length: bool = False
+    trickle: float = 0.0
+    chunk: int = 1024
+    endless: bool = False
 
 
 @dataclass(frozen=True)
@@ -36,6 +57,7 @@ class Hit:
     path: str  # with its query string
     user_agent: str | None
     in_flight: int  # requests being answered when this one arrived, itself included (slow replies not counted)
+    at: float = 0.0  # time.monotonic() when it arrived
 
 
 # A callable gets the path with its query (and ;params) and answers all of them; under a key ending in "*"
@@ -101,9 +123,10 @@ class Sites:
         host, port = self._servers[site].server_address[:2]
         return f"http://{host}:{port}"
 
-    def paths(self, site: str) -> list[str]:
-        """Every path (with query) the site was asked for, in order, repeats included."""
-        return [hit.path for hit in self.hits if hit.site == site]
+    def paths(self, site: str, probes: bool = False) -> list[str]:
+        """Every path (with query) the site was asked for, in order, repeats included; without the crawl's
+        soft-404 probes (crawler/soft404.py: one a source, asked before its start page) unless `probes`."""
+        return [hit.path for hit in self.hits if hit.site == site and (probes or PROBE_PREFIX not in hit.path)]
 
     def clear(self) -> None:
         with self._lock:
@@ -124,7 +147,7 @@ class Sites:
         with self._lock:
             if not slow:
                 self._in_flight += 1
-            self.hits.append(Hit(site, path, user_agent, self._in_flight))
+            self.hits.append(Hit(site, path, user_agent, self._in_flight, time.monotonic()))
 
     def _leave(self, slow: bool) -> None:
         if not slow:
@@ -154,10 +177,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         sites = self.server.sites
         reply = sites._reply(self.server.name, self.path)
-        slow = reply.delay > 0
+        slow = reply.delay > 0 or reply.trickle > 0
         sites._enter(self.server.name, self.path, self.headers.get("User-Agent"), slow)
         try:
-            if slow and sites.stopping.wait(reply.delay):
+            if reply.delay > 0 and sites.stopping.wait(reply.delay):
+                return
+            if reply.reset:
+                self._reset()
                 return
             body = reply.body if isinstance(reply.body, bytes) else reply.body.replace(
                 "{base}", sites.base(self.server.name)).encode()
@@ -165,15 +191,47 @@ class _Handler(BaseHTTPRequestHandler):
                 body = gzip.compress(body)
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(body)))
+            if reply.no_length:
+                self.send_header("Connection", "close")
+            else:
+                self.send_header("Content-Length", str(reply.content_length if reply.content_length is not None
+                                                       else len(body)))
             for name, value in reply.headers.items():
                 self.send_header(name, value.replace("{base}", sites.base(self.server.name)))
             self.end_headers()
-            self.wfile.write(body)
+            if reply.trickle > 0:
+                self._trickle(reply, body)
+            else:
+                self.wfile.write(body)
+            if reply.no_length or (reply.content_length is not None and reply.content_length != len(body)):
+                self.close_connection = True  # the body ends (or is cut short) where the connection ends
         except (BrokenPipeError, ConnectionResetError) as exc:  # the crawler gave up first (a timeout)
             log.debug("%s %s: client gone: %s", self.server.name, self.path, exc)
+            self.close_connection = True
         finally:
             sites._leave(slow)
+
+    def _reset(self) -> None:
+        """Abort the connection: SO_LINGER with a zero timeout makes close() send RST instead of FIN."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.connection.close()
+
+    def _trickle(self, reply: Reply, body: bytes) -> None:
+        sent, started = 0, time.monotonic()
+        while not self.server.sites.stopping.is_set():
+            offset = sent % len(body) if reply.endless else sent
+            piece = body[offset:offset + reply.chunk]
+            if not piece:
+                return
+            self.wfile.write(piece)
+            sent += len(piece)
+            if self.server.sites.stopping.wait(reply.trickle):
+                return
+            if time.monotonic() - started > TRICKLE_LIMIT:  # a crawler that never gives up must not hang the tests
+                log.warning("%s %s: still reading after %s s: the trickle stops", self.server.name, self.path,
+                            TRICKLE_LIMIT)
+                return
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (signature of the base class)
         log.debug("%s: %s", self.server.name, format % args)
