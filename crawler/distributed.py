@@ -16,6 +16,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any
 
 from dossier.errors import ConfigError, CrawlError
@@ -38,6 +39,9 @@ def connect(url: str) -> Any:
     import redis
 
     shown = url.split("@")[-1]
+    database = urlsplit(url).path.strip("/")
+    if database and not database.isdigit():
+        raise ConfigError(f"{REDIS_ENV}: database {database!r} is not a number (use redis://HOST:6379/0)")
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30, decode_responses=True)
     except ValueError as exc:
@@ -184,9 +188,14 @@ def coordinate(url: str, config_text: str, run_id: int, source_ids: list[int], t
                                            "is failed; see the worker's log", workers)
             time.sleep(poll)
         client.set(keys.done, 1, ex=KEEP_SECONDS)  # the workers' spiders stop once the queue is empty
-        while client.sdiff(keys.workers, keys.finished):  # each worker has flushed its writes to the database
+        while unfinished := client.sdiff(keys.workers, keys.finished):  # each has written its part to the database
             if time.monotonic() - started > timeout:
                 return DrainOutcome(False, f"workers of run {run_id} did not close within {timeout:.0f} s",
+                                    client.scard(keys.workers))
+            gone = sorted(name for name in unfinished if not client.exists(keys.alive(name)))
+            if gone:
+                return DrainOutcome(False, f"worker {', '.join(gone)} stopped before writing its part of run "
+                                           f"{run_id}: the run is failed; see the worker's log",
                                     client.scard(keys.workers))
             time.sleep(poll)
         return DrainOutcome(True, None, client.scard(keys.workers))

@@ -79,6 +79,9 @@ class LocalFrontier:
     def settled(self, request: Any) -> None:
         pass
 
+    def finished(self) -> None:
+        pass
+
 
 # KEYS: seen set, budget counter. ARGV: key, max_pages. 0 seen, 1 over budget, 2 new (claimed).
 _CLAIM = """
@@ -145,6 +148,10 @@ class RedisFrontier:
     def settled(self, request: Any) -> None:
         if request.meta.get(COUNTED):
             self.client.decr(self.keys.pending)
+
+    def finished(self) -> None:
+        """This worker's crawl has ended and its writes are in the database (before the drain: it stopped early)."""
+        self.client.sadd(self.keys.finished, self.worker)
 
     def alive(self) -> None:
         """Tell the coordinator this worker still works (at most every few seconds; the key outlives that)."""

@@ -1,12 +1,16 @@
 """Starting a crawl in a child process and reading how it ended (no Scrapy imported on this side)."""
 from __future__ import annotations
 
+import ctypes
 import logging
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +26,7 @@ def crawl_in_subprocess(config_path: str, database_url: str, run_id: int, verbos
                "--run-id", str(run_id)] + (["--verbose"] if verbose else []) + (["--shared", shared] if shared else [])
     try:
         result = subprocess.run(command, stdout=subprocess.PIPE, stderr=None if verbose else subprocess.PIPE,
-                                text=True, timeout=timeout)
+                                text=True, timeout=timeout, preexec_fn=_stop_with_parent if shared else None)
     except subprocess.TimeoutExpired:
         return CrawlOutcome(False, f"crawl took longer than {timeout:.0f} s and was stopped")
     if result.returncode == 0:
@@ -31,3 +35,10 @@ def crawl_in_subprocess(config_path: str, database_url: str, run_id: int, verbos
     error = lines[-1] if lines else f"crawl process exited with code {result.returncode}"
     log.warning("crawl of run %s failed: %s", run_id, error)
     return CrawlOutcome(False, error)
+
+
+def _stop_with_parent() -> None:
+    """In the child, before it runs: SIGTERM when the worker that started it dies (Linux' PR_SET_PDEATHSIG), so
+    that a stopped or killed worker stops its crawl too (Scrapy then closes it cleanly: the coordinator learns)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)

@@ -46,6 +46,7 @@ class StoragePipeline:
             reports = {source_id: report.as_json() for source_id, report in self.crawler.spider.reports.items()}
             record_crawl_report(self.writer.engine, self.run_id, counters, reports,
                                 worker=self.crawler.settings.get("DOSSIER_WORKER"))
+            self.crawler.spider.frontier.finished()  # a distributed run's coordinator waits for this
         self.writer.engine.dispose()
         log.info("stored: %s", dict(self.counts))
 

@@ -88,7 +88,7 @@ def show(run_id: int, database_url: str | None, as_json: bool) -> None:
     if workers:  # a distributed run (docs/operations.md): who crawled how much
         pages = ", ".join(f"{name} {int(counters.get('downloader/response_count', 0))}"
                           for name, counters in sorted(workers.items()))
-        click.echo(f"  crawled by {len(workers)} workers (responses): {pages}")
+        click.echo(f"  crawled by {len(workers)} worker{'' if len(workers) == 1 else 's'} (responses): {pages}")
     if detail.competitors:
         console.print(summary_table(detail.competitors, title="Per competitor"))
     if detail.sources:

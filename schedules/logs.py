@@ -16,7 +16,8 @@ from dossier.errors import ConfigError
 
 LOG_FILE_BYTES = 10 * 1024 * 1024  # a log file is rotated at this size ...
 LOG_FILE_BACKUPS = 5  # ... keeping this many old ones (dossier.log.1 ... .5)
-QUIET_LOGGERS = ("scrapy", "twisted", "alembic", "apscheduler.scheduler", "urllib3", "asyncio")  # INFO is noise
+QUIET_LOGGERS = ("scrapy", "twisted", "alembic", "apscheduler.scheduler", "apscheduler.executors", "urllib3",
+                 "asyncio")  # INFO is noise
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
 _OURS = "_dossier_handler"  # marks the handlers installed here, so that configuring again replaces them
 

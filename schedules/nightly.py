@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Callable, Iterator
 
-from crawler.distributed import REDIS_ENV, coordinate, redis_url
+from crawler.distributed import REDIS_ENV, connect, coordinate, redis_url
 from crawler.launch import CrawlOutcome, crawl_in_subprocess
 from dossier.config import load_config
 from dossier.errors import ConfigError
@@ -95,9 +95,11 @@ def run_once(config_path: str | Path, database_url: str | None = None, outbox_di
     config = load_config(config_path)
     smtp = smtp_settings(smtp_url)
     database_url = resolve_url(database_url)
-    if redis_url() and database_url.startswith("sqlite"):
-        raise ConfigError(f"{REDIS_ENV} is set (a distributed crawl), but the database is SQLite, which workers on "
-                          "other machines cannot reach: use PostgreSQL (--db postgresql://...) or unset it")
+    if redis_url():
+        if database_url.startswith("sqlite"):
+            raise ConfigError(f"{REDIS_ENV} is set (a distributed crawl), but the database is SQLite, which workers "
+                              "on other machines cannot reach: use PostgreSQL (--db postgresql://...) or unset it")
+        connect(redis_url()).close()  # a wrong or unreachable Redis is said before any run is started
     engine = open_database(database_url)
     try:
         lock = DatabaseLock(engine, RUN_LOCK, stale_after=timedelta(minutes=config.schedule.stale_after_minutes))

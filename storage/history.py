@@ -154,7 +154,9 @@ class RunDetail:
         return {**self.run.as_json(),
                 "competitors": [vars_of(c) for c in self.competitors],
                 "sources": [vars_of(s) for s in self.sources],
-                "failed_urls": [vars_of(f) for f in self.failed_urls]}
+                "failed_urls": [vars_of(f) for f in self.failed_urls],
+                "workers": {name: int(counters.get("downloader/response_count", 0))  # a distributed run's
+                            for name, counters in (self.stats.get("crawl_workers") or {}).items()}}
 
 
 def vars_of(record: Any) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 page is fetched once, every product stored once, and the diff equals that of a single-process run."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -114,6 +115,9 @@ def test_both_workers_fetch_pages(nights):
     shown = CliRunner().invoke(cli, ["runs", "show", str(distributed[1].run_id), "--db", url])
     assert shown.exit_code == 0, shown.output
     assert "crawled by 2 workers" in shown.output
+    as_json = CliRunner().invoke(cli, ["runs", "show", str(distributed[1].run_id), "--db", url, "--json"])
+    workers = json.loads(as_json.output)["workers"]
+    assert len(workers) == 2 and min(workers.values()) > 0
 
 
 def test_every_page_is_fetched_once(nights):
@@ -186,9 +190,11 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def test_a_killed_crawl_fails_the_run_at_once_with_no_changes(tmp_path, redis_url, postgres_database_url):
-    """kill -9 of a worker's crawl process mid-run: the requests it held are lost, so the run must fail (and not
-    be diffed, so nothing is reported removed) instead of waiting for ever for them."""
+@pytest.mark.parametrize("victim", ["crawl", "worker"])
+def test_a_killed_crawl_fails_the_run_at_once_with_no_changes(tmp_path, redis_url, postgres_database_url, victim):
+    """kill -9 of a worker's crawl process, or of the worker itself (its crawl then stops with it), mid-run: the
+    requests it held are lost, so the run must fail (and not be diffed, so nothing is reported removed) instead of
+    waiting for ever for them."""
     with SyntheticSite(3, 400, per_page=40, filler=5) as site:
         config = tmp_path / "competitors.yaml"
         config.write_text(competitors_yaml([site]), encoding="utf-8")
@@ -200,8 +206,8 @@ def test_a_killed_crawl_fails_the_run_at_once_with_no_changes(tmp_path, redis_ur
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and sum(site.hits.values()) < 20:
                 time.sleep(0.05)
-            for child in _children(worker.pid):
-                os.kill(child, signal.SIGKILL)
+            for pid in _children(worker.pid) if victim == "crawl" else [worker.pid]:
+                os.kill(pid, signal.SIGKILL)
 
         killer = threading.Thread(target=kill_the_crawl)
         killer.start()
@@ -215,7 +221,7 @@ def test_a_killed_crawl_fails_the_run_at_once_with_no_changes(tmp_path, redis_ur
             killer.join()
             worker.wait(timeout=30)
     assert result.status == "failed", result
-    assert "stopped before run" in result.error and "requests unfinished" in result.error
+    assert "stopped before" in result.error, result.error
     assert took < 120  # it did not wait for the 12-hour drain limit
     assert _changes(postgres_database_url, result.run_id) == set()
 
@@ -241,3 +247,8 @@ def test_a_worker_that_vanished_fails_the_run(redis_url):
     result = outcome["result"]
     assert not result.ok and result.workers == 1
     assert "worker ghost:1 stopped before run 998" in result.error
+
+
+def test_a_redis_url_with_a_bad_database_is_refused():
+    with pytest.raises(ConfigError, match="database 'abc' is not a number"):
+        connect("redis://127.0.0.1:6379/abc")
