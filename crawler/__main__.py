@@ -1,7 +1,12 @@
-"""`python -m crawler --config FILE --db URL --run-id N`: one crawl in its own process (started by crawler.launch)."""
+"""`python -m crawler --config FILE --run-id N`: one crawl in its own process (started by crawler.launch).
+
+The database URL comes from $DOSSIER_DATABASE_URL (crawler.launch sets it), so that its password is not among
+the process's arguments, which every local user can read; `--db` is for trying a crawl by hand.
+"""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from dossier.errors import DossierError
@@ -10,16 +15,19 @@ from dossier.errors import DossierError
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler", description=__doc__)
     parser.add_argument("--config", required=True)
-    parser.add_argument("--db", required=True)
+    parser.add_argument("--db", help="database URL (default: $DOSSIER_DATABASE_URL, which keeps a password out of `ps`)")
     parser.add_argument("--run-id", type=int, required=True)
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--shared", metavar="'RUN TOKEN WORKER'",
                         help="crawl as this worker of this distributed run (Redis from $DOSSIER_REDIS_URL)")
     args = parser.parse_args(argv)
+    database_url = args.db or os.environ.get("DOSSIER_DATABASE_URL")
+    if not database_url:
+        parser.error("no database: set DOSSIER_DATABASE_URL (or pass --db)")
     from crawler.process import crawl  # Scrapy is imported only once the arguments are good
 
     try:
-        crawl(args.config, args.db, args.run_id, args.verbose, shared=args.shared)
+        crawl(args.config, database_url, args.run_id, args.verbose, shared=args.shared)
     except DossierError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -22,6 +22,7 @@ from crawler.retries import RETRY_AFTER_META
 
 MAX_ERROR = 500  # characters of an error kept on its fetch row
 REDIRECT_TROUBLE = ("redirect loop", "too many redirects")
+BLOCKED_PREFIX = "blocked: "  # a 200 that was a captcha or bot-wall page (crawler/spider.py, extractors/challenge.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from typing import Any
 
 from dossier.errors import ConfigError, CrawlError
+from dossier.secrets import unencoded_userinfo
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,14 @@ def connect(url: str) -> Any:
     """A Redis client that has answered a PING; a bad URL or a server that is down is one line naming the fix."""
     import redis
 
+    misread = unencoded_userinfo(url)  # else a piece of the password would be taken for the port or database
+    if misread:
+        raise ConfigError(f"{REDIS_ENV}: {misread} (redis://:PASSWORD@HOST:6379/0)")
     shown = url.split("@")[-1]
-    database = urlsplit(url).path.strip("/")
+    try:
+        database = urlsplit(url).path.strip("/")
+    except ValueError as exc:  # an unclosed [IPv6 bracket
+        raise ConfigError(f"{REDIS_ENV}: {exc} (use redis://HOST:6379/0)") from None
     if database and not database.isdigit():
         raise ConfigError(f"{REDIS_ENV}: database {database!r} is not a number (use redis://HOST:6379/0)")
     try:

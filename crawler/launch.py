@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 log = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+DATABASE_ENV = "DOSSIER_DATABASE_URL"  # how the child gets the database URL: its password stays out of `ps`
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,12 +23,17 @@ class CrawlOutcome:
 
 def crawl_in_subprocess(config_path: str, database_url: str, run_id: int, verbose: bool = False,
                         timeout: float | None = None, shared: str | None = None) -> CrawlOutcome:
-    """`shared`: crawl as a worker of that distributed run (crawler/distributed.py)."""
-    command = [sys.executable, "-m", "crawler", "--config", str(config_path), "--db", database_url,
-               "--run-id", str(run_id)] + (["--verbose"] if verbose else []) + (["--shared", shared] if shared else [])
+    """`shared`: crawl as a worker of that distributed run (crawler/distributed.py).
+
+    The database URL goes to the child in its environment, not on its command line: a process's arguments are
+    readable by every local user (`ps`), its environment only by its own user and root."""
+    command = [sys.executable, "-m", "crawler", "--config", str(config_path), "--run-id", str(run_id)] + \
+        (["--verbose"] if verbose else []) + (["--shared", shared] if shared else [])
+    env = {**os.environ, DATABASE_ENV: database_url}
     try:
         result = subprocess.run(command, stdout=subprocess.PIPE, stderr=None if verbose else subprocess.PIPE,
-                                text=True, timeout=timeout, preexec_fn=_stop_with_parent if shared else None)
+                                text=True, timeout=timeout, env=env,
+                                preexec_fn=_stop_with_parent if shared else None)
     except subprocess.TimeoutExpired:
         return CrawlOutcome(False, f"crawl took longer than {timeout:.0f} s and was stopped")
     if result.returncode == 0:

@@ -22,6 +22,7 @@ RETRY_AFTER_MAX = 60.0
 REDIRECT_MAX_TIMES = 5  # a longer chain is a loop or a trap; it ends as a failed fetch row
 COOKIES_ENABLED = False  # every night starts clean: no session carried from one run into the next
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19's HTTP control server would run code sent to it: not in a nightly crawl
 LOG_LEVEL = "WARNING"  # Scrapy's own log; `dossier run --verbose` raises it
 # Each source keeps its own dupe filter: the same URL may belong to two sources (site and catalog).
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.SourceRequestFingerprinter"
@@ -52,6 +53,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.safety.SafetyMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,  # replaced by the one that backs off
     "crawler.retries.BackoffRetryMiddleware": 550,
+    # robots.txt as RFC 9309 reads it (crawler/robots.py): a 5xx or unreachable robots.txt disallows the host for
+    # the night, where Scrapy's own middleware would allow everything
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.StrictRobotsTxtMiddleware": 100,
 }
 
 # render: js — scrapy-playwright's handler is installed only for crawls with such a source.

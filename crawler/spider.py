@@ -16,7 +16,7 @@ from scrapy_playwright.page import PageMethod
 from w3lib.url import add_or_replace_parameter
 
 from crawler import settings as default_settings
-from crawler.accounting import describe_failure, fetched, redirect_hops
+from crawler.accounting import BLOCKED_PREFIX, MAX_ERROR, describe_failure, fetched, redirect_hops
 from crawler.discovery import read_sitemap, sitemaps_in_robots
 from crawler.frontier import Claim, LocalFrontier
 from crawler.safety import allowed_url
@@ -25,6 +25,7 @@ from crawler.sources import SOURCE_KINDS, Observation, SourcePlan, item_keys
 from crawler.traps import trap_reason
 from dossier.urls import canonical_url
 from extractors import Document
+from extractors.challenge import challenge_page
 from extractors.encoding import decode_html
 
 log = logging.getLogger(__name__)
@@ -45,12 +46,13 @@ class SourceReport:
     traps_skipped: int = 0  # discovered URLs not followed because they look generated (crawler/traps.py)
     trap_examples: list[dict[str, str]] = field(default_factory=list)
     soft_404s: int = 0  # pages that answered like the site's page for a URL that does not exist (crawler/soft404.py)
+    blocked: int = 0  # 200s that were a captcha or bot wall, not the page (extractors/challenge.py)
 
     def as_json(self) -> dict[str, Any]:
         return {"requested": self.requested, "cut_by_max_pages": self.cut_by_max_pages,
                 "discovery": self.discovery, "warnings": self.warnings,
                 "traps_skipped": self.traps_skipped, "trap_examples": self.trap_examples,
-                "soft_404s": self.soft_404s}
+                "soft_404s": self.soft_404s, "blocked": self.blocked}
 
 
 def response_headers(response: Response) -> dict[str, str]:
@@ -274,22 +276,29 @@ class CompetitorSpider(scrapy.Spider):
             yield Observation("fetch", plan, response.url, fetched(
                 response, f"rendered page larger than max_bytes ({max_bytes} bytes): not read"))
             return
+        kind = SOURCE_KINDS[plan.kind]
+        document = _document(response) if not kind.html or isinstance(response, TextResponse) else None
+        observations: list[Observation] | None = None
+        if kind.html and document is not None and (challenge := challenge_page(document)) is not None:
+            # a captcha or "Access denied" answered with 200: no page of the site, unless the page still holds the
+            # items its kind expects (a shop with a captcha in its newsletter form)
+            observations = list(kind.extract(plan, document, document.headers))
+            if not any(item_keys(o) for o in observations):
+                error = f"{BLOCKED_PREFIX}{challenge.describe()}"
+                log.warning("%s: %s: %s", plan.competitor_slug, response.url, error)
+                self.reports[plan.source_id].blocked += 1
+                yield Observation("fetch", plan, response.url, fetched(response, error[:MAX_ERROR]))
+                return  # not a page: nothing extracted, no link followed
         if self._soft_404(plan, response):
             self.reports[plan.source_id].soft_404s += 1
             yield Observation("fetch", plan, response.url, fetched(response, SOFT_404_ERROR))
             return  # not a page: nothing extracted, no link followed
         yield Observation("fetch", plan, response.url, info)
-        kind = SOURCE_KINDS[plan.kind]
-        if kind.html and not isinstance(response, TextResponse):
+        if document is None:
             log.info("%s: not a text page, nothing extracted: %s", plan.competitor_slug, response.url)
             return
-        headers = response_headers(response)
-        if isinstance(response, TextResponse):  # Scrapy's decoding, unless the declared charset plainly lies
-            text = decode_html(response.body, decoded=(response.encoding, response.text))
-        else:
-            text = response.body.decode("utf-8", "replace")
-        document = Document(text, response.url, headers)
-        observations = list(kind.extract(plan, document, document.headers))
+        if observations is None:
+            observations = list(kind.extract(plan, document, document.headers))
         yield from observations
         if kind.html:
             yield from self._links(plan, response)
@@ -373,6 +382,15 @@ class CompetitorSpider(scrapy.Spider):
         if request.meta["dossier_discovery"] == 0:  # no robots.txt to name sitemaps: try the usual place
             yield from _some(self.discovery_request(plan, _origin(plan.url) + "/sitemap.xml", self.parse_sitemap,
                                                     nesting=1))
+
+
+def _document(response: Response) -> Document:
+    """The page parsed once, shared by the challenge check and the source kind's extractors."""
+    if isinstance(response, TextResponse):  # Scrapy's decoding, unless the declared charset plainly lies
+        text = decode_html(response.body, decoded=(response.encoding, response.text))
+    else:
+        text = response.body.decode("utf-8", "replace")
+    return Document(text, response.url, response_headers(response))
 
 
 def _redirected_to_known_page(response: Response, is_seen: Callable[[str], bool]) -> bool:

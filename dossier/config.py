@@ -19,7 +19,7 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # .inf is no threshold
 
 
 class Defaults(_Strict):
@@ -52,7 +52,11 @@ class Source(_Strict):
                                    "within max_pages.")
     selectors: dict[str, str] | None = Field(None, description="CSS/XPath selectors used when a page has no structured data.")
     currency: str | None = Field(None, description="ISO 4217 currency assumed when a price shows none.")
-    decimal_separator: Literal[",", "."] | None = Field(None, description="Decimal separator of the source's prices.")
+    decimal_separator: Literal[",", "."] | None = Field(None, description="Decimal separator of the source's "
+                                                        "prices, for amounts that could be read either way: with "
+                                                        "`\",\"` 3.350 is 3350 and 3,35 is 3.35; with `\".\"` "
+                                                        "3.350 is 3.35. Overrides the competitor's; without either, "
+                                                        "each price is read as written (3.350 as 3350).")
     format: str | None = Field(None, description="For kind: ads, the feed format: meta_ad_library or html.")
     allow_private: bool = Field(False, description="Allow private or loopback addresses (the demo and tests only).")
     allow_domains: list[str] = Field(default_factory=list, description="Other hosts this source may request "
@@ -67,6 +71,25 @@ class Source(_Strict):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("not an http(s) URL, e.g. https://competitor.example/")
+        if re.search(r"[\s\x00-\x1f\x7f]", value):
+            raise ValueError("white space or a control character in the URL; percent-encode it")
+        try:
+            parts.port  # noqa: B018 (urlsplit checks the port only when asked for it)
+            parts.hostname.encode("idna")
+        except (ValueError, UnicodeError) as exc:
+            raise ValueError(f"not an http(s) URL ({exc or 'bad host name'})") from None
+        return value
+
+    @field_validator("selectors", "paginate")
+    @classmethod
+    def _selectors(cls, value: dict[str, str] | str | None) -> dict[str, str] | str | None:
+        from extractors.selectors import OPTION_KEYS, selector_error  # parsel: only for sources with selectors
+
+        queries = value.items() if isinstance(value, dict) else [("", value)] if value is not None else []
+        for key, query in queries:
+            problem = None if key in OPTION_KEYS else selector_error(query)
+            if problem:
+                raise ValueError(f"{key}: {problem}" if key else problem)
         return value
 
     @field_validator("follow", "deny")
@@ -129,6 +152,21 @@ class Competitor(_Strict):
     slug: str = Field(description="Short unique id: lower-case letters, digits, - and _.")
     name: str = Field(description="Display name.")
     sources: list[Source] = Field(min_length=1, description="Where to look: at least one source.")
+    decimal_separator: Literal[",", "."] | None = Field(None, description="Decimal separator of the competitor's "
+                                                        "prices (`\",\"` or `\".\"`), for each of its sources that "
+                                                        "does not give its own.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sources_inherit(cls, data: Any) -> Any:
+        """The competitor's decimal separator goes to each source without one (as stored, so the crawl sees it)."""
+        if not isinstance(data, dict) or data.get("decimal_separator") not in (",", ".") \
+                or not isinstance(data.get("sources"), list):
+            return data
+        sources = [{**source, "decimal_separator": data["decimal_separator"]}
+                   if isinstance(source, dict) and source.get("decimal_separator") is None else source
+                   for source in data["sources"]]
+        return {**data, "sources": sources}
 
     @field_validator("slug")
     @classmethod
@@ -141,7 +179,7 @@ class Competitor(_Strict):
 ChangeKind = Literal[
     "price_up", "price_down", "currency_changed", "product_added", "product_removed", "out_of_stock",
     "back_in_stock", "review_new", "rating_changed", "text_changed", "page_added", "page_removed",
-    "technology_added", "technology_removed", "ad_new", "ad_stopped", "source_unreachable"]
+    "technology_added", "technology_removed", "ad_new", "ad_stopped", "source_unreachable", "price_anomaly"]
 Severity = Literal["low", "medium", "high"]
 
 
@@ -275,10 +313,14 @@ def load_config(path: str | Path) -> DossierConfig:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     try:
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid YAML (nested too deeply)") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}:{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        where = f": line {mark.line + 1}" if mark else ""
+        # a ReaderError (a control character) has no problem, and its text spans lines
+        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or exc
+        raise ConfigError(f"{path}{where}: not valid YAML ({' '.join(str(problem).split())})") from None
     return parse_config(data, origin=path.name)
 
 

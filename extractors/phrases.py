@@ -79,3 +79,41 @@ BUY_BUTTON_HINTS: tuple[str, ...] = ("addtocart", "add-to-cart", "add_to_cart", 
 # Attribute/class tokens that mark a button disabled (a sold-out product's button is often greyed out).
 DISABLED_TOKENS = frozenset({"disabled", "is-disabled", "btn-disabled", "inactive", "soldout", "sold-out",
                              "unavailable", "out-of-stock", "outofstock"})
+
+# Challenge and bot-wall pages (extractors/challenge.py): a 200 that is no page of the site. Lower-cased.
+# Markers only anti-bot services put in their own challenge or block pages, with the service's name.
+CHALLENGE_PLATFORM_MARKERS: tuple[tuple[str, str], ...] = (
+    ("/cdn-cgi/challenge-platform/", "Cloudflare challenge"), ("cf_chl_opt", "Cloudflare challenge"),
+    ("cf-chl-", "Cloudflare challenge"), ("cf-browser-verification", "Cloudflare challenge"),
+    ("cf-error-details", "Cloudflare block page"),
+    ("captcha-delivery.com", "DataDome captcha"), ("_incapsula_resource", "Imperva Incapsula"),
+    ("incapsula incident id", "Imperva Incapsula"), ("px-captcha", "PerimeterX (HUMAN) challenge"),
+    ("/showcaptcha", "Yandex captcha"), ("captcha.awswaf.com", "AWS WAF captcha"),
+    ("awswafcookiedomainlist", "AWS WAF challenge"), ("ddos-guard", "DDoS-Guard check"),
+    ("sucuri_cloudproxy", "Sucuri firewall"), ("sucuri website firewall", "Sucuri firewall"),
+)
+# Captcha widgets: also found in ordinary contact and login forms, so they count only beside a robot phrase.
+CAPTCHA_WIDGET_MARKERS: tuple[tuple[str, str], ...] = (
+    ("g-recaptcha", "reCAPTCHA"), ("google.com/recaptcha", "reCAPTCHA"), ("recaptcha/api.js", "reCAPTCHA"),
+    ("h-captcha", "hCaptcha"), ("hcaptcha.com", "hCaptcha"), ("smartcaptcha", "Yandex SmartCaptcha"),
+    ("smart-captcha", "Yandex SmartCaptcha"), ("cf-turnstile", "Cloudflare Turnstile"),
+    ("challenges.cloudflare.com/turnstile", "Cloudflare Turnstile"),
+)
+# Titles (and first headings) of challenge and block pages, en/de/ru/fr/es/pl; "…" is compared as "...".
+BLOCK_TITLE_PHRASES: tuple[str, ...] = (
+    "just a moment...", "attention required", "access denied", "access to this page has been denied",
+    "request blocked", "request unsuccessful", "you have been blocked", "pardon our interruption",
+    "are you a robot", "are you human", "verify you are human", "human verification", "robot check", "bot check",
+    "checking your browser", "security check", "one more step", "ddos protection", "captcha",
+    "доступ запрещён", "доступ запрещен", "доступ ограничен", "вы не робот", "вы робот", "я не робот",
+    "проверка браузера", "проверка безопасности", "защита от ботов", "подтвердите, что вы человек",
+    "zugriff verweigert", "zugang verweigert", "kein roboter", "sicherheitsüberprüfung", "anfrage blockiert",
+    "accès refusé", "acceso denegado", "dostęp zabroniony",
+)
+# What a challenge page asks in its text, beside a captcha widget (a contact form does not ask this).
+ROBOT_PHRASES: tuple[str, ...] = (
+    "not a robot", "are you a robot", "are you human", "verify you are human", "verify that you are human",
+    "prove you are human", "unusual traffic", "automated queries", "automated requests",
+    "не робот", "вы робот", "подтвердите, что вы человек", "подозрительный трафик", "автоматические запросы",
+    "kein roboter", "automatisierte anfragen", "pas un robot", "no soy un robot", "nie jestem robotem",
+)

@@ -20,6 +20,26 @@ def is_xpath(query: str) -> bool:
     return query.lstrip().startswith(("/", "(", "./"))
 
 
+OPTION_KEYS = ("currency", "decimal_separator")  # a source's options that may stand among its selectors
+_EMPTY_PAGE = "<html><body></body></html>"
+
+
+def selector_error(query: object) -> str | None:
+    """Why a configured selector cannot select anything on any page (None when it can): it is tried on an empty
+    page as the crawl will use it, so that a mistake is found when the config is read, not silently every night."""
+    if not isinstance(query, str) or not query.strip():
+        return "an empty selector"
+    query = query.strip()
+    kind = "XPath" if is_xpath(query) else "CSS selector"
+    try:
+        probe = parsel.Selector(text=_EMPTY_PAGE, type="html")
+        probe.xpath(query) if is_xpath(query) else probe.css(query)
+    except SelectorErrors as exc:
+        reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+        return f"{query[:80]!r} is not a valid {kind} ({reason})"
+    return None
+
+
 def root_selector(tree: object) -> parsel.Selector | None:
     if tree is None:
         return None

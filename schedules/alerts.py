@@ -13,9 +13,9 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from dossier.config import AlertRules, DossierConfig, Recipient
-from dossier.errors import AlertError
+from dossier.errors import AlertError, ConfigError
 from schedules.digest import Digest, DigestItem, render_digest
-from schedules.mailer import SmtpSettings, build_message, new_message_id, send_message, write_eml
+from schedules.mailer import SmtpSettings, build_message, new_message_id, parse_address, send_message, write_eml
 from storage import outbox
 from storage.compare import Rules
 from storage.queries import ChangeView, get_run, list_changes
@@ -60,6 +60,22 @@ def wanted(item: DigestItem, rules: AlertRules, recipient: Recipient | None = No
             return False
     floor = SEVERITY_RANK[recipient.min_severity] if recipient else 0
     return SEVERITY_RANK.get(item.severity, 0) >= floor
+
+
+def check_alerts(config: DossierConfig, outbox_dir: Path) -> None:
+    """What a run's alerts need, checked before the run starts: its addresses, and a folder for the .eml files.
+    Found only at alert time, after the crawl, a mistake here would cost the night's run."""
+    email_settings = config.alerts.email
+    if email_settings:
+        parse_address(email_settings.from_, "alerts.email.from")
+        for recipient in email_settings.to:
+            parse_address(recipient.address, "alerts.email.to")
+    outbox_dir = Path(outbox_dir)
+    existing = next((p for p in (outbox_dir, *outbox_dir.absolute().parents) if p.exists()), None)
+    if outbox_dir.exists() and not outbox_dir.is_dir():
+        raise ConfigError(f"--outbox {outbox_dir}: is a file; give a folder for the .eml digests")
+    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"--outbox {outbox_dir}: cannot write there; give a writable folder for the .eml digests")
 
 
 def smtp_settings(smtp_url: str | None = None) -> SmtpSettings | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 from contextlib import nullcontext
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -22,7 +23,21 @@ DB_HELP = "Database URL (default: $DOSSIER_DATABASE_URL, else sqlite:///dossier.
 
 
 class DossierGroup(click.Group):
-    """Turns every DossierError into one line on stderr and its exit code (2 for bad input), never a traceback."""
+    """Turns every DossierError, and every wrong argument click finds, into one line on stderr and its exit code
+    (2 for bad input), never a traceback or a usage screen."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:  # a wrong option or argument: click would print a usage screen
+            click.echo(f"error: {_one_line(exc)}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -30,6 +45,14 @@ class DossierGroup(click.Group):
         except DossierError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+
+
+def _one_line(exc: click.ClickException) -> str:
+    message = " ".join(exc.format_message().split())
+    context = getattr(exc, "ctx", None)
+    if context is None:
+        return message
+    return f"{context.command_path}: {message} (see `{context.command_path} --help`)"
 
 
 @click.group(cls=DossierGroup)
@@ -77,12 +100,13 @@ def demo(ctx: click.Context, folder: Path) -> None:
 @click.option("--db", "database_url", help=DB_HELP)
 def init(database_url: str | None) -> None:
     """Create the database, or migrate it to the newest schema."""
+    from dossier.secrets import hide_password
     from storage.db import create_db_engine, resolve_url, upgrade
 
     engine = create_db_engine(database_url)
     revision = upgrade(engine)
     engine.dispose()
-    click.echo(f"database {_safe(resolve_url(database_url))} is at schema revision {revision}")
+    click.echo(f"database {hide_password(resolve_url(database_url))} is at schema revision {revision}")
 
 
 @cli.command()
@@ -262,7 +286,7 @@ def _before_after(change: ChangeView) -> str:
 def _delta(change: ChangeView) -> str:
     if change.magnitude is None:
         return ""
-    if change.kind in ("price_up", "price_down"):
+    if change.kind in ("price_up", "price_down", "price_anomaly"):
         return f"{Decimal(change.magnitude):+.2f} %"
     return f"{Decimal(change.magnitude):+.2f}" if change.kind == "rating_changed" else f"{change.magnitude}"
 
@@ -272,10 +296,6 @@ def _short(text: str | None, width: int = 60) -> str:
         return ""
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _safe(url: str) -> str:
-    return re.sub(r"//([^:/@]+):[^@]+@", r"//\1:***@", url)
 
 
 def _register_commands() -> None:

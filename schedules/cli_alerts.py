@@ -17,7 +17,8 @@ def alerts() -> None:
 
 @alerts.command(name="list")
 @click.option("--db", "database_url", help=DB_HELP)
-@click.option("--limit", type=int, default=20, show_default=True, help="Show this many digests, newest first.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Show this many digests, newest first.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of lines.")
 def list_digests(database_url: str | None, limit: int, as_json: bool) -> None:
     """List the newest digests with their status: stored, pending, sent, failed or unknown."""

@@ -19,7 +19,7 @@ DB_HELP = "Database URL (default: $DOSSIER_DATABASE_URL, else sqlite:///dossier.
 @click.option("--db", "database_url", help=DB_HELP)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
               help="Output format.")
-@click.option("--limit", type=int, default=None, help="Print at most this many rows.")
+@click.option("--limit", type=click.IntRange(min=0), default=None, help="Print at most this many rows.")
 def sql(query: str, database_url: str | None, fmt: str, limit: int | None) -> None:
     """Run a read-only SQL query (writes are refused on SQLite and PostgreSQL alike)."""
     from storage.analyst import neutralise_formulas, run_read_only

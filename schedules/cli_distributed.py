@@ -22,7 +22,7 @@ def crawl(ctx: click.Context, worker: bool, database_url: str | None, once: bool
     Start one worker per core, on one or several machines, each with the same DOSSIER_REDIS_URL and a --db
     pointing at the same PostgreSQL database. The config comes from the coordinator with each run.
     """
-    from crawler.distributed import redis_url, serve, worker_name
+    from crawler.distributed import connect, redis_url, serve, worker_name
     from storage.db import resolve_url
 
     url = redis_url()
@@ -34,6 +34,7 @@ def crawl(ctx: click.Context, worker: bool, database_url: str | None, once: bool
         raise ConfigError("the database (--db or DOSSIER_DATABASE_URL; SQLite by default): workers write to the "
                           "coordinator's database, which SQLite cannot share between machines: give its PostgreSQL "
                           "URL (--db postgresql://user@host/db)")
+    connect(url).close()  # a wrong or unreachable Redis is one line, not a line after the greeting
     click.echo(f"worker {worker_name()} waiting for runs on {url.split('@')[-1]} (Ctrl-C to stop)", err=True)
     crawled = serve(url, database_url, once=once, verbose=ctx.obj["verbose"], idle_timeout=idle_timeout)
     click.echo(f"worker {worker_name()} stopped after {crawled} run{'' if crawled == 1 else 's'}", err=True)

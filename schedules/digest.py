@@ -50,6 +50,8 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "page_removed": ("Page removed", "removed page", "removed pages"),
     "technology_added": ("Technology added", "new technology", "new technologies"),
     "technology_removed": ("Technology removed", "removed technology", "removed technologies"),
+    # a price that moved more than tenfold in a night: held back (most likely misread), not a drop or a rise
+    "price_anomaly": ("Price anomaly held back", "price anomaly held back", "price anomalies held back"),
 }
 # The word before a lone value: an added product shows its price, an unreachable source its reason.
 AFTER_WORD = {"product_added": "price", "source_unreachable": "reason", "review_new": "says",
@@ -169,6 +171,21 @@ def _measure(kind: str, magnitude: Decimal | None) -> str | None:
     return None
 
 
+def _factor(before: str | None, after: str | None) -> str | None:
+    """How many times a held price anomaly moved: '×1000', '÷1000' (from the amounts of '3.35 EUR' → '3350.00 EUR')."""
+    try:
+        old, new = (Decimal((value or "").split(" ", 1)[0]) for value in (before, after))
+    except (InvalidOperation, ValueError):
+        return None
+    if not (old.is_finite() and new.is_finite()) or old <= 0 or new < 0:
+        return None
+    if new == 0:
+        return "to 0"
+    ratio = new / old if new >= old else old / new
+    shown = ratio.quantize(Decimal(1), rounding=ROUND_HALF_UP) if ratio >= 100 else ratio.quantize(Decimal("0.1"))
+    return f"{'×' if new >= old else '÷'}{shown.normalize():f}"
+
+
 def _diff_lines(text: str) -> list[dict[str, str]]:
     lines = [clean_line(line, VALUE_MAX) for line in text.splitlines() if line.strip()]
     if len(lines) > DIFF_LINES_MAX:
@@ -198,7 +215,8 @@ def _view(item: DigestItem) -> dict[str, Any]:
         "before_word": BEFORE_WORD.get(kind, "was"),
         "after_word": AFTER_WORD.get(kind, "now"),
         "diff": _diff_lines(item.after) if is_diff and item.after else [],
-        "measure": _measure(kind, _magnitude(item.magnitude)),
+        "measure": (_factor(item.before, item.after) if kind == "price_anomaly"
+                    else _measure(kind, _magnitude(item.magnitude))),
         "link": link,
         "url_text": None if link or not item.url else clean_line(item.url, 300),
     }

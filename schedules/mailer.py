@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from dossier.errors import AlertError, ConfigError
+from dossier.secrets import unencoded_userinfo
 from schedules.digest import Digest, clean_line
 
 log = logging.getLogger(__name__)
@@ -145,6 +146,9 @@ class SmtpSettings:
         if scheme not in DEFAULT_PORTS:
             shown = f"scheme {scheme!r} is not supported" if scheme else "not a URL"
             raise ConfigError(f"{SMTP_ENV}: {shown}; use {SMTP_FORMS}")
+        misread = unencoded_userinfo(url)  # else a piece of the password would be taken for the port or path
+        if misread:
+            raise ConfigError(f"{SMTP_ENV}: {misread}; use {SMTP_FORMS}")
         try:
             parts = urlsplit(url)
         except ValueError:  # e.g. an unclosed [IPv6 bracket; the message could hold the password, so not echoed

@@ -19,7 +19,7 @@ from crawler.distributed import REDIS_ENV, connect, coordinate, redis_url
 from crawler.launch import CrawlOutcome, crawl_in_subprocess
 from dossier.config import load_config
 from dossier.errors import ConfigError
-from schedules.alerts import AlertResult, alert_run, diff_rules, smtp_settings
+from schedules.alerts import AlertResult, alert_run, check_alerts, diff_rules, smtp_settings
 from schedules.mailer import SmtpSettings
 from storage.db import open_database, resolve_url
 from storage.diff import diff_run
@@ -94,6 +94,7 @@ def run_once(config_path: str | Path, database_url: str | None = None, outbox_di
     another run holding the run lock raises RunLockedError (exit code 1), unless `wait` is given."""
     config = load_config(config_path)
     smtp = smtp_settings(smtp_url)
+    check_alerts(config, Path(outbox_dir))
     database_url = resolve_url(database_url)
     if redis_url():
         if database_url.startswith("sqlite"):
@@ -184,7 +185,8 @@ def _crawl_and_compare(engine, config, config_path: str, database_url: str, run_
     crawl, workers = _crawl(config_path, database_url, run_id, refs, verbose)
     outcomes = record_source_outcomes(engine, run_id, refs)
     by_id = {ref.source_id: ref for ref in refs}
-    failed = [f"{by_id[o.source_id].competitor_slug} {by_id[o.source_id].url}: {o.reason}"
+    failed = [f"{by_id[o.source_id].competitor_slug} {by_id[o.source_id].url}: "
+              + (f"{o.reason}" if o.status == "failed" else f"{o.status}: {o.reason}")
               for o in outcomes if o.status != "succeeded"]
     result = RunResult(run_id, "failed" if not crawl.ok else ("partial" if failed else "succeeded"),
                        error=crawl.error, failed_sources=failed, pages=sum(o.pages for o in outcomes),

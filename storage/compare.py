@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from dossier.urls import canonical_key, canonical_url
@@ -41,6 +41,9 @@ class Rules:
     high_price_drop_pct: Decimal = Decimal(10)
     coverage_floor: float = 0.5  # below this share of the baseline's pages a source counts as unreachable
     removed_after_runs: int = 1  # a product is removed after this many consecutive complete crawls without it
+    # A price that moves more than this factor (up or down) in one night is held as a `price_anomaly`, not alerted:
+    # far more often a misread (3.350 read as 3350, a price per 1,000 pieces, a placeholder 0) than a real price.
+    price_anomaly_factor: Decimal = Decimal(10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +75,23 @@ def money(price: Decimal | None, currency: str | None) -> str | None:
     return f"{Decimal(price).quantize(Decimal('0.01'))} {currency or ''}".strip()
 
 
+def parse_money(text: str | None) -> tuple[Decimal, str | None] | None:
+    """The (price, currency) of a `money()` string ("3350.00 EUR"), as change rows keep them; None if not one."""
+    amount, _, currency = (text or "").partition(" ")
+    try:
+        return Decimal(amount), currency or None
+    except ArithmeticError:
+        return None
+
+
+MAX_MAGNITUDE = Decimal("9999999999.99")  # change.magnitude is NUMERIC(12, 2): PostgreSQL refuses more
+
+
 def percent(old: Decimal, new: Decimal) -> Decimal:
-    return ((Decimal(new) - Decimal(old)) / Decimal(old) * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    """The change from `old` to `new` in percent, rounded half up to cents, within what change.magnitude holds
+    (0.01 → 1,000,000 is +9,999,999,900 %; a larger jump is stored as the largest magnitude)."""
+    change = ((Decimal(new) - Decimal(old)) / Decimal(old) * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return min(change, MAX_MAGNITUDE)
 
 
 def compare_products(before: dict[str, PriceSeen], after: dict[str, PriceSeen], unseen_urls: set[str],
@@ -90,9 +108,11 @@ def _differs(then: PriceSeen, now: PriceSeen) -> bool:
 
 
 def product_drafts(changed: list[tuple[PriceSeen, PriceSeen]], added: list[PriceSeen], missing: list[PriceSeen],
-                   unseen_urls: set[str], complete: bool, rules: Rules) -> list[Draft]:
+                   unseen_urls: set[str], complete: bool, rules: Rules,
+                   held: dict[str, tuple[Decimal, str | None]] | None = None) -> list[Draft]:
     """The drafts of a source's products, given what the database found: pairs that differ, products new to
-    the source, and products missing (the removal candidates).
+    the source, and products missing (the removal candidates). `held` gives, per product key, the price its
+    baseline's `price_anomaly` held back from (the last price trusted): such a product is compared with it.
 
     A URL-keyed product whose URL differs only by tracking or session parameters is the same product: an
     added and a missing one with the same canonical key are compared, not reported as added and removed.
@@ -111,8 +131,10 @@ def product_drafts(changed: list[tuple[PriceSeen, PriceSeen]], added: list[Price
         else:
             pending_added.append(now)
     drafts: list[Draft] = []
+    held = held or {}
     for then, now in changed:
-        drafts += _change_drafts(then, now, rules)
+        trusted = held.get(then.key)
+        drafts += _change_drafts(then, now, rules) if trusted is None else _held_drafts(then, now, trusted, rules)
     for now in pending_added:
         drafts.append(Draft("product_added", f"product:{now.key}", now.name, now.url, None,
                             money(now.price, now.currency), severity="medium"))
@@ -124,7 +146,30 @@ def product_drafts(changed: list[tuple[PriceSeen, PriceSeen]], added: list[Price
     return drafts
 
 
-def _change_drafts(then: PriceSeen, now: PriceSeen, rules: Rules) -> list[Draft]:
+def _anomalous(old: Decimal, new: Decimal, rules: Rules) -> bool:
+    """More than `price_anomaly_factor` times higher or lower (a price of 0 after a real one included)."""
+    factor = rules.price_anomaly_factor
+    return new > old * factor or new * factor < old
+
+
+def _held_drafts(then: PriceSeen, now: PriceSeen, trusted: tuple[Decimal, str | None], rules: Rules) -> list[Draft]:
+    """A product whose last price was held back as an anomaly: compared with the price trusted before it.
+
+    Back near the trusted price: an ordinary comparison with it (the same price again is no change at all). Still
+    far from it and near the held price, on the same side: the jump held for a second night and is taken as real,
+    reported as the price change from the trusted price. Far from both: another anomaly, still held.
+    """
+    price, currency = trusted
+    base = replace(then, price=price, currency=currency or then.currency)
+    if (base.price and now.price is not None and then.price is not None and base.currency == now.currency
+            and then.currency == now.currency and _anomalous(base.price, now.price, rules)
+            and not _anomalous(then.price, now.price, rules) and (now.price > base.price) == (then.price > base.price)):
+        return _change_drafts(base, now, rules, confirmed=True)
+    return _change_drafts(base, now, rules)
+
+
+def _change_drafts(then: PriceSeen, now: PriceSeen, rules: Rules, confirmed: bool = False) -> list[Draft]:
+    """`confirmed`: a jump past the anomaly factor that held for a second night is a price change, not an anomaly."""
     drafts: list[Draft] = []
     entity = f"product:{now.key}"
     if then.currency and now.currency and then.currency != now.currency and now.price is not None:
@@ -133,7 +178,11 @@ def _change_drafts(then: PriceSeen, now: PriceSeen, rules: Rules) -> list[Draft]
                             money(now.price, now.currency), severity="medium"))
     elif then.price and now.price is not None and then.currency == now.currency and now.price != then.price:
         change = percent(then.price, now.price)
-        if abs(change) >= rules.price_change_pct:
+        if not confirmed and _anomalous(then.price, now.price, rules):
+            # held, not alerted: the next night compares with `then` (the trusted price) again, see _held_drafts
+            drafts.append(Draft("price_anomaly", entity, now.name, now.url, money(then.price, then.currency),
+                                money(now.price, now.currency), change, severity="low"))
+        elif abs(change) >= rules.price_change_pct:
             kind = "price_up" if change > 0 else "price_down"
             drafts.append(Draft(kind, entity, now.name, now.url, money(then.price, then.currency),
                                 money(now.price, now.currency), change, _price_severity(change, rules)))

@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, S
 from sqlalchemy.orm import Session, sessionmaker
 
 from dossier.errors import StorageError
+from dossier.secrets import hide_password, unencoded_userinfo
 
 log = logging.getLogger(__name__)
 
@@ -32,18 +33,22 @@ def resolve_url(url: str | None) -> str:
 def _describe(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "the database URL"
+    except (ArgumentError, ValueError):
+        return hide_password(url)
 
 
 def create_db_engine(url: str | None = None) -> Engine:
     """An engine for the URL; a malformed URL or a missing driver is a one-line StorageError."""
     url = resolve_url(url)
+    # SQLAlchemy reads a password up to the first '@', so a second one would make the rest of it the host name
+    misread = None if url.startswith("sqlite") else unencoded_userinfo(url, also="@")
+    if misread:
+        raise StorageError(f"database URL {hide_password(url)}: {misread} (--db or DOSSIER_DATABASE_URL)")
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise StorageError(
-            f"database URL {url!r} is not a URL: use sqlite:///path/dossier.db or "
+            f"database URL {hide_password(url)!r} is not a URL: use sqlite:///path/dossier.db or "
             "postgresql+psycopg://user@host/db (--db or DOSSIER_DATABASE_URL)") from None
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3 is the driver we ship
@@ -55,6 +60,9 @@ def create_db_engine(url: str | None = None) -> Engine:
         engine = create_engine(parsed, future=True, pool_pre_ping=True)
     except (NoSuchModuleError, ImportError) as exc:
         raise StorageError(f"database {_describe(url)}: no driver for {parsed.drivername} ({exc})") from None
+    except ArgumentError as exc:  # e.g. a SQLite URL with a host; the message shows the URL without its password
+        reason = str(exc).strip().splitlines()[0].rstrip(".")
+        raise StorageError(f"database {_describe(url)}: {reason} (use sqlite:///path/dossier.db)") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

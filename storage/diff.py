@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, and_, exists, func, or_, select, text
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 
 from storage import models
 from storage.compare import (
-    Draft, PriceSeen, Rules, compare_pages, compare_rating, compare_sets, product_drafts, review_draft,
+    Draft, PriceSeen, Rules, compare_pages, compare_rating, compare_sets, parse_money, product_drafts, review_draft,
 )
 from dossier.urls import canonical_url
 from storage.db import session_scope
@@ -59,8 +60,9 @@ def diff_run(engine: Engine, run_id: int, rules: Rules = Rules()) -> int:
 def _diff_source(session: Session, run_id: int, crawl: models.SourceCrawl, source: models.Source,
                  rules: Rules) -> list[Draft]:
     entity = f"source:{source.id}"
-    if crawl.status != "succeeded":
-        return [Draft("source_unreachable", entity, source.url, source.url, None, crawl.reason, severity="high")]
+    if crawl.status != "succeeded":  # failed, or skipped (robots.txt unreachable: not asked, RFC 9309)
+        severity = "medium" if crawl.status == "skipped" else "high"
+        return [Draft("source_unreachable", entity, source.url, source.url, None, crawl.reason, severity=severity)]
     base = baseline_run(session, source.id, run_id)
     if base is None:
         return []  # the first good crawl of a source is its baseline, not a wave of additions
@@ -153,6 +155,16 @@ def _product_drafts(session: Session, run_id: int, source: models.Source, comple
                or_(old.price.is_distinct_from(cur.price), old.currency.is_distinct_from(cur.currency),
                    old.availability.is_distinct_from(cur.availability))))
     changed = [(PriceSeen(*row[:3], *row[3:7]), PriceSeen(*row[:3], *row[7:11])) for row in changed_rows]
+    held = _held_prices(session, runs[0], source)
+    if held:  # compared with the price trusted before the anomaly, even when unchanged since the baseline
+        changed = [pair for pair in changed if pair[0].key not in held]
+        held_rows = session.execute(
+            select(*label, old.price, old.currency, old.availability, old.url,
+                   cur.price, cur.currency, cur.availability, cur.url)
+            .select_from(cur).join(product, product.id == cur.product_id)
+            .join(old, and_(old.product_id == cur.product_id, old.run_id == runs[0], old.source_id == source.id))
+            .where(cur.run_id == run_id, cur.source_id == source.id, product.key.in_(list(held))))
+        changed += [(PriceSeen(*row[:3], *row[3:7]), PriceSeen(*row[:3], *row[7:11])) for row in held_rows]
     window = runs if len(complete_runs) < wanted else [r for r in runs if r >= complete_runs[-1]]
     added_rows = session.execute(
         select(cur.product_id, *label, cur.price, cur.currency, cur.availability, cur.url)
@@ -184,7 +196,21 @@ def _product_drafts(session: Session, run_id: int, source: models.Source, comple
             .order_by(old.run_id.desc()))
         for row in missing_rows:
             missing.setdefault(row.key, PriceSeen(*row))  # its last sighting
-    return product_drafts(changed, added, list(missing.values()), unseen, complete, rules)
+    return product_drafts(changed, added, list(missing.values()), unseen, complete, rules, held)
+
+
+def _held_prices(session: Session, baseline: int, source: models.Source) -> dict[str, tuple[Decimal, str | None]]:
+    """Products whose price the baseline run held back as a `price_anomaly` (product key -> the price trusted
+    before it, from the change row): tonight they are compared with that price, not with the held one."""
+    rows = session.execute(select(models.Change.entity, models.Change.before).where(
+        models.Change.run_id == baseline, models.Change.source_id == source.id,
+        models.Change.kind == "price_anomaly"))
+    held = {}
+    for entity, before in rows:
+        trusted = parse_money(before)
+        if trusted is not None:
+            held[entity.removeprefix("product:")] = trusted
+    return held
 
 
 def _good_crawls(run_id: int, source_id: int):

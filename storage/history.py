@@ -126,7 +126,7 @@ class SourceOutcome:
     competitor: str
     kind: str
     url: str
-    status: str  # succeeded | failed | not judged (the run ended before its sources were judged)
+    status: str  # succeeded | failed | skipped | not judged (the run ended before its sources were judged)
     pages: int
     errors: int
     items: int

@@ -71,7 +71,7 @@ class SourceCrawl(Base):
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(16))  # succeeded | failed
+    status: Mapped[str] = mapped_column(String(16))  # succeeded | failed | skipped (robots.txt unreachable)
     pages: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     items: Mapped[int] = mapped_column(Integer, default=0)

@@ -22,6 +22,10 @@ OK_STATUS = range(200, 400)
 GOOD_RUNS = ("succeeded", "partial")  # runs whose succeeded source crawls are baselines
 COVERAGE_FLOOR = Rules().coverage_floor  # the diff's floor: below it a source is unreachable, here and there
 MAX_FAILED_LISTED = 200  # failed URLs named per source in crawl_run.stats (the fetch table holds all of them)
+# The start of the error of every request to a host whose robots.txt answered 5xx or could not be reached
+# (crawler/robots.py, RFC 9309 §2.3.1.4): the host is not crawled that night, and a source whose start URL fails so
+# is `skipped`, not `failed`.
+ROBOTS_UNREACHABLE = "robots.txt unreachable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +203,8 @@ def record_source_outcomes(engine: Engine, run_id: int, sources: list[SourceRef]
     """Judge each source from its fetch rows and write its coverage report to crawl_run.stats["sources"].
 
     A source failed when nothing was fetched, its start URL failed, no page could be read, or it read fewer
-    pages than `coverage_floor` of its last good crawl (the diff then reports it as unreachable).
+    pages than `coverage_floor` of its last good crawl (the diff then reports it as unreachable); it was skipped
+    when its site's robots.txt could not be read (RFC 9309: nothing may be fetched then).
     """
     outcomes = []
     with session_scope(engine) as session:
@@ -211,9 +216,8 @@ def record_source_outcomes(engine: Engine, run_id: int, sources: list[SourceRef]
             failed = [f for f in fetches if _is_failure(f)]
             baseline = last_good_crawl(session, ref.source_id, run_id)
             coverage = round(len(pages) / baseline.pages, 3) if baseline is not None and baseline.pages else None
-            reason = _failure_reason(ref, fetches, pages, failed, baseline, coverage, coverage_floor)
-            outcome = models.SourceCrawl(run_id=run_id, source_id=ref.source_id,
-                                         status="failed" if reason else "succeeded", pages=len(pages),
+            status, reason = _judge(ref, fetches, pages, failed, baseline, coverage, coverage_floor)
+            outcome = models.SourceCrawl(run_id=run_id, source_id=ref.source_id, status=status, pages=len(pages),
                                          errors=len(failed), items=_count_items(session, run_id, ref.source_id),
                                          reason=reason)
             session.merge(_existing(session, run_id, ref.source_id, outcome))
@@ -246,19 +250,22 @@ def _is_failure(fetch) -> bool:
     return bool(fetch.error) or fetch.status is None or fetch.status >= 400
 
 
-def _failure_reason(ref: SourceRef, fetches, pages, failed, baseline: models.SourceCrawl | None,
-                    coverage: float | None, coverage_floor: float) -> str | None:
+def _judge(ref: SourceRef, fetches, pages, failed, baseline: models.SourceCrawl | None, coverage: float | None,
+           coverage_floor: float) -> tuple[str, str | None]:
+    """(status, reason): succeeded, failed, or skipped (robots.txt unreachable: the site was not asked tonight)."""
     if not fetches:
-        return "nothing was fetched"
+        return "failed", "nothing was fetched"
     start = next((f for f in fetches if f.url == ref.url), None)
+    if start is not None and start.error and start.error.startswith(ROBOTS_UNREACHABLE):
+        return "skipped", start.error
     if start is not None and _is_failure(start):
-        return f"start URL failed: {start.error or f'HTTP {start.status}'}"
+        return "failed", f"start URL failed: {start.error or f'HTTP {start.status}'}"
     if not pages:
-        return f"no page could be read ({len(failed)} failed)"
+        return "failed", f"no page could be read ({len(failed)} failed)"
     if coverage is not None and coverage < coverage_floor:
-        return (f"coverage fell to {len(pages)} of the {baseline.pages} pages of run {baseline.run_id} "
-                f"({coverage:.0%}, below {coverage_floor:.0%})")
-    return None
+        return "failed", (f"coverage fell to {len(pages)} of the {baseline.pages} pages of run {baseline.run_id} "
+                          f"({coverage:.0%}, below {coverage_floor:.0%})")
+    return "succeeded", None
 
 
 def _existing(session, run_id: int, source_id: int, outcome: models.SourceCrawl) -> models.SourceCrawl:

@@ -62,6 +62,15 @@ def test_a_static_only_crawl_never_looks_for_a_browser(monkeypatch):
     assert "PLAYWRIGHT_LAUNCH_OPTIONS" not in settings and settings.getint("DOWNLOAD_MAXSIZE") == 16 * 1024 * 1024
 
 
+def test_no_control_server_listens_in_a_crawl():
+    """Scrapy's telnet console and 2.19's remote-control HTTP server would run code sent to them: both are off."""
+    config = parse_config({"competitors": [{"slug": "a", "name": "A", "sources": [
+        {"kind": "site", "url": "https://a.example/"}]}]})
+    settings = crawl_settings(config, [_plan("static")], "sqlite://", 1)
+    assert settings.getbool("TELNETCONSOLE_ENABLED") is False
+    assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
+
+
 class _Request:
     def __init__(self, resource_type: str, url: str = "https://a.example/page"):
         self.resource_type = resource_type

@@ -1,0 +1,110 @@
+"""robots.txt as RFC 9309 §2.3.1 reads its answers, where Scrapy's RobotsTxtMiddleware does not.
+
+Scrapy 2.19 parses whatever robots.txt answers, a 503's error page included (no rules in it: allow all), and takes a
+robots.txt it could not download (a timeout, a reset) for no rules at all (allow all). The RFC says the opposite
+for both: a server error or an unreachable robots.txt means *complete disallow* (§2.3.1.4), while an "unavailable"
+one (4xx) means no rules (§2.3.1.3). So here, per host and port, for the crawl (one night):
+
+- 2xx (after at most five redirects): the rules it states;
+- 4xx, 429 excepted, and a redirect chain longer than five: no rules, everything allowed;
+- 429, 5xx, a timeout, a reset connection, a refused connection or a DNS failure: nothing is requested from that
+  host tonight. A 429 counts as unreachable (as Google reads it too): a site that asks us to slow down has said
+  nothing about its rules, and crawling it anyway would be the impolite reading.
+
+Every request such a host refuses fails with one line, `robots.txt unreachable (HTTP 503): the site is not crawled
+tonight (RFC 9309)`; a source whose start URL fails so is `skipped` (storage/runs.py), not failed and not emptied.
+A host that refuses connections or does not resolve is down, not reticent: its requests fail with that error
+(`connection refused`, `DNS lookup failed: …`), as they would have if asked, and its sources fail.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
+from scrapy.http.request import NO_CALLBACK
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
+
+from crawler.accounting import describe_failure
+from storage.runs import ROBOTS_UNREACHABLE
+
+log = logging.getLogger(__name__)
+
+
+class _DisallowAll:
+    """The rules of a host whose robots.txt could not be read: nothing may be fetched, and `reason` says why."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+    def allowed(self, url: str, user_agent: str) -> bool:
+        return False
+
+
+def unreachable_reason(cause: str) -> str:
+    return f"{ROBOTS_UNREACHABLE} ({cause}): the site is not crawled tonight (RFC 9309)"
+
+
+class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, with a server error or an unreachable robots.txt meaning "disallow all"."""
+
+    def process_request_2(self, rp: Any, request: Request) -> None:
+        if isinstance(rp, _DisallowAll):
+            self._stats.inc_value("robotstxt/unreachable_refused")
+            raise IgnoreRequest(rp.reason)
+        super().process_request_2(rp, request)
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        status = response.status
+        if status == 429 or status >= 500:
+            self._stats.inc_value("robotstxt/response_count")
+            self._stats.inc_value(f"robotstxt/response_status_count/{status}")
+            self._settle(netloc, _DisallowAll(unreachable_reason(f"HTTP {status}")))
+            return
+        if 400 <= status < 500:  # "unavailable": no rules (§2.3.1.3), whatever its error page says
+            response = response.replace(body=b"")
+        await super()._parse_robots(response, netloc, request)
+
+    async def robot_parser(self, request: Request) -> Any:
+        """Scrapy's, except that a failed download of robots.txt is an answer (disallow all), logged as one line
+        rather than as an error with a traceback."""
+        url = urlparse_cached(request)
+        netloc = url.netloc
+        if netloc not in self._parsers:
+            self._parsers[netloc] = Deferred()
+            robots = Request(f"{url.scheme}://{netloc}/robots.txt", priority=self.DOWNLOAD_PRIORITY,
+                             meta={"dont_obey_robotstxt": True}, callback=NO_CALLBACK)
+            try:
+                response = await self.crawler.engine.download_async(robots)
+                await self._parse_robots(response, netloc, request)
+            except Exception as exc:  # every way robots.txt can fail to arrive (or to parse) decides the host's rules
+                self._robots_error(exc, netloc)
+            self._stats.inc_value("robotstxt/request_count")
+        parser = self._parsers[netloc]
+        if isinstance(parser, Deferred):
+            return await maybe_deferred_to_future(parser)
+        return parser
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if isinstance(exc, IgnoreRequest) and str(exc) == "max redirections reached":
+            super()._robots_error(exc, netloc)  # more than five redirects: unavailable, no rules (§2.3.1.2)
+            return
+        self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
+        info = describe_failure(Failure(exc), self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT"))
+        error = info.error or type(exc).__name__
+        if error == "connection refused" or error.startswith("DNS lookup failed"):
+            # the host is down or does not exist: its pages are not asked either, and fail as they would have
+            self._settle(netloc, _DisallowAll(error))
+        else:
+            self._settle(netloc, _DisallowAll(unreachable_reason(error)))
+
+    def _settle(self, netloc: str, rules: _DisallowAll) -> None:
+        log.warning("%s: %s", netloc, rules.reason)
+        waiting = self._parsers[netloc]
+        self._parsers[netloc] = rules  # type: ignore[assignment]  # a parser in all but name
+        waiting.callback(rules)  # type: ignore[union-attr]  # the requests that waited for robots.txt
