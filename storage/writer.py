@@ -5,7 +5,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, select, tuple_
+from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dossier.urls import canonical_key
@@ -157,9 +157,7 @@ class RunWriter:
             set_={c: statement.excluded[c] for c in ("sku", "name", "brand", "url", "last_seen_run_id")},
         )
         connection.execute(statement, list(catalog.values()))
-        ids = dict(((c, k), i) for i, c, k in connection.execute(
-            select(table.c.id, table.c.competitor_id, table.c.key)
-            .where(tuple_(table.c.competitor_id, table.c.key).in_(list(catalog)))))
+        ids = self._ids(connection, table, ["competitor_id", "key"], list(catalog))
         rows = [{"run_id": self.run_id, "source_id": source_id, "product_id": ids[(competitor_id, key)], **values}
                 for (source_id, competitor_id, key), values in observations.items()]
         connection.execute(insert_for(connection, models.PriceObservation.__table__)
@@ -226,6 +224,16 @@ class RunWriter:
 
     @staticmethod
     def _ids(connection, table, columns: list[str], keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:
+        """Ids of the rows with these keys. Looked up per value of the leading columns, with `IN` on the last one:
+        an index search on both databases, where a row-value `(a, b) IN (...)` list makes SQLite scan the whole
+        index and PostgreSQL plan 500 OR branches (benchmarks/diff.py, docs/performance.md)."""
         cols = [table.c[name] for name in columns]
-        query = select(table.c.id, *cols).where(tuple_(*cols).in_(keys))
-        return {tuple(row[1:]): row[0] for row in connection.execute(query)}
+        groups: dict[tuple[Any, ...], list[Any]] = {}
+        for key in keys:
+            groups.setdefault(tuple(key[:-1]), []).append(key[-1])
+        found: dict[tuple[Any, ...], int] = {}
+        for prefix, lasts in groups.items():
+            query = select(table.c.id, *cols).where(*(col == value for col, value in zip(cols, prefix)),
+                                                    cols[-1].in_(lasts))
+            found.update((tuple(row[1:]), row[0]) for row in connection.execute(query))
+        return found
