@@ -16,10 +16,10 @@ from rich.table import Table
 from rich.text import Text
 
 from dossier.errors import ConfigError, DossierError
+from schedules.options import database_option, outbox_option
 from storage.queries import ChangeView
 
 console = Console()
-DB_HELP = "Database URL (default: $DOSSIER_DATABASE_URL, else sqlite:///dossier.db)."
 
 
 class DossierGroup(click.Group):
@@ -97,7 +97,7 @@ def demo(ctx: click.Context, folder: Path) -> None:
 
 
 @cli.command()
-@click.option("--db", "database_url", help=DB_HELP)
+@database_option
 def init(database_url: str | None) -> None:
     """Create the database, or migrate it to the newest schema."""
     from dossier.secrets import hide_password
@@ -112,9 +112,8 @@ def init(database_url: str | None) -> None:
 @cli.command()
 @click.option("--config", "config_path", required=True, type=click.Path(path_type=Path),
               help="competitors.yaml (see docs/config.md).")
-@click.option("--db", "database_url", help=DB_HELP)
-@click.option("--outbox", "outbox_dir", default="outbox", show_default=True, type=click.Path(path_type=Path),
-              help="Folder the digests are written to as .eml files.")
+@database_option
+@outbox_option
 @click.option("--wait", is_flag=True, help="If another run holds the run lock, wait for it instead of exiting 1.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no tables (for cron): only problems, on stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -188,9 +187,8 @@ def run(ctx: click.Context, config_path: Path, database_url: str | None, outbox_
 @cli.command()
 @click.option("--config", "config_path", required=True, type=click.Path(path_type=Path),
               help="competitors.yaml: its `schedule` section says when (see docs/config.md).")
-@click.option("--db", "database_url", help=DB_HELP)
-@click.option("--outbox", "outbox_dir", default="outbox", show_default=True, type=click.Path(path_type=Path),
-              help="Folder the digests are written to as .eml files.")
+@database_option
+@outbox_option
 @click.option("--now", "run_now", is_flag=True, help="Also start a run right away, then keep to the schedule.")
 @click.pass_context
 def schedule(ctx: click.Context, config_path: Path, database_url: str | None, outbox_dir: Path,
@@ -224,7 +222,7 @@ def _config_log_file(ctx: click.Context, configured: str | None) -> str | None:
 @click.option("--competitor", help="Only this competitor (slug).")
 @click.option("--kind", help="Only this change kind, e.g. price_down.")
 @click.option("--severity", type=click.Choice(["high", "medium", "low"]), help="Only this severity.")
-@click.option("--db", "database_url", help=DB_HELP)
+@database_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def changes(since: str | None, competitor: str | None, kind: str | None, severity: str | None,
             database_url: str | None, as_json: bool) -> None:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-DB_HELP = "Database URL (default: $DOSSIER_DATABASE_URL, else sqlite:///dossier.db)."
+from schedules.options import database_option
+
 STATUS_SHOWN = {"sending": "unknown"}  # interrupted mid-send: maybe delivered (see docs/alerts.md)
 
 
@@ -16,7 +17,7 @@ def alerts() -> None:
 
 
 @alerts.command(name="list")
-@click.option("--db", "database_url", help=DB_HELP)
+@database_option
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
               help="Show this many digests, newest first.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of lines.")
@@ -42,7 +43,7 @@ def list_digests(database_url: str | None, limit: int, as_json: bool) -> None:
 
 
 @alerts.command()
-@click.option("--db", "database_url", help=DB_HELP)
+@database_option
 @click.option("--config", "config_path", type=click.Path(path_type=Path),
               help="competitors.yaml, for the sender address (default: the From of the stored .eml).")
 @click.option("--force", is_flag=True,

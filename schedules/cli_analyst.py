@@ -11,12 +11,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-DB_HELP = "Database URL (default: $DOSSIER_DATABASE_URL, else sqlite:///dossier.db)."
+from schedules.options import database_option
 
 
 @click.command()
 @click.argument("query")
-@click.option("--db", "database_url", help=DB_HELP)
+@database_option
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
               help="Output format.")
 @click.option("--limit", type=click.IntRange(min=0), default=None, help="Print at most this many rows.")
@@ -51,7 +51,7 @@ def sql(query: str, database_url: str | None, fmt: str, limit: int | None) -> No
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "parquet"]), required=True, help="File format.")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="File to write.")
 @click.option("--table", "name", default="latest_prices", show_default=True, help="Table or view to export.")
-@click.option("--db", "database_url", help=DB_HELP)
+@database_option
 def export(fmt: str, out: Path, name: str, database_url: str | None) -> None:
     """Export a table or view (see docs/schema.md) to CSV, XLSX or Parquet; formulas in text are neutralised."""
     from storage.analyst import export_table
@@ -68,7 +68,7 @@ def export(fmt: str, out: Path, name: str, database_url: str | None) -> None:
 @click.command()
 @click.option("--out", "out", type=click.Path(path_type=Path), default="dossier-report", show_default=True,
               help="Folder for the HTML pages.")
-@click.option("--db", "database_url", help=DB_HELP)
+@database_option
 def report(out: Path, database_url: str | None) -> None:
     """Write the HTML dossier: an overview and one page per competitor, charts included, usable offline."""
     from schedules.report import build_report

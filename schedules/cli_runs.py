@@ -9,14 +9,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-DB_HELP = "Database URL (default: $DOSSIER_DATABASE_URL, else sqlite:///dossier.db)."
+from schedules.options import database_option
+
 STATUS_STYLE = {"succeeded": "green", "partial": "yellow", "failed": "red", "running": "cyan"}
 
 console = Console()
 
 
 @click.group(invoke_without_command=True)
-@click.option("--db", "database_url", help=DB_HELP)
+@database_option
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True,
               help="Show this many runs, newest first.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -56,7 +57,7 @@ def runs(ctx: click.Context, database_url: str | None, limit: int, as_json: bool
 
 @runs.command()
 @click.argument("run_id", type=int)
-@click.option("--db", "database_url", help=DB_HELP)
+@database_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 def show(run_id: int, database_url: str | None, as_json: bool) -> None:
     """One run in detail: counts per competitor, how each source fared, and the URLs that failed."""

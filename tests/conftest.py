@@ -19,32 +19,34 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _postgres_schema_url() -> tuple[str, str]:
-    """A fresh schema in the test database, the URL pointing its search_path there."""
+def postgres_admin(*statements: str) -> None:
+    """Run SQL statements in one transaction on the test server as its admin; with no server the test is skipped
+    locally and fails in CI, where the server must be there."""
     from sqlalchemy import text
 
-    schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_db_engine(POSTGRES_URL)
     try:
         with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # no server: skipped locally, a failure in CI where the server must be there
-        admin.dispose()
+            for statement in statements:
+                connection.execute(text(statement))
+    except Exception as exc:  # no server, see above
         if os.environ.get("CI"):
             raise
         pytest.skip(f"PostgreSQL at {POSTGRES_URL} unreachable: {exc}")
-    admin.dispose()
+    finally:
+        admin.dispose()
+
+
+def _postgres_schema_url() -> tuple[str, str]:
+    """A fresh schema in the test database, the URL pointing its search_path there."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    postgres_admin(f'CREATE SCHEMA "{schema}"')
     separator = "&" if "?" in POSTGRES_URL else "?"
     return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}", schema
 
 
 def _drop_schema(schema: str) -> None:
-    from sqlalchemy import text
-
-    admin = create_db_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    postgres_admin(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -29,7 +29,7 @@ from sqlalchemy import text
 from fixtures.server import FixtureSites
 from schedules.cli import cli
 from storage.db import create_db_engine
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, postgres_admin
 
 # random per session, so that a canary found can only come from this module's own runs
 DB_CANARY = f"dbCanary{secrets.token_hex(6)}"
@@ -110,24 +110,12 @@ def _parent(pid: int) -> int:
 def canary_database():
     """A PostgreSQL role with the canary password and a schema of its own; the URL carries the password."""
     role, schema = f"canary_{uuid.uuid4().hex[:8]}", f"canary_{uuid.uuid4().hex[:8]}"
-    admin = create_db_engine(POSTGRES_URL)
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f"CREATE ROLE {role} LOGIN PASSWORD '{DB_CANARY}'"))
-            connection.execute(text(f'CREATE SCHEMA "{schema}" AUTHORIZATION {role}'))
-    except Exception as exc:  # no server: skipped locally, a failure in CI where the server must be there
-        admin.dispose()
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL at {POSTGRES_URL} unreachable: {exc}")
+    postgres_admin(f"CREATE ROLE {role} LOGIN PASSWORD '{DB_CANARY}'", f'CREATE SCHEMA "{schema}" AUTHORIZATION {role}')
     host = POSTGRES_URL.split("@", 1)[1]
     try:
         yield f"postgresql://{role}:{DB_CANARY}@{host}?options=-csearch_path%3D{schema}", schema
     finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            connection.execute(text(f"DROP ROLE {role}"))
-        admin.dispose()
+        postgres_admin(f'DROP SCHEMA "{schema}" CASCADE', f"DROP ROLE {role}")
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,12 @@
+"""Click options shared by the commands of `dossier` (one definition, one help text)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+DB_HELP = "Database URL (default: $DOSSIER_DATABASE_URL, else sqlite:///dossier.db)."
+
+database_option = click.option("--db", "database_url", help=DB_HELP)
+outbox_option = click.option("--outbox", "outbox_dir", default="outbox", show_default=True,
+                             type=click.Path(path_type=Path), help="Folder the digests are written to as .eml files.")
