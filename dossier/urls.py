@@ -3,7 +3,15 @@ Used to key pages and URL-keyed products, so that `?utm_source=…` or a new ses
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import (
+    parse_qsl,
+    quote,
+    unquote,
+    urlencode,
+    urljoin,
+    urlsplit,
+    urlunsplit,
+)
 
 # Query parameters that never name a different page: tracking, cache-busting and session ids.
 DROPPED_PARAMS = frozenset({
@@ -50,3 +58,16 @@ def canonical_url(url: str) -> str:
 def canonical_key(key: str) -> str:
     """A product key as compared: a URL key canonicalised, a SKU or content hash as it is."""
     return canonical_url(key) if key[:7].lower() == "http://" or key[:8].lower() == "https://" else key
+
+
+def web_link(href: str | None, base: str) -> str | None:
+    """`href` made absolute against `base` when it leads to a web page (http or https), else None: a scraped
+    `JavaScript:…`, ` data:…` or `mailto:` link is no product URL, whatever its case or leading blanks."""
+    if not href or not href.strip() or href.strip().startswith("#"):
+        return None
+    try:
+        link = urljoin(base, href.strip())
+        scheme = urlsplit(link).scheme.lower()
+    except ValueError:
+        return None
+    return link if scheme in ("http", "https") else None

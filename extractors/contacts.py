@@ -119,7 +119,27 @@ class ContactChannels:
     promos: list[Promo] = field(default_factory=list)
     region: str | None = None  # ISO 3166 country national numbers were read in (from the TLD, else the language)
 
+    def entries(self) -> list[tuple[str, str, str]]:
+        """The channels as (kind, value, label) rows: `value` is the identity a diff compares (a phone in E.164,
+        "whatsapp:+49…", a widget's name, "callback form:3 fields"), `label` what a summary lists ("WhatsApp")."""
+        rows = [("phone", phone, "phone") for phone in self.phones]
+        rows += [("email", email, "e-mail") for email in self.emails]
+        rows += [("messenger", f"{m.messenger}:{m.contact}", MESSENGER_NAMES.get(m.messenger, m.messenger))
+                 for m in self.messengers]
+        rows += [("widget", w.name, w.name) for w in self.widgets]
+        rows += [("form", f"{f.purpose} form:{f.fields} fields", f"{f.purpose} form") for f in self.forms
+                 if f.purpose in CHANNEL_FORMS]
+        rows += [("promo", " ".join(COUNTDOWN_DIGITS.sub(" ", p.text).split()), p.deadline or p.kind)
+                 for p in self.promos]
+        return rows
 
+
+# A countdown's ticking digits ("ends in 02:13:45:09"): not part of what the offer is, or it would be new each night.
+COUNTDOWN_DIGITS = re.compile(r"\b\d{1,3}(?:\s*:\s*\d{2}){1,3}\b")
+MESSENGER_NAMES = {"whatsapp": "WhatsApp", "telegram": "Telegram", "viber": "Viber", "vk": "VK",
+                   "facebook_messenger": "Messenger"}
+# Forms that are a way to reach the competitor (a search or login form is not).
+CHANNEL_FORMS = frozenset({"callback", "contact", "order", "newsletter"})
 # Country-code TLDs that are sold as generic names (.io, .co, .me): they say nothing about the phone country.
 GENERIC_CCTLDS = frozenset({"io", "co", "me", "tv", "ai", "ly", "fm", "gg", "to", "cc", "ws", "sh", "ac", "la", "so"})
 TLD_REGIONS = {"uk": "GB", "su": "RU", "xn--p1ai": "RU", "xn--90ais": "BY", "xn--80ao21a": "KZ", "xn--j1amh": "UA"}

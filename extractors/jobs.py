@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -11,6 +12,9 @@ from extractors.document import Document, as_document
 from extractors.records import JobPosting
 
 log = logging.getLogger(__name__)
+
+# "15-1252.00 Software Developers" (O*NET), "2512 Softwareentwickler" (ISCO/KldB): the code says nothing to a reader.
+_LEADING_CODE = re.compile(r"^\d[\d.\-]*\s+(?=\D)")
 
 
 def extract_jobs(body: str | bytes | Document | None, url: str) -> list[JobPosting]:
@@ -79,4 +83,28 @@ def _job(node: dict[str, Any], page_url: str) -> JobPosting | None:
     link = _text(node.get("url"))
     return JobPosting(title=title, url=urljoin(page_url, link) if link else None,
                       location=_location(node.get("jobLocation")), posted=posted,
-                      employment_type=_text(node.get("employmentType")))
+                      employment_type=_text(node.get("employmentType")), department=_department(node))
+
+
+def _properties(value: Any) -> Any:
+    """A nested microdata item is `{"type", "properties"}`; JSON-LD nodes are their own properties. Of a list,
+    the first non-empty item."""
+    if isinstance(value, list):
+        value = next((item for item in value if item not in (None, "", [], {})), None)
+    if isinstance(value, dict) and isinstance(value.get("properties"), dict):
+        return value["properties"]
+    return value
+
+
+def _department(node: dict[str, Any]) -> str | None:
+    """occupationalCategory, else the hiring organisation's (or the posting's) department, else the industry."""
+    organisation = _properties(node.get("hiringOrganization"))
+    nested = organisation.get("department") if isinstance(organisation, dict) else None
+    for value in (node.get("occupationalCategory"), nested, node.get("department"), node.get("industry")):
+        value = _properties(value)
+        if isinstance(value, dict) and not value.get("name"):
+            value = value.get("codeValue") or value.get("@value")
+        text = _text(value)
+        if text:
+            return _LEADING_CODE.sub("", text) or text
+    return None

@@ -4,13 +4,19 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urljoin
 
-from extractors import availability, heuristics, selectors as sel
+from dossier.urls import web_link
+from extractors import availability, heuristics
+from extractors import selectors as sel
 from extractors.document import Document, as_document
 from extractors.prices import Context, iso_currency, parse_price
 from extractors.records import Product
-from extractors.schema_products import declared_currency, opengraph_product, product_from_node, product_nodes
+from extractors.schema_products import (
+    declared_currency,
+    opengraph_product,
+    product_from_node,
+    product_nodes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +199,7 @@ def _product_in(scope: Any, fields: dict[str, str], relative: bool, url: str, co
     link = None
     if relative:
         href = scope.css("a[href]::attr(href)").get()
-        link = urljoin(url, href) if href and not href.startswith(("#", "javascript:")) else None
+        link = web_link(href, url)
     return Product(name=name, price=parsed.amount, currency=parsed.currency or iso_currency(currency_text, context),
                    availability=availability.from_schema(pick("availability")), sku=pick("sku"),
                    url=link, old_price=old if old != parsed.amount else None)

@@ -85,8 +85,55 @@ class JobPosting:
     location: str | None = None
     posted: date | None = None
     employment_type: str | None = None
+    department: str | None = None
 
     @property
     def key(self) -> str:
         """Identity within a competitor's job page: the posting's URL, else its title and location."""
         return self.url or f"{self.title}|{self.location or ''}"
+
+
+@dataclass(frozen=True, slots=True)
+class PageAudit:
+    """SEO and mobile basics of one HTML page (extractors.audit): what a site audit reads off the markup."""
+
+    title_length: int = 0
+    description_length: int = 0
+    h1_count: int = 0
+    canonical: str | None = None
+    hreflang: list[str] = field(default_factory=list)  # language codes of the alternates, "x-default" included
+    open_graph: list[str] = field(default_factory=list)  # og: properties present ("og:title", "og:image", ...)
+    viewport: bool = False  # a <meta name="viewport"> with width=device-width
+    lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A blog post, news item or article a competitor published (extractors.content)."""
+
+    url: str
+    title: str
+    published: date | None = None
+    kind: str = "article"  # "article" | "news" | "blog"
+
+
+@dataclass(frozen=True, slots=True)
+class Newsletter:
+    """One e-mail newsletter as received (extractors.newsletter)."""
+
+    message_id: str
+    sender: str  # the address only, lower-case
+    subject: str
+    sent: datetime | None = None  # timezone-aware
+    links: list[str] = field(default_factory=list)  # http(s) links of the body, in order, without duplicates
+    main_text: str | None = None
+    sender_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RobotsFacts:
+    """What a robots.txt says (extractors.audit.robots_facts): its rules in order and the sitemaps it names."""
+
+    content_hash: str | None = None  # sha256 of the content lines: comment, blank-line and spacing edits keep it
+    rules: list[str] = field(default_factory=list)  # "user-agent: *", "disallow: /cart", ... in file order
+    sitemaps: list[str] = field(default_factory=list)  # the Sitemap: URLs as written, without duplicates

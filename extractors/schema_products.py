@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urljoin
 
+from dossier.urls import web_link
 from extractors import availability, structured
 from extractors.document import Document
 from extractors.prices import Context, find_sign, iso_currency, to_decimal
@@ -80,13 +80,7 @@ def _sku(node: dict[str, Any], offer: dict[str, Any] | None) -> str | None:
 
 
 def _url(value: Any, page_url: str) -> str | None:
-    link = text(value)
-    if not link or link.startswith(("javascript:", "#", "data:")):
-        return None
-    try:
-        return urljoin(page_url, link)
-    except ValueError:
-        return None
+    return web_link(text(value), page_url)
 
 
 def _choose_offer(offers: list[dict[str, Any]], separator: str | None) -> dict[str, Any] | None:

@@ -358,3 +358,21 @@ def test_odd_arguments_do_not_raise() -> None:
                           max_size=60).map("".join)))
 def test_hostile_input_never_raises(body) -> None:
     assert isinstance(extract_contacts(body, "https://hostile.example/"), ContactChannels)
+
+
+def test_entries_are_the_rows_the_dossier_stores_and_diffs():
+    from extractors.contacts import ContactChannels, MessengerLink, Widget
+    from extractors.conversion import Form, Promo
+
+    channels = ContactChannels(
+        phones=["+4923155501"], emails=["info@kranrad.example"],
+        messengers=[MessengerLink("telegram", "@kranrad", "https://t.me/kranrad")],
+        widgets=[Widget("JivoChat", "chat")],
+        forms=[Form("callback", 3), Form("search", 1), Form("login", 2)],
+        promos=[Promo("countdown", "Black Friday endet in 02:13:45:09", "2026-11-30 23:59")])
+    assert channels.entries() == [
+        ("phone", "+4923155501", "phone"), ("email", "info@kranrad.example", "e-mail"),
+        ("messenger", "telegram:@kranrad", "Telegram"), ("widget", "JivoChat", "JivoChat"),
+        ("form", "callback form:3 fields", "callback form"),  # a search or login form is no way to reach anyone
+        ("promo", "Black Friday endet in", "2026-11-30 23:59"),  # the ticking digits are not the offer
+    ]

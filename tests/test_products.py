@@ -99,3 +99,19 @@ def test_currency_from_lang_as_last_resort() -> None:
     body = "<html lang='ru'><body><h1>Газель</h1><span class='price'>1 299</span></body></html>"
     found = extract_products(body, "https://gruz.example/", None)
     assert (found[0].price, found[0].currency) == (Decimal("1299"), "RUB")
+
+
+@pytest.mark.parametrize("href, expected", [
+    ("/produkte/lr-200.html", "https://kranrad.example/produkte/lr-200.html"),
+    ("https://cdn.kranrad.example/p/1", "https://cdn.kranrad.example/p/1"),
+    ("JavaScript:alert(1)", None), (" javascript:void(0)", None), ("data:text/html,<script>x</script>", None),
+    ("mailto:vertrieb@kranrad.example", None), ("#details", None), ("", None), (None, None),
+])
+def test_a_product_link_is_a_web_page_or_none(href, expected):
+    from dossier.urls import web_link
+
+    assert web_link(href, "https://kranrad.example/produkte/") == expected
+    card = f'<div class="card"><h2>Laufrad</h2><span class="preis">489,00 €</span><a href="{href or ""}">mehr</a></div>'
+    (product,) = extract_products(f"<html><body>{card}</body></html>", "https://kranrad.example/produkte/",
+                                  {"product": ".card", "name": "h2", "price": ".preis"})
+    assert product.url == expected
