@@ -35,7 +35,21 @@ def _environment() -> Environment:
     env.filters["safe_url"] = safe_url
     env.filters["money"] = lambda v: "" if v is None else f"{float(v):,.2f}"
     env.filters["short"] = lambda v, n=140: "" if not v else (str(v) if len(str(v)) <= n else str(v)[: n - 1] + "…")
+    env.filters["check"] = _check
+    env.filters["kb"] = lambda v: "" if v is None else f"{int(v) / 1024:,.0f}"
+    env.filters["number"] = lambda v: "" if v is None else f"{int(v):,}"
+    env.filters["listed"] = _listed
     return env
+
+
+def _check(value: Any) -> str:
+    """A yes/no column: ✓ or ✗, blank when unknown (no audit yet)."""
+    return "" if value is None else ("✓" if value else "✗")
+
+
+def _listed(value: str | None) -> str:
+    """A view's comma list as 'a, b', sorted: SQLite joins with ',' in no set order, PostgreSQL with ', '."""
+    return ", ".join(sorted({part.strip() for part in (value or "").split(",") if part.strip()}, key=str.casefold))
 
 
 def build_report(engine, out: str | Path) -> list[Path]:

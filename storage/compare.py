@@ -44,6 +44,7 @@ class Rules:
     # A price that moves more than this factor (up or down) in one night is held as a `price_anomaly`, not alerted:
     # far more often a misread (3.350 read as 3350, a price per 1,000 pieces, a placeholder 0) than a real price.
     price_anomaly_factor: Decimal = Decimal(10)
+    sitemap_growth_pct: Decimal = Decimal(10)  # a sitemap that grew by at least this much: `sitemap_grew`
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,3 +294,37 @@ def review_draft(external_id: str, author: str | None, rating: float | None, tit
     return Draft("review_new", f"review:{platform}:{external_id}", label, url, None, summary,
                  None if rating is None else Decimal(str(rating)).quantize(Decimal("0.01")),
                  "high" if negative else "low")
+
+
+def compare_audits(before: SiteFacts | None, after: SiteFacts | None, entity: str, url: str | None,
+                   rules: Rules = Rules()) -> list[Draft]:
+    """robots.txt rewritten, the sitemap grown by rules.sitemap_growth_pct or more, more broken internal links."""
+    if before is None or after is None:
+        return []
+    drafts = []
+    if before.robots_hash and after.robots_hash and before.robots_hash != after.robots_hash:
+        removed = [rule for rule in before.robots_rules if rule not in after.robots_rules]
+        added = [rule for rule in after.robots_rules if rule not in before.robots_rules]
+        drafts.append(Draft("robots_changed", f"robots:{entity}", "robots.txt", url,
+                            "\n".join(f"- {rule}" for rule in removed) or None,
+                            "\n".join(f"+ {rule}" for rule in added) or "(comments or order only)", severity="medium"))
+    if before.sitemap_urls and after.sitemap_urls is not None:
+        growth = percent(Decimal(before.sitemap_urls), Decimal(after.sitemap_urls))
+        if growth >= rules.sitemap_growth_pct:
+            drafts.append(Draft("sitemap_grew", f"sitemap:{entity}", "sitemap URLs", url, str(before.sitemap_urls),
+                                str(after.sitemap_urls), growth, severity="medium"))
+    if after.broken_links > before.broken_links:
+        drafts.append(Draft("broken_links_up", f"broken_links:{entity}", "broken internal links", url,
+                            str(before.broken_links), str(after.broken_links),
+                            Decimal(after.broken_links - before.broken_links), severity="low"))
+    return drafts
+
+
+@dataclass(frozen=True, slots=True)
+class SiteFacts:
+    """What the site audit compares between two runs of a source."""
+
+    robots_hash: str | None
+    robots_rules: tuple[str, ...]
+    sitemap_urls: int | None
+    broken_links: int

@@ -15,6 +15,7 @@ from storage.compare import (
 )
 from dossier.urls import canonical_url
 from storage.db import session_scope
+from storage.diff_checklist import checklist_drafts
 from storage.runs import OK_STATUS
 from storage.writer import insert_for
 
@@ -86,6 +87,7 @@ def _diff_source(session: Session, run_id: int, crawl: models.SourceCrawl, sourc
     drafts += _review_drafts(session, run_id, source, rules)
     drafts += compare_rating(_rating(session, base, source.id), _rating(session, run_id, source.id),
                              f"rating:{source.id}", f"rating on {urlsplit(source.url).hostname}", source.url)
+    drafts += checklist_drafts(session, run_id, base, source, complete, unseen, rules)
     return drafts
 
 

@@ -239,6 +239,106 @@ class JobPosting(Base):
     location: Mapped[str | None] = mapped_column(Text)
     posted: Mapped[date | None] = mapped_column(Date)
     url: Mapped[str | None] = mapped_column(Text)
+    department: Mapped[str | None] = mapped_column(Text)
+
+
+class PageAudit(Base):
+    """SEO and mobile basics of one page of a site source in one run; timing and weight are in its fetch row."""
+
+    __tablename__ = "page_audit"
+    __table_args__ = (UniqueConstraint("run_id", "source_id", "url"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)  # where the page was read (after redirects)
+    requested_url: Mapped[str | None] = mapped_column(Text)  # the first URL of a redirect chain, else NULL
+    redirects: Mapped[int] = mapped_column(Integer, default=0)
+    https: Mapped[bool] = mapped_column(Boolean, default=False)
+    title_length: Mapped[int] = mapped_column(Integer, default=0)
+    description_length: Mapped[int] = mapped_column(Integer, default=0)
+    h1_count: Mapped[int] = mapped_column(Integer, default=0)
+    canonical: Mapped[str | None] = mapped_column(Text)
+    hreflang: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"langs": [...]}
+    open_graph: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"properties": [...]}
+    viewport: Mapped[bool] = mapped_column(Boolean, default=False)
+    lang: Mapped[str | None] = mapped_column(String(16))
+
+
+class SiteAudit(Base):
+    """One site source in one run, audited: home page speed and weight, robots.txt, sitemap, broken links."""
+
+    __tablename__ = "site_audit"
+    __table_args__ = (UniqueConstraint("run_id", "source_id"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
+    home_url: Mapped[str | None] = mapped_column(Text)
+    home_status: Mapped[int | None] = mapped_column(Integer)
+    home_elapsed_ms: Mapped[int | None] = mapped_column(Integer)
+    home_bytes: Mapped[int | None] = mapped_column(Integer)
+    https: Mapped[bool | None] = mapped_column(Boolean)
+    home_redirects: Mapped[int | None] = mapped_column(Integer)
+    viewport: Mapped[bool | None] = mapped_column(Boolean)
+    pages: Mapped[int] = mapped_column(Integer, default=0)  # pages audited
+    median_elapsed_ms: Mapped[int | None] = mapped_column(Integer)
+    median_bytes: Mapped[int | None] = mapped_column(Integer)
+    broken_links: Mapped[int] = mapped_column(Integer, default=0)  # internal URLs that answered 4xx/5xx
+    robots_status: Mapped[int | None] = mapped_column(Integer)
+    robots_hash: Mapped[str | None] = mapped_column(String(64))
+    robots_rules: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"rules": [...], "sitemaps": [...]}
+    sitemap_urls: Mapped[int | None] = mapped_column(Integer)
+    languages: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"langs": [...]}: html lang and hreflang
+    seo_issues: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"no_title": n, "no_h1": n, ...}
+
+
+class ContactChannel(Base):
+    """A way to reach a competitor (phone, e-mail, messenger, widget, form) or a promo, as seen in one run."""
+
+    __tablename__ = "contact_channel"
+    __table_args__ = (UniqueConstraint("run_id", "source_id", "kind", "value"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # phone | email | messenger | widget | form | promo
+    value: Mapped[str] = mapped_column(String(512))  # "+4930…", "whatsapp:+7…", "JivoChat", "callback:3"
+    label: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)  # the first page it was seen on
+
+
+class ContentItem(Base):
+    """A blog post, news item or article a competitor published, as seen in one run."""
+
+    __tablename__ = "content_item"
+    __table_args__ = (UniqueConstraint("run_id", "source_id", "url"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[date | None] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16), default="article")  # article | news | blog
+
+
+class Newsletter(Base):
+    """One e-mail newsletter of a competitor, stored once (by Message-ID) in the run that first read it."""
+
+    __tablename__ = "newsletter"
+    __table_args__ = (UniqueConstraint("source_id", "message_id"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[str] = mapped_column(String(512))
+    sender: Mapped[str] = mapped_column(String(320))
+    sender_name: Mapped[str | None] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    links: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"links": [...]}
+    main_text: Mapped[str | None] = mapped_column(Text)
 
 
 class Change(Base):

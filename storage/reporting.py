@@ -1,6 +1,7 @@
 """What the dossier report shows, read from the views and tables as plain data (no HTML here)."""
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -9,6 +10,15 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 GOOD = "('succeeded', 'partial')"
+# The contact section's groups, in this order, with their headings.
+CHANNEL_KINDS = {"phone": "Phone", "email": "E-mail", "messenger": "Messenger", "widget": "Chat widget", "form": "Form"}
+PROMO_KINDS = frozenset({"countdown", "offer"})  # a promo's label when the page gave no deadline
+BROKEN_URLS_SHOWN = 20
+TREND_RUNS = 12  # runs in the site audit's trend table
+MONTHS_SHOWN = 24
+CONTENT_SHOWN = 50
+NEWSLETTERS_SHOWN = 20
+NEWSLETTER_PREVIEW_CHARS = 300
 
 
 @dataclass(slots=True)
@@ -26,6 +36,13 @@ class CompetitorDossier:
     text_changes: list[dict[str, Any]]
     jobs: list[dict[str, Any]]
     changes: list[dict[str, Any]] = field(default_factory=list)
+    site_audits: list[dict[str, Any]] = field(default_factory=list)  # latest run's rows, one per site source
+    site_trend: list[dict[str, Any]] = field(default_factory=list)  # per good run: response ms, sitemap URLs, ...
+    contacts: list[dict[str, Any]] = field(default_factory=list)  # [{"kind", "title", "channels"}], CHANNEL_KINDS order
+    promos: list[dict[str, Any]] = field(default_factory=list)
+    content: list[dict[str, Any]] = field(default_factory=list)
+    newsletters: list[dict[str, Any]] = field(default_factory=list)
+    monthly: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # {"articles": [{"month", "count"}], ...}
 
 
 def _rows(connection, sql: str, **params: Any) -> list[dict[str, Any]]:
@@ -83,17 +100,136 @@ def competitor_dossier(engine: Engine, slug: str) -> CompetitorDossier:
             SELECT run_started, title, before, after, url FROM recent_changes
             WHERE competitor = :slug AND kind = 'text_changed' ORDER BY run_id DESC LIMIT 20""", slug=slug)
         jobs = _rows(connection, f"""
-            SELECT j.title, j.location, j.posted, j.url FROM job_posting j JOIN competitor c ON c.id = j.competitor_id
-            WHERE c.slug = :slug AND j.run_id = (
-                SELECT MAX(j2.run_id) FROM job_posting j2 JOIN crawl_run r ON r.id = j2.run_id
-                WHERE j2.competitor_id = c.id AND r.status IN {GOOD}) ORDER BY j.title""", slug=slug)
+            SELECT j.title, j.department, j.location, j.posted, j.url FROM job_posting j
+            JOIN competitor c ON c.id = j.competitor_id
+            WHERE c.slug = :slug AND j.run_id = {_latest_run("job_posting")} ORDER BY j.title""", slug=slug)
         changes = _rows(connection, """
             SELECT * FROM recent_changes WHERE competitor = :slug ORDER BY run_id DESC, id LIMIT 50""", slug=slug)
+        site_audits = _site_audits(connection, slug)
+        site_trend = _site_trend(connection, slug)
+        channels = _rows(connection, f"""
+            SELECT cc.kind, cc.value, cc.label, cc.url FROM contact_channel cc
+            JOIN competitor c ON c.id = cc.competitor_id
+            WHERE c.slug = :slug AND cc.run_id = {_latest_run("contact_channel")} ORDER BY cc.kind, cc.value""",
+                         slug=slug)
+        content = _rows(connection, f"""
+            SELECT ci.url, ci.title, ci.published, ci.kind FROM content_item ci
+            JOIN competitor c ON c.id = ci.competitor_id
+            WHERE c.slug = :slug AND ci.run_id = {_latest_run("content_item")}
+            ORDER BY CASE WHEN ci.published IS NULL THEN 1 ELSE 0 END, ci.published DESC, ci.title, ci.url
+            LIMIT {CONTENT_SHOWN}""", slug=slug)
+        newsletters = _newsletters(connection, slug)
+        monthly = _rows(connection, """
+            SELECT month, articles, newsletters, jobs_posted FROM monthly_activity WHERE competitor = :slug
+            ORDER BY month DESC""", slug=slug)
+    contacts, promos = _contacts(channels)
     return CompetitorDossier(
         slug=slug, name=summary["competitor_name"], summary=summary, products=products,
         price_series=_price_series(history, labels, position), category_index=_category_index(history, labels, position),
         rating_trend=_rating_trend(ratings, labels, position), technologies=technologies, ads=ads,
-        positioning=positioning, text_changes=text_changes, jobs=jobs, changes=changes)
+        positioning=positioning, text_changes=text_changes, jobs=jobs, changes=changes,
+        site_audits=site_audits, site_trend=site_trend, contacts=contacts, promos=promos, content=content,
+        newsletters=newsletters, monthly=_monthly(monthly))
+
+
+def _latest_run(table: str) -> str:
+    """SQL for the competitor's (`c`) last good run that holds rows of `table` (one of our own table names)."""
+    return (f"(SELECT MAX(x.run_id) FROM {table} x JOIN crawl_run xr ON xr.id = x.run_id "
+            f"WHERE x.competitor_id = c.id AND xr.status IN {GOOD})")
+
+
+def _json(value: Any) -> dict[str, Any]:
+    """A JSON column read through text(): SQLite hands back the string, PostgreSQL the parsed value."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _flag(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _site_audits(connection, slug: str) -> list[dict[str, Any]]:
+    """The latest good run's site audit per site source, with the URLs that answered 4xx/5xx in that run ("fetch"
+    quoted: a reserved word in PostgreSQL)."""
+    audits = _rows(connection, f"""
+        SELECT sa.*, s.url AS source_url, r.started AS run_started FROM site_audit sa
+        JOIN competitor c ON c.id = sa.competitor_id JOIN source s ON s.id = sa.source_id
+        JOIN crawl_run r ON r.id = sa.run_id
+        WHERE c.slug = :slug AND sa.run_id = {_latest_run("site_audit")} ORDER BY s.url""", slug=slug)
+    for audit in audits:
+        for column in ("https", "viewport"):
+            audit[column] = _flag(audit[column])
+        robots = _json(audit["robots_rules"])
+        audit["robots_rules"] = [str(rule) for rule in robots.get("rules") or []]
+        audit["robots_error"] = robots.get("error")
+        audit["languages"] = [str(lang) for lang in _json(audit["languages"]).get("langs") or []]
+        audit["seo_issues"] = sorted((str(name).replace("_", " "), count)
+                                     for name, count in _json(audit["seo_issues"]).items())
+        audit["broken_urls"] = _rows(connection, f"""
+            SELECT f.url, f.status, f.error FROM "fetch" f
+            WHERE f.run_id = :run_id AND f.source_id = :source_id AND f.status >= 400
+            ORDER BY f.url LIMIT {BROKEN_URLS_SHOWN}""", run_id=audit["run_id"], source_id=audit["source_id"])
+    return audits
+
+
+def _site_trend(connection, slug: str) -> list[dict[str, Any]]:
+    """Home response, weight, sitemap size and broken links of the last good runs, oldest first (summed over site
+    sources as the summary view does)."""
+    rows = _rows(connection, f"""
+        SELECT sa.run_id, MIN(r.started) AS run_started, MIN(sa.home_elapsed_ms) AS home_response_ms,
+               MIN(sa.home_bytes) AS home_bytes, SUM(sa.sitemap_urls) AS sitemap_urls,
+               SUM(sa.broken_links) AS broken_links
+        FROM site_audit sa JOIN competitor c ON c.id = sa.competitor_id JOIN crawl_run r ON r.id = sa.run_id
+        WHERE c.slug = :slug AND r.status IN {GOOD}
+        GROUP BY sa.run_id ORDER BY sa.run_id DESC LIMIT {TREND_RUNS}""", slug=slug)
+    return rows[::-1]
+
+
+def _contacts(channels: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Channels grouped by kind in CHANNEL_KINDS order (unknown kinds last), and the promos apart."""
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    promos = []
+    for row in channels:
+        if row["kind"] == "promo":
+            deadline = None if row["label"] in PROMO_KINDS else row["label"]
+            promos.append({"text": row["value"], "deadline": deadline, "url": row["url"]})
+            continue
+        # "telegram:@kranrad" and "callback form:3 fields" read better without their identity prefix
+        shown = row["value"]
+        if row["kind"] in ("messenger", "form"):
+            shown = shown.partition(":")[2] or shown
+        groups[row["kind"]].append({**row, "shown": shown})
+    order = {kind: i for i, kind in enumerate(CHANNEL_KINDS)}
+    contacts = [{"kind": kind, "title": CHANNEL_KINDS.get(kind, kind), "channels": groups[kind]}
+                for kind in sorted(groups, key=lambda k: (order.get(k, len(order)), k))]
+    return contacts, promos
+
+
+def _newsletters(connection, slug: str) -> list[dict[str, Any]]:
+    """The newest newsletters. Not filtered by run status: a newsletter is stored once, in the run that first read
+    it, and that run failing does not make the mail untrue (monthly_activity and the summary view count it too)."""
+    letters = _rows(connection, f"""
+        SELECT n.sent_at, n.subject, n.sender, n.sender_name, n.links, n.main_text FROM newsletter n
+        JOIN competitor c ON c.id = n.competitor_id WHERE c.slug = :slug
+        ORDER BY CASE WHEN n.sent_at IS NULL THEN 1 ELSE 0 END, n.sent_at DESC, n.id DESC
+        LIMIT {NEWSLETTERS_SHOWN}""", slug=slug)
+    for letter in letters:
+        letter["links"] = len(_json(letter["links"]).get("links") or [])
+        text = letter["main_text"] or ""
+        letter["preview"] = text if len(text) <= NEWSLETTER_PREVIEW_CHARS else text[:NEWSLETTER_PREVIEW_CHARS] + "…"
+        letter["more"] = len(text) > NEWSLETTER_PREVIEW_CHARS
+        del letter["main_text"]
+    return letters
+
+
+def _monthly(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """monthly_activity split per count (articles, newsletters, jobs_posted): its months with any, newest first."""
+    return {what: [{"month": row["month"], "count": row[what]} for row in rows if row[what]][:MONTHS_SHOWN]
+            for what in ("articles", "newsletters", "jobs_posted")}
 
 
 def _price_series(history: list[dict[str, Any]], labels: list[str], position: dict[int, int]) -> dict[str, Any]:

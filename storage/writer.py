@@ -45,6 +45,10 @@ class RunWriter:
         self._ratings: list[dict[str, Any]] = []
         self._ads: list[tuple[int, int, str, Any]] = []
         self._jobs: list[dict[str, Any]] = []
+        self._audits: list[dict[str, Any]] = []
+        self._channels: list[dict[str, Any]] = []
+        self._articles: list[dict[str, Any]] = []
+        self._newsletters: list[dict[str, Any]] = []
 
     # -- buffering ---------------------------------------------------------------------------------
     def record_fetch(self, source_id: int, url: str, status: int | None, error: str | None,
@@ -94,8 +98,46 @@ class RunWriter:
         for job in jobs:
             self._jobs.append({"run_id": self.run_id, "source_id": source_id, "competitor_id": competitor_id,
                                "key": job.key, "title": job.title, "location": job.location, "posted": job.posted,
-                               "url": job.url})
+                               "url": job.url, "department": getattr(job, "department", None)})
         self._maybe_flush(self._jobs)
+
+    def add_page_audit(self, source_id: int, competitor_id: int, url: str, audit: Any,
+                       redirected_from: Sequence[str] = ()) -> None:
+        """A PageAudit of the page read at `url`, reached through the redirect chain `redirected_from`."""
+        self._audits.append({
+            "run_id": self.run_id, "source_id": source_id, "competitor_id": competitor_id, "url": url,
+            "requested_url": redirected_from[0] if redirected_from else None, "redirects": len(redirected_from),
+            "https": url.lower().startswith("https://"), "title_length": audit.title_length,
+            "description_length": audit.description_length, "h1_count": audit.h1_count,
+            "canonical": audit.canonical, "hreflang": {"langs": _as_list(audit.hreflang)},
+            "open_graph": {"properties": _as_list(audit.open_graph)}, "viewport": audit.viewport,
+            "lang": audit.lang[:16] if audit.lang else None,
+        })
+        self._maybe_flush(self._audits)
+
+    def add_contacts(self, source_id: int, competitor_id: int, url: str, channels: Iterable[tuple[str, str, str]]) -> None:
+        """Contact channels and promos as (kind, value, label): the first page a channel is seen on is kept."""
+        for kind, value, label in channels:
+            self._channels.append({"run_id": self.run_id, "source_id": source_id, "competitor_id": competitor_id,
+                                   "kind": kind, "value": value[:512], "label": label, "url": url})
+        self._maybe_flush(self._channels)
+
+    def add_articles(self, source_id: int, competitor_id: int, articles: Iterable[Any]) -> None:
+        for article in articles:
+            self._articles.append({"run_id": self.run_id, "source_id": source_id, "competitor_id": competitor_id,
+                                   "url": article.url, "title": article.title, "published": article.published,
+                                   "kind": article.kind})
+        self._maybe_flush(self._articles)
+
+    def add_newsletters(self, source_id: int, competitor_id: int, newsletters: Iterable[Any]) -> None:
+        """Newsletters are stored once per source (by Message-ID), in the run that first read them."""
+        for letter in newsletters:
+            self._newsletters.append({
+                "run_id": self.run_id, "source_id": source_id, "competitor_id": competitor_id,
+                "message_id": letter.message_id[:512], "sender": letter.sender[:320], "sender_name": letter.sender_name,
+                "subject": letter.subject, "sent_at": letter.sent, "links": {"links": _as_list(letter.links)},
+                "main_text": letter.main_text})
+        self._maybe_flush(self._newsletters)
 
     def _maybe_flush(self, buffer: Sequence[Any]) -> None:
         if len(buffer) >= FLUSH_EVERY:
@@ -110,6 +152,11 @@ class RunWriter:
                                ["run_id", "source_id", "technology"])
             self._write_simple(connection, models.RatingSnapshot, self._ratings, ["run_id", "source_id"])
             self._write_simple(connection, models.JobPosting, self._jobs, ["run_id", "source_id", "key"])
+            self._write_simple(connection, models.PageAudit, self._audits, ["run_id", "source_id", "url"])
+            self._write_simple(connection, models.ContactChannel, self._channels,
+                               ["run_id", "source_id", "kind", "value"])
+            self._write_simple(connection, models.ContentItem, self._articles, ["run_id", "source_id", "url"])
+            self._write_newsletters(connection)
             self._write_products(connection)
             self._write_reviews(connection)
             self._write_ads(connection)
@@ -133,6 +180,23 @@ class RunWriter:
             statement = statement.on_conflict_do_nothing(index_elements=keys)
         connection.execute(statement, list(unique.values()))
         rows.clear()
+
+    def _write_newsletters(self, connection) -> None:
+        """Each newsletter once per source. One first read by a run that then failed (killed, or its crawl
+        crashed) moves to this run: a failed run is never a baseline, and the newsletter is told as new now."""
+        if not self._newsletters:
+            return
+        table = models.Newsletter.__table__
+        unique: dict[tuple[int, str], dict[str, Any]] = {}
+        for row in self._newsletters:
+            unique.setdefault((row["source_id"], row["message_id"]), row)
+        failed = select(models.CrawlRun.id).where(models.CrawlRun.status == "failed")
+        statement = insert_for(connection, table)
+        statement = statement.on_conflict_do_update(
+            index_elements=["source_id", "message_id"], set_={"run_id": statement.excluded.run_id},
+            where=table.c.run_id.in_(failed))
+        connection.execute(statement, list(unique.values()))
+        self._newsletters.clear()
 
     def _write_products(self, connection) -> None:
         if not self._products:
