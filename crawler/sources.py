@@ -9,9 +9,9 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from extractors import (
-    Document, detect_technologies, extract_ads, extract_page, extract_products, extract_reviews,
+    Document, audit_page, detect_technologies, extract_ads, extract_articles, extract_contacts, extract_jobs,
+    extract_page, extract_products, extract_reviews,
 )
-from extractors.jobs import extract_jobs
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class SourcePlan:
 class Observation:
     """What a page gave, on its way to the storage pipeline. `what` names the writer's method."""
 
-    what: str  # fetch | page | technologies | products | reviews | ads | jobs
+    what: str  # fetch | page | audit | technologies | contacts | articles | products | reviews | ads | jobs
     plan: SourcePlan
     url: str
     payload: Any = None
@@ -69,6 +69,7 @@ class SourceKind:
 
     follows_site_links: ClassVar[bool] = False  # every same-host link (site), else only `follow` matches
     html: ClassVar[bool] = True
+    audits: ClassVar[bool] = False  # a site audit: robots.txt and sitemap read, each page's SEO basics stored
 
     def extract(self, plan: SourcePlan, document: Document, headers: dict[str, str]) -> Iterator[Observation]:
         raise NotImplementedError
@@ -76,13 +77,21 @@ class SourceKind:
 
 class SiteKind(SourceKind):
     follows_site_links = True
+    audits = True
 
     def extract(self, plan, document, headers):
         facts = extract_page(document, document.url)
         yield Observation("page", plan, document.url, (facts, text_hash(facts.main_text)))
+        yield Observation("audit", plan, document.url, audit_page(document, document.url))
         technologies = detect_technologies(document, document.url, headers)
         if technologies:
             yield Observation("technologies", plan, document.url, technologies)
+        channels = extract_contacts(document, document.url, technologies).entries()
+        if channels:
+            yield Observation("contacts", plan, document.url, channels)
+        articles = extract_articles(document, document.url)
+        if articles:
+            yield Observation("articles", plan, document.url, articles)
 
 
 class CatalogKind(SourceKind):
@@ -139,12 +148,15 @@ SOURCE_KINDS: dict[str, SourceKind] = {
     "ads": AdsKind(),
     "jobs": JobsKind(),
 }
+AUDITED_KINDS = frozenset(name for name, kind in SOURCE_KINDS.items() if kind.audits)
 
 
 def build_plans(sources: list[Any], defaults: Any) -> list[SourcePlan]:
     """SourcePlans from stored SourceRefs (ids) and the config's defaults."""
     plans = []
     for ref in sources:
+        if ref.kind not in SOURCE_KINDS:  # a newsletter is read from its mailbox (crawler/newsletters.py)
+            continue
         config = ref.config
         selectors = dict(config.get("selectors") or {})
         for key in ("currency", "decimal_separator"):

@@ -9,11 +9,14 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator,
+)
 
 from dossier.errors import ConfigError
 
-SourceKind = Literal["site", "catalog", "reviews", "ads", "marketplace", "jobs"]
+SourceKind = Literal["site", "catalog", "reviews", "ads", "marketplace", "jobs", "newsletter"]
+MAILBOX_SCHEMES = ("imaps", "maildir", "mbox")
 AD_FORMATS = ("meta_ad_library", "html")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
@@ -37,8 +40,14 @@ class Defaults(_Strict):
 
 
 class Source(_Strict):
-    kind: SourceKind = Field(description="What the source holds: site, catalog, reviews, ads, marketplace or jobs.")
-    url: str = Field(description="Start URL (http or https).")
+    kind: SourceKind = Field(description="What the source holds: site, catalog, reviews, ads, marketplace, jobs or "
+                             "newsletter.")
+    url: str = Field(description="Start URL (http or https); for kind: newsletter, the mailbox: "
+                     "`imaps://host[:port]/FOLDER` (user and password from DOSSIER_IMAP_USER and "
+                     "DOSSIER_IMAP_PASSWORD), `maildir:PATH` or `mbox:PATH`.")
+    senders: list[str] = Field(default_factory=list, description="For kind: newsletter, the competitor's sender "
+                               "addresses (`news@competitor.example`) or domains (`@competitor.example`): only "
+                               "their mail in the mailbox is read.")
     max_pages: int | None = Field(None, ge=1, le=1_000_000, description="Overrides defaults.max_pages.")
     max_depth: int | None = Field(None, ge=0, le=100, description="Overrides defaults.max_depth.")
     render: Literal["static", "js"] | None = Field(None, description="Overrides defaults.render.")
@@ -67,8 +76,10 @@ class Source(_Strict):
 
     @field_validator("url")
     @classmethod
-    def _url(cls, value: str) -> str:
+    def _url(cls, value: str, info: ValidationInfo) -> str:
         parts = urlsplit(value)
+        if info.data.get("kind") == "newsletter":
+            return _mailbox_url(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("not an http(s) URL, e.g. https://competitor.example/")
         if re.search(r"[\s\x00-\x1f\x7f]", value):
@@ -131,8 +142,23 @@ class Source(_Strict):
             raise ValueError("an ISO 4217 code such as EUR, RUB or USD")
         return value
 
+    @field_validator("senders")
+    @classmethod
+    def _senders(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not re.fullmatch(r"[^@\s]*@?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", value) or "." not in value:
+                raise ValueError(f"{value!r} is neither an address (news@competitor.example) nor a domain "
+                                 "(@competitor.example)")
+        return [value.lower() for value in values]
+
     @model_validator(mode="after")
     def _kind_rules(self) -> Source:
+        if self.kind == "newsletter":
+            if not self.senders:
+                raise ValueError("senders: a newsletter source needs the competitor's sender addresses or domains, "
+                                 "e.g. senders: [\"@competitor.example\"]")
+        elif self.senders:
+            raise ValueError("senders: only for kind: newsletter")
         if self.kind == "ads" and self.format not in AD_FORMATS:
             raise ValueError(f"format: ads sources need format: {' or '.join(AD_FORMATS)}")
         if self.wait_for and (self.render or "static") != "js":
@@ -146,6 +172,28 @@ class Source(_Strict):
         """The source's own value, else the config's default."""
         own = getattr(self, name, None)
         return own if own is not None else getattr(defaults, name)
+
+
+def _mailbox_url(value: str) -> str:
+    """A newsletter source's mailbox: imaps://host[:port]/FOLDER (no password: it comes from the environment),
+    maildir:PATH or mbox:PATH."""
+    scheme, _, rest = value.partition(":")
+    if scheme not in MAILBOX_SCHEMES or not rest.strip("/"):
+        raise ValueError("a mailbox such as imaps://imap.example.org/INBOX, maildir:mail/newsletters or "
+                         "mbox:newsletters.mbox")
+    if re.search(r"[\x00-\x1f\x7f]", value):
+        raise ValueError("a control character in the mailbox URL")
+    if scheme == "imaps":
+        parts = urlsplit(value)
+        if parts.password is not None:
+            raise ValueError("no password in the mailbox URL: set DOSSIER_IMAP_PASSWORD in the environment")
+        try:
+            parts.port  # noqa: B018 (urlsplit checks the port only when asked for it)
+        except ValueError as exc:
+            raise ValueError(f"not an imaps:// URL ({exc})") from None
+        if not parts.hostname:
+            raise ValueError("imaps:// URL without a host, e.g. imaps://imap.example.org/INBOX")
+    return value
 
 
 class Competitor(_Strict):
@@ -179,7 +227,9 @@ class Competitor(_Strict):
 ChangeKind = Literal[
     "price_up", "price_down", "currency_changed", "product_added", "product_removed", "out_of_stock",
     "back_in_stock", "review_new", "rating_changed", "text_changed", "page_added", "page_removed",
-    "technology_added", "technology_removed", "ad_new", "ad_stopped", "source_unreachable", "price_anomaly"]
+    "technology_added", "technology_removed", "ad_new", "ad_stopped", "source_unreachable", "price_anomaly",
+    "robots_changed", "sitemap_grew", "broken_links_up", "channel_added", "channel_removed", "promo_new",
+    "promo_ended", "content_new", "job_posted", "job_closed", "newsletter_new"]
 Severity = Literal["low", "medium", "high"]
 
 

@@ -50,12 +50,24 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "page_removed": ("Page removed", "removed page", "removed pages"),
     "technology_added": ("Technology added", "new technology", "new technologies"),
     "technology_removed": ("Technology removed", "removed technology", "removed technologies"),
+    "channel_added": ("Contact channel added", "new contact channel", "new contact channels"),
+    "channel_removed": ("Contact channel removed", "removed contact channel", "removed contact channels"),
+    "promo_new": ("New promotion", "new promotion", "new promotions"),
+    "promo_ended": ("Promotion ended", "ended promotion", "ended promotions"),
+    "job_posted": ("Job posted", "new job posting", "new job postings"),
+    "job_closed": ("Job closed", "closed job posting", "closed job postings"),
+    "content_new": ("New content", "new article", "new articles"),
+    "newsletter_new": ("New newsletter", "new newsletter", "new newsletters"),
+    "robots_changed": ("robots.txt changed", "robots.txt change", "robots.txt changes"),
+    "sitemap_grew": ("Sitemap grew", "grown sitemap", "grown sitemaps"),
+    "broken_links_up": ("More broken links", "rise in broken links", "rises in broken links"),
     # a price that moved more than tenfold in a night: held back (most likely misread), not a drop or a rise
     "price_anomaly": ("Price anomaly held back", "price anomaly held back", "price anomalies held back"),
 }
 # The word before a lone value: an added product shows its price, an unreachable source its reason.
 AFTER_WORD = {"product_added": "price", "source_unreachable": "reason", "review_new": "says",
-              "review_negative": "says", "ad_new": "text"}
+              "review_negative": "says", "ad_new": "text", "content_new": "published", "newsletter_new": "says",
+              "promo_new": "until"}
 BEFORE_WORD = {"product_removed": "last price"}
 KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 SEVERITY_STYLE = {  # inline CSS only: mail clients drop <style> blocks and external sheets

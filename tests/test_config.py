@@ -20,7 +20,7 @@ def with_source(**source):
      "competitors.yaml: competitors[0].sources[0].url: not an http(s) URL, e.g. https://competitor.example/"),
     (with_source(kind="shop", url="https://kranrad.example/"),
      "competitors.yaml: competitors[0].sources[0].kind: Input should be 'site', 'catalog', 'reviews', 'ads', "
-     "'marketplace' or 'jobs'"),
+     "'marketplace', 'jobs' or 'newsletter'"),
     (with_source(kind="site", url="https://kranrad.example/", max_page=5),
      "competitors.yaml: competitors[0].sources[0].max_page: unknown field (check the spelling; see docs/config.md)"),
     (with_source(kind="ads", url="https://ads.example/"),
@@ -42,6 +42,20 @@ def with_source(**source):
     ({"competitors": []}, "competitors.yaml: competitors: List should have at least 1 item after validation, not 0"),
     ({**GOOD, "alerts": {"email": {"to": ["a@example.org"]}}}, "competitors.yaml: alerts.email.from: required field is missing"),
     ([1, 2], "competitors.yaml: expected a mapping with 'competitors:' at the top"),
+    (with_source(kind="newsletter", url="imaps://news:geheim@imap.example.org/INBOX", senders=["@k.example"]),
+     "competitors.yaml: competitors[0].sources[0].url: no password in the mailbox URL: set DOSSIER_IMAP_PASSWORD "
+     "in the environment"),
+    (with_source(kind="newsletter", url="https://imap.example.org/", senders=["@k.example"]),
+     "competitors.yaml: competitors[0].sources[0].url: a mailbox such as imaps://imap.example.org/INBOX, "
+     "maildir:mail/newsletters or mbox:newsletters.mbox"),
+    (with_source(kind="newsletter", url="maildir:mail/news"),
+     "competitors.yaml: competitors[0].sources[0].senders: a newsletter source needs the competitor's sender "
+     'addresses or domains, e.g. senders: ["@competitor.example"]'),
+    (with_source(kind="newsletter", url="mbox:news.mbox", senders=["kranrad"]),
+     "competitors.yaml: competitors[0].sources[0].senders: 'kranrad' is neither an address (news@competitor.example) "
+     "nor a domain (@competitor.example)"),
+    (with_source(kind="site", url="https://k.example/", senders=["@k.example"]),
+     "competitors.yaml: competitors[0].sources[0].senders: only for kind: newsletter"),
 ])
 def test_wrong_fields_are_named_in_one_line(data, message):
     with pytest.raises(ConfigError) as caught:
@@ -81,3 +95,11 @@ def test_any_document_is_a_config_or_a_config_error(data):
         parse_config(data)
     except ConfigError as exc:
         assert "\n" not in str(exc)
+
+
+def test_a_newsletter_source_reads_a_mailbox_of_the_competitor_s_senders():
+    config = parse_config(with_source(kind="newsletter", url="imaps://news@imap.example.org:993/Newsletters",
+                                      senders=["News@Kranrad.example", "@kranrad-gmbh.de"]))
+    source = config.competitors[0].sources[0]
+    assert (source.url, source.senders) == ("imaps://news@imap.example.org:993/Newsletters",
+                                            ["news@kranrad.example", "@kranrad-gmbh.de"])

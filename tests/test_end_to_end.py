@@ -119,3 +119,47 @@ def test_the_digest_is_stored_written_and_sent(demo):
     for name in ("Laufrad LR 200", "Laufrad LR 400", "Pro Tool Kit", "Газель до 1,5 т"):
         assert name in text and name in html
     assert "489.00 EUR" in text and "512.00 EUR" in text
+
+
+# fixtures/README.md: the checklist's changes between the nights, one or more of each new kind per competitor.
+EXPECTED_CHECKLIST_KINDS = {
+    "kranrad": {"robots_changed", "channel_added", "content_new", "job_posted", "job_closed", "newsletter_new"},
+    "gruzovoz": {"channel_added", "channel_removed", "content_new", "job_posted", "job_closed", "broken_links_up",
+                 "sitemap_grew", "newsletter_new"},
+    "toolshop": {"promo_new", "content_new", "job_posted", "sitemap_grew", "newsletter_new"},
+}
+
+
+def test_night2_shows_each_checklist_change(demo):
+    result, engine, _ = demo
+    changes = list_changes(engine, run_id=result.runs[1].run_id)
+    for slug, kinds in EXPECTED_CHECKLIST_KINDS.items():
+        assert kinds <= {c.kind for c in changes if c.competitor_slug == slug}, slug
+    titles = {(c.competitor_slug, c.kind, c.title) for c in changes}
+    assert ("gruzovoz", "channel_added", "Telegram @gruzovoz_bot") in titles
+    assert ("gruzovoz", "channel_added", "JivoChat") in titles
+    assert ("gruzovoz", "channel_removed", "WhatsApp +74955550123") in titles
+    assert ("kranrad", "channel_added", "callback form (3 fields)") in titles
+    senders = sorted((c.competitor_slug, c.title.split(":")[0].split("@")[1]) for c in changes
+                     if c.kind == "newsletter_new")
+    assert senders == [("gruzovoz", "gruzovoz.ru"), ("kranrad", "kranrad-gmbh.de"), ("toolshop", "northwind-tools.com")]
+
+
+def test_the_summary_view_has_the_checklist_columns(demo):
+    result, engine, _ = demo
+    with engine.connect() as connection:
+        rows = {row["competitor"]: row for row in connection.exec_driver_sql(
+            "SELECT * FROM competitor_summary").mappings()}
+    kranrad, gruzovoz, toolshop = rows["kranrad"], rows["gruzovoz"], rows["toolshop"]
+    assert all(row["home_response_ms"] is not None and row["home_bytes"] > 1000 for row in rows.values())
+    assert (kranrad["https"], kranrad["mobile_viewport"], toolshop["mobile_viewport"]) == (0, 1, 1)
+    assert gruzovoz["broken_links"] == 1 and toolshop["sitemap_urls"] == 18
+    assert "Telegram" in gruzovoz["contact_channels"] and "JivoChat" in gruzovoz["contact_channels"]
+    assert "WhatsApp" not in gruzovoz["contact_channels"] and "WhatsApp" in kranrad["contact_channels"]
+    assert toolshop["active_promos"] == 5  # three offers of night1, the Cyber Week banner and its countdown
+    assert (kranrad["job_postings"], gruzovoz["job_postings"], toolshop["job_postings"]) == (3, 2, 2)
+    assert all(row["content_30d"] >= 1 for row in rows.values())
+    with engine.connect() as connection:
+        months = connection.exec_driver_sql("SELECT competitor, SUM(newsletters) FROM monthly_activity "
+                                            "GROUP BY competitor ORDER BY competitor").all()
+    assert [(slug, int(count)) for slug, count in months] == [("gruzovoz", 3), ("kranrad", 2), ("toolshop", 2)]

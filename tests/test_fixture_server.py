@@ -233,13 +233,20 @@ def test_demo_config_renders_and_validates(sites):
     slugs = [competitor.slug for competitor in config.competitors]
     assert slugs == ["kranrad", "gruzovoz", "toolshop"]
     sources = [source for competitor in config.competitors for source in competitor.sources]
-    assert all(source.allow_private for source in sources)
-    assert all(source.url.startswith(tuple(sites.urls().values())) for source in sources)
+    crawled = [source for source in sources if source.kind != "newsletter"]
+    assert all(source.allow_private for source in crawled)
+    assert all(source.url.startswith(tuple(sites.urls().values())) for source in crawled)
+    mailboxes = {source.url for source in sources if source.kind == "newsletter"}
+    assert mailboxes == {f"mbox:{sites.mailbox}"} and sites.mailbox.read_bytes().startswith(b"From ")
     deal = next(source for source in sources if source.url.endswith("/deals.html"))
     assert deal.render == "js" and deal.wait_for == ".deal-price[data-ready]"
 
 
 # --- every internal link resolves ---------------------------------------------------------------------
+
+# Links that point nowhere on purpose (fixtures/README.md): gruzovoz's night2 home links to a page it does not have.
+BROKEN_LINKS = {("gruzovoz", "night2"): {"/akcii/": 404}}
+
 
 @pytest.mark.parametrize("night", NIGHTS)
 @pytest.mark.parametrize("site", ["kranrad", "gruzovoz", "toolshop", "reviewhub"])
@@ -247,6 +254,7 @@ def test_every_internal_link_resolves(sites, site, night):
     base = sites.base_url(site)
     overrides = json.loads((FIXTURES_DIR / site / night / "_status.json").read_text()) if (
         FIXTURES_DIR / site / night / "_status.json").is_file() else {}
+    overrides = {**overrides, **BROKEN_LINKS.get((site, night), {})}
     sitemap = get(sites, site, "/sitemap.xml", night)
     queue = ["/"] + [urlsplit(loc).path for loc in re.findall(r"<loc>(.*?)</loc>", sitemap.text)]
     seen: set[str] = set()
