@@ -77,6 +77,10 @@ def describe_failure(failure: Any, timeout: float, wait_for: str | None = None,
     elif failure.check(PlaywrightTimeoutError):
         if wait_for and "wait_for_selector" in str(value):
             error = f"wait_for {wait_for!r} did not appear within {timeout:g} s"
+        elif "wait_for_load_state" in str(value):  # networkidle, what a page without wait_for is read at
+            error = f"the page never went idle within {timeout:g} s (its requests kept going)"
+        elif "goto" in str(value):
+            error = f"the page did not finish loading within {timeout:g} s"
         else:
             error = f"browser timed out: {_first_line(str(value))}"
     elif failure.check(PlaywrightError):

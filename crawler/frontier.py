@@ -5,17 +5,36 @@ source never exceeds `max_pages`, however many workers share the run. The Redis 
 count of unfinished requests: +1 when a request is first scheduled, -1 when its callback or errback has run (and
 so scheduled whatever it found) or the scheduler dropped it. Redirects and retries inherit their request's count.
 The coordinator knows the crawl has drained when that count and the seed queue are both at zero.
+
+Every request a worker takes is in its in-flight hash until it settles (crawler/scheduler.py writes it there in
+the same step as it leaves the queue), and every seed it pops is in its seeding list until its start requests are
+scheduled: when the worker dies, the coordinator puts both back (crawler/reconcile.py). A settle or a drop counts
+down only if the request was still in flight, so a request put back meanwhile is never counted down twice.
 """
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+log = logging.getLogger(__name__)
+
 COUNTED = "dossier_counted"  # request.meta flag: this request (or the one it replaces) is in the pending count
+TAKEN = "dossier_taken"  # request.meta: its id in the in-flight hash of the worker that took it (crawler/scheduler.py)
+LOST_RUN_SECONDS = 60  # a worker whose run's keys are gone from Redis this long (and not re-published) stops
 BODY_KEY = "body:"  # a listing page's key when it holds no items we read: its content hash
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """Yielded by a shared worker's callback after all it found: its request settles once this reaches the item
+    pipelines (crawler.scheduler.SettlePipeline), when Scrapy has queued every request yielded before it."""
+
+    request: Any
 
 
 class Claim(Enum):
@@ -93,6 +112,26 @@ return 2
 """
 _CLAIMS = {0: Claim.SEEN, 1: Claim.OVER_BUDGET, 2: Claim.NEW}
 
+# KEYS: the worker's in-flight hash, pending count, the worker's settled set, the run's settled set.
+# ARGV: taken id, "SOURCE URL" of a page request ("" for discovery), 1 when counted. 1 settled, 0 not in flight.
+_SETTLE = """
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+if ARGV[2] ~= '' then
+  redis.call('SADD', KEYS[3], ARGV[2])
+  redis.call('SADD', KEYS[4], ARGV[2])
+end
+if ARGV[3] == '1' then redis.call('DECR', KEYS[2]) end
+return 1
+"""
+
+
+def page_field(request: Any) -> str:
+    """"SOURCE_ID URL" of a page request (one that must leave a fetch row), "" for robots.txt, sitemaps, probes."""
+    meta = request.meta
+    if meta.get("dossier_depth") is None or meta.get("dossier_source_id") is None:
+        return ""
+    return f"{meta['dossier_source_id']} {request.url}"
+
 
 class RedisFrontier:
     """Every worker of a run shares it: see crawler.distributed.RunKeys for the keys."""
@@ -103,7 +142,10 @@ class RedisFrontier:
         self.worker = worker
         self.alive_seconds = alive_seconds
         self._claim = client.register_script(_CLAIM)
+        self._settle = client.register_script(_SETTLE)
         self._said_alive = 0.0
+        self._seeding: str | None = None  # the seed popped last, until its start requests are scheduled
+        self._run_missing_since: float | None = None
 
     def claim(self, source_id: int, key: str, max_pages: int) -> Claim:
         keys = [self.keys.seen(source_id), self.keys.budget(source_id)]
@@ -142,12 +184,20 @@ class RedisFrontier:
             self.client.incr(self.keys.pending)
 
     def dropped(self, request: Any, spider: Any = None) -> None:
-        if request.meta.get(COUNTED):
-            self.client.decr(self.keys.pending)
+        self.settled(request, page=False)
 
-    def settled(self, request: Any) -> None:
-        if request.meta.get(COUNTED):
-            self.client.decr(self.keys.pending)
+    def settled(self, request: Any, page: bool = True) -> None:
+        """Its callback or errback has run (or the scheduler refused it): out of flight and of the pending count,
+        unless the coordinator has put it back on the queue meanwhile (then whoever takes it settles it)."""
+        taken = request.meta.get(TAKEN)
+        counted = bool(request.meta.get(COUNTED))
+        if taken is None:  # never taken through the shared scheduler (dropped at its first scheduling)
+            if counted:
+                self.client.decr(self.keys.pending)
+            return
+        keys = [self.keys.inflight(self.worker), self.keys.pending, self.keys.settled_by(self.worker),
+                self.keys.settled]
+        self._settle(keys=keys, args=[str(taken), page_field(request) if page else "", "1" if counted else "0"])
 
     def finished(self) -> None:
         """This worker's crawl has ended and its writes are in the database (before the drain: it stopped early)."""
@@ -157,22 +207,46 @@ class RedisFrontier:
         """Tell the coordinator this worker still works (at most every few seconds; the key outlives that)."""
         now = time.monotonic()
         if now - self._said_alive >= self.alive_seconds / 6:
-            self.client.set(self.keys.alive(self.worker), 1, ex=self.alive_seconds)
+            pipe = self.client.pipeline()
+            pipe.set(self.keys.alive(self.worker), 1, ex=self.alive_seconds)
+            pipe.sadd(self.keys.workers, self.worker)  # again after a Redis restart lost the set
+            pipe.execute()
             self._said_alive = now
 
     # the run's seeds: one per source, published by the coordinator
     def next_seed(self) -> int | None:
-        """A source whose start requests no worker has made yet, or None."""
-        value = self.client.lpop(self.keys.seeds)
+        """A source whose start requests no worker has made yet, or None. It stays in this worker's seeding list
+        until `seeded()`: should the worker die first, the coordinator puts it back."""
+        value = self.client.lmove(self.keys.seeds, self.keys.seeding(self.worker), "LEFT", "RIGHT")
+        self._seeding = value
         return None if value is None else int(value)
 
     def seeded(self) -> None:
-        """This worker has scheduled a seed's start requests: the seed itself is no longer pending."""
-        self.client.decr(self.keys.pending)
+        """This worker has scheduled a seed's start requests: the seed itself is no longer pending (unless the
+        coordinator took it back meanwhile, or Redis lost it)."""
+        if self._seeding is not None and self.client.lrem(self.keys.seeding(self.worker), 1, self._seeding):
+            self.client.decr(self.keys.pending)
+        self._seeding = None
 
     def drained(self) -> bool:
-        """The coordinator has seen the run drained: nothing pending, no seed left."""
-        return bool(self.client.exists(self.keys.done))
+        """The coordinator has seen the run drained: nothing pending, no seed left. Also True when the run's keys
+        have been gone from Redis for LOST_RUN_SECONDS (restarted, and no coordinator published the run again)."""
+        done, published = self.client.exists(self.keys.done), self.client.exists(self.keys.config)
+        if done:
+            return True
+        if published:
+            self._run_missing_since = None
+            return False
+        now = time.monotonic()
+        if self._run_missing_since is None:
+            self._run_missing_since = now
+            log.warning("run %s: its keys are gone from Redis (restarted?): waiting for the coordinator",
+                        self.keys.run_id)
+        if now - self._run_missing_since > LOST_RUN_SECONDS:
+            log.error("run %s: Redis lost the run and no coordinator published it again within %d s: stopping",
+                      self.keys.run_id, LOST_RUN_SECONDS)
+            return True
+        return False
 
     def queued(self) -> int:
         """Requests waiting in the run's shared queue (scrapy-redis' priority queue is a sorted set)."""

@@ -39,7 +39,8 @@ def crawl_in_subprocess(config_path: str, database_url: str, run_id: int, verbos
     if result.returncode == 0:
         return CrawlOutcome(True, None)
     lines = [line for line in (result.stderr or "").splitlines() if line.strip()]
-    error = lines[-1] if lines else f"crawl process exited with code {result.returncode}"
+    # the child's own one-line error (crawler/__main__.py) is the reason, without its "error: " prefix
+    error = lines[-1].removeprefix("error: ") if lines else f"crawl process exited with code {result.returncode}"
     log.warning("crawl of run %s failed: %s", run_id, error)
     return CrawlOutcome(False, error)
 

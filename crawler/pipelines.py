@@ -8,12 +8,17 @@ import logging
 from collections import Counter
 from datetime import datetime, timezone
 
+from scrapy.utils.defer import deferred_from_coro
+
 from crawler.sources import Observation
+from dossier.errors import DossierError
 from storage.db import create_db_engine
 from storage.runs import record_crawl_report
 from storage.writer import RunWriter
 
 log = logging.getLogger(__name__)
+
+STORAGE_FAILED = "dossier/storage_failed"  # the close reason and the stat holding why
 
 
 class StoragePipeline:
@@ -23,6 +28,7 @@ class StoragePipeline:
         self.crawler = crawler
         self.writer: RunWriter | None = None
         self.counts: Counter[str] = Counter()
+        self.failure: str | None = None  # the first write the database refused: the crawl stops and fails
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -34,7 +40,11 @@ class StoragePipeline:
     def close_spider(self) -> None:
         if self.writer is None:
             return
-        self.writer.close()
+        if self.failure is None:
+            self._write(self.writer.close)
+        if self.failure is not None:
+            self.writer.engine.dispose()
+            return  # nothing more is written: the run fails on the crawl's exit code (crawler/process.py)
         if self.crawler is not None:
             # Every download has ended by now (pages of the browser closed included); only the clock still runs.
             stats = self.crawler.stats.get_stats()
@@ -51,9 +61,24 @@ class StoragePipeline:
         log.info("stored: %s", dict(self.counts))
 
     def process_item(self, item: Observation) -> Observation:
-        self.counts[item.what] += 1
-        WRITES[item.what](self.writer, item.plan, item)
+        if self.failure is None:
+            self.counts[item.what] += 1
+            self._write(lambda: WRITES[item.what](self.writer, item.plan, item))
         return item
+
+    def _write(self, write) -> None:
+        """A write the database refuses (locked, full, gone) stops the crawl: a night stored in part must fail,
+        not pass for a night whose pages were not there."""
+        try:
+            write()
+        except Exception as exc:  # SQLAlchemy's errors: this layer may not name them (docs/architecture.md)
+            detail = str(exc) if isinstance(exc, DossierError) else f"{type(exc).__name__}: {str(exc).strip()}"
+            self.failure = f"storing the crawl failed: {(detail.splitlines() or [''])[0]}"[:500]
+            log.error("%s", self.failure)
+            if self.crawler is not None:
+                self.crawler.stats.set_value(STORAGE_FAILED, self.failure)
+                if self.crawler.engine is not None and self.crawler.engine.running:
+                    deferred_from_coro(self.crawler.engine.close_spider_async(reason=STORAGE_FAILED))
 
 
 def _fetch(writer: RunWriter, plan, item: Observation) -> None:
@@ -67,10 +92,18 @@ def _page(writer: RunWriter, plan, item: Observation) -> None:
     writer.add_page(plan.source_id, plan.competitor_id, item.url, facts, digest)
 
 
+def _audit(writer: RunWriter, plan, item: Observation) -> None:
+    audit, redirected_from = item.payload if isinstance(item.payload, tuple) else (item.payload, ())
+    writer.add_page_audit(plan.source_id, plan.competitor_id, item.url, audit, redirected_from)
+
+
 # Observation.what -> how the writer stores it.
 WRITES = {
     "fetch": _fetch,
     "page": _page,
+    "audit": _audit,
+    "contacts": lambda w, plan, item: w.add_contacts(plan.source_id, plan.competitor_id, item.url, item.payload),
+    "articles": lambda w, plan, item: w.add_articles(plan.source_id, plan.competitor_id, item.payload),
     "technologies": lambda w, plan, item: w.add_technologies(plan.source_id, plan.competitor_id, item.payload),
     "products": lambda w, plan, item: w.add_products(plan.source_id, plan.competitor_id, item.payload, item.url),
     "reviews": lambda w, plan, item: w.add_reviews(plan.source_id, plan.competitor_id, plan.platform, item.payload,

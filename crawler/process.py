@@ -16,10 +16,11 @@ from crawler.browser import find_chromium
 from crawler.distributed import ALIVE_SECONDS, REDIS_ENV, RunKeys, connect, redis_url, scrapy_redis_settings
 from crawler.frontier import RedisFrontier
 from crawler.safety import BrowserGuard, host_resolver_rules
+from crawler.pipelines import STORAGE_FAILED
 from crawler.sources import SourcePlan, build_plans
 from crawler.spider import CompetitorSpider
 from dossier.config import DossierConfig, load_config
-from dossier.errors import CrawlError
+from dossier.errors import CrawlError, StorageError
 from storage.db import create_db_engine
 from storage.runs import sync_sources
 from storage.writer import RunWriter
@@ -77,8 +78,12 @@ def crawl(config_path: str, database_url: str, run_id: int, verbose: bool = Fals
     settings.setdict(overrides or {}, priority="cmdline")
     frontier = _shared_frontier(shared, settings) if shared else None
     process = CrawlerProcess(settings)
-    process.crawl(CompetitorSpider, plans=plans, frontier=frontier)
+    crawler = process.create_crawler(CompetitorSpider)
+    process.crawl(crawler, plans=plans, frontier=frontier)
     process.start()
+    failure = crawler.stats.get_value(STORAGE_FAILED)
+    if failure:  # the database refused a write: what was stored is a part of the night, which must not pass
+        raise StorageError(failure)
 
 
 def _shared_frontier(announcement: str, settings: Settings) -> RedisFrontier:

@@ -115,7 +115,8 @@ async def _twisted_resolve(host: str) -> list[str]:
 
 class SafetyMiddleware:
     """Refuses a page request (a redirect included) outside the source's sites, or to a private address unless
-    the source allows it, before robots.txt is asked for and before any connection."""
+    the source allows it, before robots.txt is asked for and before any connection; and a redirect of robots.txt
+    that no source of its site may follow."""
 
     def __init__(self, crawler: Any, resolve: Resolve = _twisted_resolve):
         self.crawler = crawler
@@ -127,18 +128,36 @@ class SafetyMiddleware:
 
     async def process_request(self, request: Any) -> None:
         source_id = request.meta.get("dossier_source_id")
+        chain = request.meta.get("redirect_urls")
         if source_id is None:
+            if chain:  # robots.txt redirected: where it leads is a request like any other
+                await self._robots_redirect(request, chain)
             return  # robots.txt: asked for by RobotsTxtMiddleware for a request this middleware already let by
         plan = self.crawler.spider.plans[source_id]
         why = await refusal(plan, request.url, self.resolve)
         if why is None:
             return
-        chain = request.meta.get("redirect_urls")
         if chain and why.startswith("off-site"):
             why = f"off-site redirect from {chain[-1]} not followed: {urlsplit(request.url).netloc} is neither the " \
                   "source's site nor in its allow_domains"
         self.crawler.stats.inc_value("dossier/refused/" + ("off_site" if why.startswith("off-site") else "private"))
         log.warning("%s: %s: %s", plan.competitor_slug, request.url, why)
+        raise IgnoreRequest(why)
+
+    async def _robots_redirect(self, request: Any, chain: list[str]) -> None:
+        """A redirect of Scrapy's robots.txt request (which carries no source) is followed only where a source
+        whose site or allow_domains holds that robots.txt may go; else it is refused before any connection, and
+        crawler/robots.py takes the site's rules for unreadable tonight."""
+        plans = [plan for plan in self.crawler.spider.plans.values() if allowed_url(plan, chain[0])]
+        reasons = [await refusal(plan, request.url, self.resolve) for plan in plans]
+        if plans and None in reasons:
+            return
+        why = next((reason for reason in reasons if reason and not reason.startswith("off-site")), None)
+        if why is None:
+            why = f"off-site redirect from {chain[-1]} not followed: {urlsplit(request.url).netloc} is neither the " \
+                  "site of a source nor in its allow_domains"
+        self.crawler.stats.inc_value("dossier/refused/" + ("off_site" if why.startswith("off-site") else "private"))
+        log.warning("robots.txt %s: %s", chain[0], why)
         raise IgnoreRequest(why)
 
 

@@ -60,9 +60,10 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 # render: js — scrapy-playwright's handler is installed only for crawls with such a source.
+# scrapy-playwright's handler, recycling each competitor's browser context every few hundred pages (contexts.py)
 PLAYWRIGHT_DOWNLOAD_HANDLERS = {
-    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "http": "crawler.contexts.RecyclingPlaywrightHandler",
+    "https": "crawler.contexts.RecyclingPlaywrightHandler",
 }
 # Flags needed to run Chromium as root in a container and keep it from calling home.
 CHROMIUM_ARGS = [

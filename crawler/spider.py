@@ -5,7 +5,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,19 +18,22 @@ from w3lib.url import add_or_replace_parameter
 from crawler import settings as default_settings
 from crawler.accounting import BLOCKED_PREFIX, MAX_ERROR, describe_failure, fetched, redirect_hops
 from crawler.discovery import read_sitemap, sitemaps_in_robots
-from crawler.frontier import Claim, LocalFrontier
+from crawler.frontier import Claim, LocalFrontier, Settled
 from crawler.safety import allowed_url
 from crawler.soft404 import SOFT_404_ERROR, fingerprint, probe_url
 from crawler.sources import SOURCE_KINDS, Observation, SourcePlan, item_keys
 from crawler.traps import trap_reason
 from dossier.urls import canonical_url
 from extractors import Document
+from extractors.audit import robots_facts
 from extractors.challenge import challenge_page
 from extractors.encoding import decode_html
 
 log = logging.getLogger(__name__)
 
 SHARED_POLL_SECONDS = 0.2  # a worker of a shared run looks for new seeds and queued requests this often
+MAX_REFUSED_LISTED = 20  # off-site URLs of a sitemap named one by one in the crawl report
+MAX_ROBOTS_RULES = 200  # rules of a robots.txt kept in the crawl report (the site audit compares their hash)
 
 
 @dataclass(slots=True)
@@ -66,7 +69,12 @@ def _settles(callback: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[A
     def settling(self: CompetitorSpider, outcome: Any) -> Iterator[Any]:
         try:
             yield from callback(self, outcome)
-        finally:
+        except BaseException:
+            self.frontier.settled(outcome.request)
+            raise
+        if self.shared:  # Scrapy hands outputs on in order, after the generator ends: settled after its requests
+            yield Settled(outcome.request)  # are queued (crawler.scheduler.SettlePipeline)
+        else:
             self.frontier.settled(outcome.request)
     return settling
 
@@ -139,7 +147,9 @@ class CompetitorSpider(scrapy.Spider):
             requests = [self.probe_request(plan)]
         else:
             requests = [self.start_request(plan)]
-        if plan.sitemap:
+        if plan.sitemap or (SOURCE_KINDS[plan.kind].audits and plan.obey_robots):
+            # the site audit reads robots.txt and counts the sitemaps' URLs (not with obey_robots: false, which
+            # promises that robots.txt is not asked for)
             requests.append(self.discovery_request(plan, _origin(plan.url) + "/robots.txt", self.parse_robots,
                                                    nesting=0))
         return [request for request in requests if request is not None]
@@ -299,6 +309,9 @@ class CompetitorSpider(scrapy.Spider):
             return
         if observations is None:
             observations = list(kind.extract(plan, document, document.headers))
+        chain = tuple(response.meta.get("redirect_urls") or ())
+        if chain:  # the audit of a page says how it was reached
+            observations = [replace(o, payload=(o.payload, chain)) if o.what == "audit" else o for o in observations]
         yield from observations
         if kind.html:
             yield from self._links(plan, response)
@@ -347,8 +360,10 @@ class CompetitorSpider(scrapy.Spider):
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         plan = self.plans[response.meta["dossier_source_id"]]
         named = sitemaps_in_robots(response)
-        self.reports[plan.source_id].discovery.append({"url": response.url, "status": response.status,
-                                                      "sitemaps": len(named)})
+        facts = robots_facts(response.body)
+        self.reports[plan.source_id].discovery.append({
+            "url": response.url, "status": response.status, "sitemaps": len(named), "robots": True,
+            "robots_hash": facts.content_hash, "rules": facts.rules[:MAX_ROBOTS_RULES]})
         for url in named or [_origin(plan.url) + "/sitemap.xml"]:
             yield from _some(self.discovery_request(plan, url, self.parse_sitemap, nesting=1))
 
@@ -368,9 +383,22 @@ class CompetitorSpider(scrapy.Spider):
                     {"url": url, "error": f"sitemap indexes nested deeper than {default_settings.SITEMAP_MAX_NESTING}"})
                 break
             yield from _some(self.discovery_request(plan, url, self.parse_sitemap, nesting + 1))
+        if not plan.sitemap:
+            return  # read for the site audit (its URL count), not to find pages
+        refused = 0
         for url in read.pages:
             if allowed_url(plan, url):
                 yield from _some(self.page_request(plan, url, depth=1))
+            else:  # a sitemap is the site's own word on its pages: one elsewhere is said, not silently dropped
+                refused += 1
+                if refused <= MAX_REFUSED_LISTED:
+                    self.reports[plan.source_id].discovery.append({
+                        "url": url, "error": f"listed in {response.url} but neither on the source's site nor in "
+                                             "its allow_domains: not read"})
+        if refused > MAX_REFUSED_LISTED:
+            self.reports[plan.source_id].discovery.append({
+                "url": response.url, "error": f"{refused - MAX_REFUSED_LISTED} more URLs off the source's site: "
+                                              "not read"})
 
     @_settles
     def on_discovery_error(self, failure) -> Iterator[scrapy.Request]:
@@ -378,7 +406,8 @@ class CompetitorSpider(scrapy.Spider):
         plan = self.plans[request.meta["dossier_source_id"]]
         info = describe_failure(failure, self.timeout)
         log.info("%s: discovery of %s failed: %s", plan.competitor_slug, request.url, info.error)
-        self.reports[plan.source_id].discovery.append({"url": request.url, "status": info.status, "error": info.error})
+        self.reports[plan.source_id].discovery.append({"url": request.url, "status": info.status, "error": info.error,
+                                                      "robots": request.meta["dossier_discovery"] == 0})
         if request.meta["dossier_discovery"] == 0:  # no robots.txt to name sitemaps: try the usual place
             yield from _some(self.discovery_request(plan, _origin(plan.url) + "/sitemap.xml", self.parse_sitemap,
                                                     nesting=1))

@@ -15,7 +15,9 @@ from pathlib import Path
 from dossier.config import AlertRules, DossierConfig, Recipient
 from dossier.errors import AlertError, ConfigError
 from schedules.digest import Digest, DigestItem, render_digest
-from schedules.mailer import SmtpSettings, build_message, new_message_id, parse_address, send_message, write_eml
+from schedules.mailer import (
+    SendCancelled, SmtpSettings, build_message, new_message_id, parse_address, send_message, write_eml,
+)
 from storage import outbox
 from storage.compare import Rules
 from storage.queries import ChangeView, get_run, list_changes
@@ -130,8 +132,9 @@ def alert_run(engine, run_id: int, config: DossierConfig, outbox_dir: Path,
 def send_unsent(engine, settings: SmtpSettings, sender: str | None = None, force: bool = False,
                 result: AlertResult | None = None) -> list[outbox.OutboxEntry]:
     """Send every queued digest (pending or failed; with `force` also those of unknown delivery); returns the
-    ones sent. Each row is claimed (`sending`) before its SMTP transaction and marked after it, so a crash in
-    between leaves it `sending`: reported as unknown and resent only with force, under the same Message-ID."""
+    ones sent. Each row is claimed (`sending`) once the server has accepted sender and recipients, right before
+    DATA, and marked after it: a crash before DATA leaves it queued (retried), a crash in between leaves it
+    `sending`: reported as unknown and resent only with force, under the same Message-ID."""
     result = result if result is not None else AlertResult()
     for entry in outbox.in_doubt(engine):
         if not force:
@@ -142,12 +145,19 @@ def send_unsent(engine, settings: SmtpSettings, sender: str | None = None, force
     sent: list[outbox.OutboxEntry] = []
     for entry in outbox.unsent(engine, force=force):
         message = outbox_message(engine, entry, sender)
-        if not outbox.claim(engine, entry.id, force=force):
-            continue  # another sender has it, or sent it meanwhile
+        claimed = False
+
+        def claim(entry_id: int = entry.id) -> bool:
+            nonlocal claimed
+            claimed = outbox.claim(engine, entry_id, force=force)
+            return claimed
+
         try:
-            send_message(message, settings)
+            send_message(message, settings, before_data=claim)
+        except SendCancelled:
+            continue  # another sender has it, or sent it meanwhile
         except AlertError as exc:
-            outbox.mark_failed(engine, entry.id, str(exc))
+            outbox.mark_failed(engine, entry.id, str(exc), claimed=claimed)
             result.errors.append(str(exc))
             log.warning("digest %s of run %s not sent: %s", entry.id, entry.run_id, exc)
             continue

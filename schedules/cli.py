@@ -153,11 +153,12 @@ def run(ctx: click.Context, config_path: Path, database_url: str | None, outbox_
             "digest": str(result.alert.eml_path) if result.alert and result.alert.eml_path else None,
             "summary": [{"competitor": c.slug, "pages": c.pages, "products": c.products, "reviews": c.reviews,
                          "changes": c.changes, "errors": c.errors} for c in summary],
-            "abandoned_runs": [{"run_id": a.run_id, "reason": a.reason} for a in result.abandoned],
+            "abandoned_runs": [{"run_id": a.run_id, "status": a.status, "reason": a.reason}
+                               for a in result.abandoned],
         }, ensure_ascii=False, indent=2))
     elif quiet:
         for abandoned in result.abandoned:
-            click.echo(f"run {abandoned.run_id} had been left running: marked failed ({abandoned.reason})", err=True)
+            click.echo(f"run {abandoned.run_id} had been left running: marked {abandoned.status} ({abandoned.reason})", err=True)
         if result.status != "succeeded":
             click.echo(f"run {result.run_id}: {result.status}" + (f": {result.error}" if result.error else ""),
                        err=True)
@@ -167,7 +168,7 @@ def run(ctx: click.Context, config_path: Path, database_url: str | None, outbox_
             click.echo(f"  alert not sent: {error}", err=True)
     else:
         for abandoned in result.abandoned:
-            click.echo(f"run {abandoned.run_id} had been left running: marked failed ({abandoned.reason})")
+            click.echo(f"run {abandoned.run_id} had been left running: marked {abandoned.status} ({abandoned.reason})")
         click.echo(f"run {result.run_id}: {result.status}, {result.pages} pages, {len(changes)} changes")
         if result.error:
             click.echo(f"  error: {result.error}")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -12,6 +13,14 @@ from rich.table import Table
 from rich.text import Text
 
 from schedules.options import database_option
+
+# Control characters but line feed and tab: scraped text holding ESC sequences would drive the analyst's terminal.
+_TERMINAL_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(value: object) -> str:
+    """A cell as the terminal shows it: control characters as \ufffd, so they are seen and not obeyed."""
+    return "" if value is None else _TERMINAL_CONTROL.sub("\ufffd", str(value))
 
 
 @click.command()
@@ -43,7 +52,7 @@ def sql(query: str, database_url: str | None, fmt: str, limit: int | None) -> No
     else:
         table = Table(*result.columns)
         for row in result.rows:
-            table.add_row(*(Text("" if v is None else str(v)) for v in row))
+            table.add_row(*(Text(terminal_safe(v)) for v in row))
         Console().print(table)
 
 

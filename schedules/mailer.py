@@ -8,7 +8,7 @@ import smtplib
 import socket
 import ssl
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email import policy
@@ -241,6 +241,19 @@ def _describe(exc: Exception, settings: SmtpSettings) -> str:
     return f"{clean_line(getattr(exc, 'strerror', None) or exc, 200) or type(exc).__name__} — check {SMTP_ENV}"
 
 
+def _guard_data(client: smtplib.SMTP, before_data: Callable[[], bool]) -> None:
+    """smtplib's send_message runs MAIL, RCPT and DATA in one call, with no hook between RCPT and DATA: the
+    client's data() is wrapped to ask first."""
+    data = client.data
+
+    def guarded(msg):
+        if not before_data():
+            raise SendCancelled
+        return data(msg)
+
+    client.data = guarded  # type: ignore[method-assign]
+
+
 def _login(client: smtplib.SMTP, settings: SmtpSettings) -> None:
     """Log in with one mechanism, the best the server offers: smtplib's login() tries each in turn, so a wrong
     password costs several failed attempts (and lockouts) and a server that stalls on one mechanism hangs it."""
@@ -257,8 +270,19 @@ def _login(client: smtplib.SMTP, settings: SmtpSettings) -> None:
     raise smtplib.SMTPNotSupportedError(f"no AUTH mechanism in common (server offers {' '.join(offered)[:80]})")
 
 
-def send_message(message: EmailMessage, settings: SmtpSettings) -> None:
-    """Send over SMTP (SMTPS, STARTTLS and login as configured); any failure is one AlertError line, no password."""
+class SendCancelled(Exception):
+    """send_message's `before_data` said no (another sender has the digest): the SMTP session ended before DATA,
+    so the server has nothing."""
+
+
+def send_message(message: EmailMessage, settings: SmtpSettings,
+                 before_data: Callable[[], bool] | None = None) -> None:
+    """Send over SMTP (SMTPS, STARTTLS and login as configured); any failure is one AlertError line, no password.
+
+    `before_data` is called once the server has accepted the sender and the recipients, right before DATA (the
+    only command that hands the message over): the outbox claims the digest there, so a process that dies or
+    fails before that point leaves it unclaimed and safe to send again. False ends the session: SendCancelled.
+    """
     recipients = _recipients(message)
     if not recipients:
         raise AlertError(f"SMTP {settings.address}: the message has no recipients — set alerts.email.to")
@@ -269,6 +293,8 @@ def send_message(message: EmailMessage, settings: SmtpSettings) -> None:
                                                     context=context)
         else:
             client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+        if before_data is not None:
+            _guard_data(client, before_data)
         with client:
             if settings.starttls:
                 client.starttls(context=context)

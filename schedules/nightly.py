@@ -17,10 +17,13 @@ from typing import Callable, Iterator
 
 from crawler.distributed import REDIS_ENV, connect, coordinate, redis_url
 from crawler.launch import CrawlOutcome, crawl_in_subprocess
+from crawler.newsletters import read_newsletters
+from crawler.sources import AUDITED_KINDS
 from dossier.config import load_config
 from dossier.errors import ConfigError
 from schedules.alerts import AlertResult, alert_run, check_alerts, diff_rules, smtp_settings
 from schedules.mailer import SmtpSettings
+from storage.audit import record_site_audits
 from storage.db import open_database, resolve_url
 from storage.diff import diff_run
 from storage.history import CompetitorCounts, competitor_counts
@@ -182,13 +185,16 @@ class _Monitor:
 def _crawl_and_compare(engine, config, config_path: str, database_url: str, run_id: int, refs, outbox_dir: Path,
                        smtp: SmtpSettings | None, verbose: bool) -> RunResult:
     log.info("run %s: crawling %d sources", run_id, len(refs), extra={"run_id": run_id})
-    crawl, workers = _crawl(config_path, database_url, run_id, refs, verbose)
+    crawled = [ref for ref in refs if ref.kind != "newsletter"]  # mailboxes are read here, not crawled
+    crawl, workers = _crawl(config_path, database_url, run_id, crawled, verbose)
+    read_newsletters(engine, run_id, refs, Path(config_path).resolve().parent)
     outcomes = record_source_outcomes(engine, run_id, refs)
+    record_site_audits(engine, run_id, [ref.source_id for ref in refs if ref.kind in AUDITED_KINDS])
     by_id = {ref.source_id: ref for ref in refs}
     failed = [f"{by_id[o.source_id].competitor_slug} {by_id[o.source_id].url}: "
               + (f"{o.reason}" if o.status == "failed" else f"{o.status}: {o.reason}")
               for o in outcomes if o.status != "succeeded"]
-    result = RunResult(run_id, "failed" if not crawl.ok else ("partial" if failed else "succeeded"),
+    result = RunResult(run_id, "failed" if not crawl.ok else ("partial" if failed or crawl.error else "succeeded"),
                        error=crawl.error, failed_sources=failed, pages=sum(o.pages for o in outcomes),
                        workers=workers)
     if not crawl.ok:
@@ -207,5 +213,6 @@ def _crawl(config_path: str, database_url: str, run_id: int, refs, verbose: bool
     if url is None:
         return crawl_in_subprocess(config_path, database_url, run_id, verbose=verbose), 1
     config_text = Path(config_path).read_text(encoding="utf-8")
-    outcome = coordinate(url, config_text, run_id, [ref.source_id for ref in refs], DISTRIBUTED_TIMEOUT_SECONDS)
-    return CrawlOutcome(outcome.ok, outcome.error), outcome.workers
+    outcome = coordinate(url, config_text, run_id, [ref.source_id for ref in refs], DISTRIBUTED_TIMEOUT_SECONDS,
+                         database_url=database_url, start_urls={ref.source_id: ref.url for ref in refs})
+    return CrawlOutcome(outcome.ok, outcome.error), outcome.workers  # ok with an error: URLs no worker fetched

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,9 @@ log = logging.getLogger(__name__)
 EXPORT_FORMATS = ("csv", "xlsx", "parquet")
 # A spreadsheet runs a cell that starts with one of these as a formula: scraped text must never do that.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# C0 controls XML 1.0 cannot hold (tab, LF and CR it can): openpyxl refuses a cell with one, and a scraped name
+# may carry one (an escape sequence, a bell), so an XLSX export drops them rather than fail.
+XLSX_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +101,21 @@ def export_table(engine: Engine, name: str, fmt: str, out: Path) -> int:
     if fmt == "csv":
         neutralise_formulas(frame).to_csv(out, index=False)
     elif fmt == "xlsx":
-        neutralise_formulas(_naive_times(frame)).to_excel(out, index=False, sheet_name=name[:31])
+        neutralise_formulas(_without_controls(_naive_times(frame))).to_excel(out, index=False, sheet_name=name[:31])
     else:
         frame.to_parquet(out, index=False)
     log.info("exported %d rows of %s to %s", len(frame), name, out)
     return len(frame)
+
+
+def _without_controls(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells without the control characters XLSX cannot hold (XLSX_ILLEGAL); dropped before the formula
+    check, so that a control character cannot hide a formula behind it."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            frame[column] = frame[column].map(lambda v: XLSX_ILLEGAL.sub("", v) if isinstance(v, str) else v)
+    return frame
 
 
 def _naive_times(frame: pd.DataFrame) -> pd.DataFrame:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -23,6 +24,25 @@ log = logging.getLogger(__name__)
 
 DEFAULT_URL = "sqlite:///dossier.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_SECONDS = 30  # how long a SQLite statement waits for another connection's lock before it fails
+# SQLite errors that say the database cannot be written now (not that a statement is wrong), each with what to do
+SQLITE_FAULTS = {
+    "database is locked": f"locked by another connection for longer than {BUSY_TIMEOUT_SECONDS} s; "
+                          "try again once it is free",
+    "database table is locked": f"locked by another connection for longer than {BUSY_TIMEOUT_SECONDS} s; "
+                                "try again once it is free",
+    "database or disk is full": "the database or its disk is full; free space, then run again",
+    "disk i/o error": "disk I/O error; check the disk and the database file",
+    "attempt to write a readonly database": "read-only; check the permissions of the file and its folder",
+    "unable to open database file": "cannot be opened; check the file, its folder and their permissions",
+}
+
+
+class DatabaseUnavailable(StorageError):
+    """The database is there but cannot be written now: locked for too long, full, read-only or failing. Not bad
+    input: the command failed (exit code 1), and may succeed once the cause is gone."""
+
+    exit_code = 1
 
 
 def resolve_url(url: str | None) -> str:
@@ -65,6 +85,7 @@ def create_db_engine(url: str | None = None) -> Engine:
         raise StorageError(f"database {_describe(url)}: {reason} (use sqlite:///path/dossier.db)") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "handle_error", _sqlite_fault)
     return engine
 
 
@@ -72,8 +93,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers (an analyst's query) never block the nightly writer
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
     cursor.close()
+
+
+def _sqlite_fault(context) -> None:
+    """A locked, full, read-only or failing SQLite database becomes one DatabaseUnavailable line (raised in place
+    of SQLAlchemy's error, which a user would see as a traceback); any other error is left as it is."""
+    error = context.original_exception
+    if not isinstance(error, sqlite3.OperationalError):
+        return
+    reason = SQLITE_FAULTS.get(str(error).strip().lower())
+    if reason is not None:
+        where = _describe(str(context.engine.url)) if context.engine is not None else "(SQLite)"
+        raise DatabaseUnavailable(f"database {where}: {reason}") from error
 
 
 def check_connection(engine: Engine) -> None:

@@ -1,9 +1,11 @@
-"""The alert outbox: every digest is stored before it is sent, and claimed (`sending`) before its SMTP transaction,
-so a failed send is retried and none is sent twice (statuses and the unknown case: docs/alerts.md)."""
+"""The alert outbox: every digest is stored before it is sent, and claimed (`sending`) right before the SMTP DATA
+that hands it over, so a failed send is retried and none is sent twice (statuses and the unknown case:
+docs/alerts.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from email.utils import formataddr, getaddresses
 
 from sqlalchemy import Engine, select, update
 
@@ -29,7 +31,8 @@ class OutboxEntry:
 
 
 def _entry(row: models.AlertOutbox) -> OutboxEntry:
-    recipients = [r for r in row.recipients.split(",") if r]
+    # the stored list is comma-separated, and a quoted display name may hold a comma: read it as an address list
+    recipients = [formataddr(pair) for pair in getaddresses([row.recipients]) if pair[1]]
     return OutboxEntry(row.id, row.run_id, recipients, row.subject, row.status, row.attempts, row.eml_path,
                        row.message_id, row.last_error, row.sent_at)
 
@@ -57,8 +60,9 @@ def mark_written(engine: Engine, outbox_id: int, eml_path: str) -> None:
 
 
 def claim(engine: Engine, outbox_id: int, force: bool = False) -> bool:
-    """Mark the row `sending` (one attempt more) before the SMTP transaction starts; False when another sender
-    took it or it was sent meanwhile. `force` also claims a row whose delivery is unknown."""
+    """Mark the row `sending` (one attempt more) right before the message is handed to the server (SMTP DATA);
+    False when another sender took it or it was sent meanwhile. `force` also claims a row whose delivery is
+    unknown."""
     states = (*RETRIED, IN_DOUBT) if force else RETRIED
     with session_scope(engine) as session:
         claimed = session.execute(
@@ -75,11 +79,21 @@ def mark_sent(engine: Engine, outbox_id: int) -> None:
         row.status, row.last_error, row.sent_at = "sent", None, datetime.now(timezone.utc)
 
 
-def mark_failed(engine: Engine, outbox_id: int, error: str) -> None:
-    """The send failed before the server accepted the message: queued again with the error."""
+def mark_failed(engine: Engine, outbox_id: int, error: str, claimed: bool = True) -> None:
+    """The send failed before the server accepted the message: queued again with the error. Unclaimed (it failed
+    before DATA: server down, login or recipients refused) the attempt is counted here, and only a row still
+    queued is touched: never one another sender claimed meanwhile."""
     with session_scope(engine) as session:
-        row = session.get(models.AlertOutbox, outbox_id)
-        row.status, row.last_error = "failed", error
+        if claimed:
+            session.execute(update(models.AlertOutbox)
+                            .where(models.AlertOutbox.id == outbox_id, models.AlertOutbox.status == IN_DOUBT)
+                            .values(status="failed", last_error=error)
+                            .execution_options(synchronize_session=False))
+        else:
+            session.execute(update(models.AlertOutbox)
+                            .where(models.AlertOutbox.id == outbox_id, models.AlertOutbox.status.in_(RETRIED))
+                            .values(status="failed", last_error=error, attempts=models.AlertOutbox.attempts + 1)
+                            .execution_options(synchronize_session=False))
 
 
 def unsent(engine: Engine, force: bool = False) -> list[OutboxEntry]:

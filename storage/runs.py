@@ -113,6 +113,7 @@ def finish_run(engine: Engine, run_id: int, status: str, stats: dict[str, Any] |
 class AbandonedRun:
     run_id: int
     reason: str
+    status: str = "failed"  # or the outcome of a run that had finished its diff and stored its digest
 
 
 def fail_abandoned_runs(engine: Engine, known: dict[int, str] | None = None) -> list[AbandonedRun]:
@@ -120,9 +121,13 @@ def fail_abandoned_runs(engine: Engine, known: dict[int, str] | None = None) -> 
     other run can be alive. `known` gives the reasons found for some of them (a stale lock's run).
 
     Their observations stay, for the record, but a failed run is never a diff baseline nor shown in a view.
+    A run that died after its diff, once its digest was stored (while sending it), is closed with its outcome
+    instead: its changes are complete and already on their way to the team, and failing it would make the next
+    run find and mail the same changes again. Its digest, still unsent, goes out with the next run's.
     """
     known = known or {}
     abandoned = []
+    finder = f"{socket.gethostname()}:{os.getpid()}"
     with session_scope(engine) as session:
         for run in session.scalars(select(models.CrawlRun).where(models.CrawlRun.status == "running")
                                    .order_by(models.CrawlRun.id)):
@@ -130,12 +135,36 @@ def fail_abandoned_runs(engine: Engine, known: dict[int, str] | None = None) -> 
             reason = known.get(run.id) or f"its process {owner} stopped without finishing it"
             last_fetch = session.scalar(select(func.max(models.Fetch.fetched_at)).where(models.Fetch.run_id == run.id))
             signs = [_aware(moment) for moment in (run.heartbeat, last_fetch, run.started) if moment is not None]
-            run.status = "failed"
             run.finished = max(signs) if signs else datetime.now(timezone.utc)  # its last sign of life
-            run.error = f"abandoned: {reason}; found by {socket.gethostname()}:{os.getpid()}"[:1000]
+            if session.scalar(select(func.count()).select_from(models.AlertOutbox)
+                              .where(models.AlertOutbox.run_id == run.id)):
+                run.status, run.error = _closed_outcome(session, run)
+                closed = f"closed as {run.status} (its diff and digest were complete): {reason}; found by {finder}"
+                run.stats = {**(run.stats or {}), "closed_after_death": closed[:1000]}
+                abandoned.append(AbandonedRun(run.id, closed[:1000], run.status))
+                log.warning("run %s %s", run.id, closed)
+                continue
+            run.status = "failed"
+            run.error = f"abandoned: {reason}; found by {finder}"[:1000]
             abandoned.append(AbandonedRun(run.id, run.error))
             log.warning("run %s marked failed: %s", run.id, run.error)
     return abandoned
+
+
+def _closed_outcome(session: Session, run: models.CrawlRun) -> tuple[str, None]:
+    """The status a dead run whose diff was complete would have finished with (as schedules.nightly judges it:
+    partial when a source did not succeed), and its closing figures in its stats."""
+    crawls = session.execute(select(models.SourceCrawl, models.Source, models.Competitor.slug)
+                             .join(models.Source, models.Source.id == models.SourceCrawl.source_id)
+                             .join(models.Competitor, models.Competitor.id == models.Source.competitor_id)
+                             .where(models.SourceCrawl.run_id == run.id)).all()
+    failed = [f"{slug} {source.url}: " + (f"{crawl.reason}" if crawl.status == "failed"
+                                          else f"{crawl.status}: {crawl.reason}")
+              for crawl, source, slug in crawls if crawl.status != "succeeded"]
+    changes = session.scalar(select(func.count()).select_from(models.Change).where(models.Change.run_id == run.id))
+    run.stats = {**(run.stats or {}), "pages": sum(crawl.pages for crawl, _, _ in crawls), "changes": changes,
+                 "failed_sources": failed}
+    return ("partial" if failed else "succeeded"), None
 
 
 def _aware(moment: datetime) -> datetime:
@@ -196,6 +225,14 @@ def last_good_crawl(session: Session, source_id: int, run_id: int) -> models.Sou
         .where(models.SourceCrawl.source_id == source_id, models.SourceCrawl.status == "succeeded",
                models.SourceCrawl.run_id < run_id, models.CrawlRun.status.in_(GOOD_RUNS))
         .order_by(models.SourceCrawl.run_id.desc()).limit(1))
+
+
+def latest_newsletter(engine: Engine, source_id: int) -> datetime | None:
+    """When the newest newsletter stored for the source was sent (None before its first)."""
+    with session_scope(engine) as session:
+        newest = session.scalar(select(func.max(models.Newsletter.sent_at))
+                                .where(models.Newsletter.source_id == source_id))
+    return _aware(newest) if newest is not None else None
 
 
 def record_source_outcomes(engine: Engine, run_id: int, sources: list[SourceRef],
@@ -279,8 +316,15 @@ def _existing(session, run_id: int, source_id: int, outcome: models.SourceCrawl)
 def _count_items(session, run_id: int, source_id: int) -> int:
     total = 0
     for model in (models.PriceObservation, models.ReviewObservation, models.AdObservation, models.PageSnapshot,
-                  models.JobPosting):
+                  models.JobPosting, models.Newsletter):
         total += session.scalar(select(func.count()).select_from(model).where(
             model.run_id == run_id, model.source_id == source_id)) or 0
     return total
 
+
+
+def fetched_urls(engine: Engine, run_id: int) -> set[tuple[int, str]]:
+    """(source_id, url) of every fetch row of the run: what a distributed run's coordinator reconciles against."""
+    with session_scope(engine) as session:
+        return {(source_id, url) for source_id, url in session.execute(
+            select(models.Fetch.source_id, models.Fetch.url).where(models.Fetch.run_id == run_id))}

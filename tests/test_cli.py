@@ -1,7 +1,6 @@
 """The `dossier` command line through click's runner: exit codes and the exact one-line errors."""
 from __future__ import annotations
 
-import json
 
 import pytest
 from click.testing import CliRunner

@@ -59,3 +59,10 @@ def test_export_and_report(db, tmp_path):
     assert code == 2 and err.startswith("error: --table: no table or view 'nope'; choose one of: ")
     code, out, _ = invoke("report", "--out", str(tmp_path / "report"), "--db", db)
     assert code == 0 and (tmp_path / "report" / "k.html").exists() and (tmp_path / "report" / "index.html").exists()
+
+
+def test_sql_table_shows_control_characters_instead_of_obeying_them(db):
+    """A scraped name holding an ESC sequence would recolour or rewrite the analyst's terminal."""
+    code, out, _ = invoke("sql", "SELECT 'Laufrad' || char(27) || '[2J' || char(7) AS name", "--db", db)
+    assert code == 0
+    assert "\x1b" not in out and "\x07" not in out and "Laufrad\ufffd[2J\ufffd" in out

@@ -216,7 +216,7 @@ SCRIPT = "<script>alert(1)</script>"
 
 
 def test_script_in_every_field_is_escaped():
-    hostile = DigestItem("evil", SCRIPT, "price_up", SCRIPT, SCRIPT, f'"><img src=x onerror=alert(1)>',
+    hostile = DigestItem("evil", SCRIPT, "price_up", SCRIPT, SCRIPT, '"><img src=x onerror=alert(1)>',
                          Decimal("1"), "high", "https://evil.example/\"onmouseover=\"alert(1)")
     html = render([hostile], dashboard_note=SCRIPT).html
     assert "<script" not in html.lower() and "<img" not in html.lower()

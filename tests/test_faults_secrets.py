@@ -123,7 +123,7 @@ def canary_redis():
     """An ACL user with the canary password on the local Redis, and a database number of its own."""
     user = f"canary_{uuid.uuid4().hex[:8]}"
     try:
-        client = redis.Redis.from_url(f"{REDIS_BASE}/14")
+        client = redis.Redis.from_url(f"{REDIS_BASE}/13")  # 14 and 15 are test_faults_distributed's, test_distributed's
         client.ping()
     except redis.RedisError as exc:
         if os.environ.get("CI"):
@@ -133,7 +133,7 @@ def canary_redis():
     client.flushdb()
     host = REDIS_BASE.split("://", 1)[1]
     try:
-        yield f"redis://{user}:{REDIS_CANARY}@{host}/14"
+        yield f"redis://{user}:{REDIS_CANARY}@{host}/13"
     finally:
         client.flushdb()
         client.execute_command("ACL", "DELUSER", user)

@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from dossier.errors import StorageError
-from storage.db import create_db_engine, current_revision, head_revision, open_database, upgrade
+from storage.db import current_revision, head_revision, open_database, upgrade
 from storage.models import Base
 
 DESIGN_TABLES = {"competitor", "source", "crawl_run", "fetch", "page_snapshot", "product", "price_observation",

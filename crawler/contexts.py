@@ -1,0 +1,65 @@
+"""Browser contexts of render: js sources, recycled: a competitor's pages go to one context for PAGES_PER_CONTEXT
+pages, then to a fresh one, and the old one is closed once its last page has been answered.
+
+scrapy-playwright closes each page after its response, but a context lives until the crawl ends, and with it its
+cache, cookies and the memory Chromium keeps per context: over thousands of pages that grows. The spider names a
+competitor's context (`playwright_context`); this download handler, which sees every rendered request of its
+process (of a distributed run's worker too), turns the name into a generation and retires the old generations
+(tests/test_faults_browser.py).
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+from scrapy.http import Request, Response
+from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+
+log = logging.getLogger(__name__)
+
+PAGES_PER_CONTEXT = 200
+GENERATION = "#"  # kranrad#3: the fourth context of kranrad's rendered pages
+
+
+class RecyclingPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
+    """scrapy-playwright's handler, with a fresh browser context every PAGES_PER_CONTEXT pages per name."""
+
+    pages_per_context = PAGES_PER_CONTEXT
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.served: Counter[str] = Counter()  # rendered requests per context name as the spider gave it
+        self.in_flight: Counter[str] = Counter()  # per generation
+        self.retired: set[str] = set()
+
+    async def _download_request(self, request: Request, spider=None) -> Response:
+        if not request.meta.get("playwright"):
+            return await super()._download_request(request, spider)
+        base = str(request.meta.get("playwright_context") or "default").split(GENERATION)[0]
+        generation = self.served[base] // self.pages_per_context
+        self.served[base] += 1
+        name = f"{base}{GENERATION}{generation}"
+        if generation:
+            self.retired.add(f"{base}{GENERATION}{generation - 1}")
+        request.meta["playwright_context"] = name  # a retry keeps its generation's context until it is done
+        self.in_flight[name] += 1
+        try:
+            return await super()._download_request(request, spider)
+        finally:
+            self.in_flight[name] -= 1
+            await self._close_retired()
+
+    async def _close_retired(self) -> None:
+        for name in sorted(self.retired):
+            if self.in_flight[name] > 0:
+                continue
+            self.retired.discard(name)
+            wrapper = self.context_wrappers.get(name)
+            if wrapper is None:
+                continue
+            self.stats.inc_value("dossier/browser_contexts_recycled")
+            log.debug("browser context %s closed after its %d pages", name, self.pages_per_context)
+            try:
+                await wrapper.context.close()
+            except Exception as exc:  # the browser went away first: the context is gone either way
+                log.debug("browser context %s not closed: %r", name, exc)

@@ -1,0 +1,256 @@
+"""Faults of a distributed run (crawler/distributed.py, crawler/reconcile.py): a worker killed mid-crawl, every
+worker killed, a Redis restart. No URL is left uncrawled, or, when none can be, it is a failed fetch row of a
+partial run, never a silent gap the diff would take for a removal. See docs/reliability.md."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from crawler.distributed import ALIVE_ENV, REDIS_ENV, WAIT_ENV, connect
+from dossier.errors import DossierError
+from fixtures.synthetic import SyntheticSite, competitors_yaml
+from schedules.nightly import run_once
+from storage import models
+from storage.db import create_db_engine, session_scope
+from storage.queries import list_changes
+
+# a database of its own: runs are announced per database, and tests/test_distributed.py flushes 15
+REDIS_URL = os.environ.get("DOSSIER_TEST_FAULTS_REDIS_URL", "redis://127.0.0.1:6379/14")
+ALIVE = "8"  # seconds: a dead worker is noticed within seconds, not after a minute
+PRODUCTS = 200
+PER_PAGE = 20
+DELAY = 0.15  # seconds per page: the crawl lasts long enough for a kill to land in its middle
+
+
+class SlowSite(SyntheticSite):
+    def page(self, path: str, query: str) -> tuple[int, str, str]:
+        time.sleep(DELAY)
+        return super().page(path, query)
+
+
+def _fetches(database_url: str, run_id: int) -> dict[str, str | None]:
+    """url -> error of the run's fetch rows."""
+    engine = create_db_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            return dict(session.execute(select(models.Fetch.url, models.Fetch.error)
+                                        .where(models.Fetch.run_id == run_id)).all())
+    finally:
+        engine.dispose()
+
+
+def _port(url: str) -> str:
+    return url.rsplit(":", 1)[1].split("/")[0]
+
+
+def _start_workers(count: int, redis_url: str, database_url: str, *extra: str) -> list[subprocess.Popen]:
+    env = {**os.environ, REDIS_ENV: redis_url, ALIVE_ENV: ALIVE}
+    return [subprocess.Popen([sys.executable, "-m", "schedules.cli", "crawl", "--worker", "--db", database_url,
+                              *extra], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+            for _ in range(count)]
+
+
+def _stop(workers: list[subprocess.Popen]) -> list[str]:
+    logs = []
+    for worker in workers:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGTERM)
+    for worker in workers:
+        try:
+            logs.append(worker.communicate(timeout=60)[1])
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            logs.append(worker.communicate()[1])
+    return logs
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _when_crawled(site: SyntheticSite, pages: int, then) -> threading.Thread:
+    """Run `then()` in a thread once the site has answered `pages` requests."""
+    def wait() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and sum(site.hits.values()) < pages:
+            time.sleep(0.05)
+        then()
+    thread = threading.Thread(target=wait)
+    thread.start()
+    return thread
+
+
+def _distributed_run(config: Path, redis_url: str, database_url: str, outbox: Path):
+    os.environ[REDIS_ENV] = redis_url
+    os.environ[WAIT_ENV] = "15"  # when every worker has died, a new one is awaited 15 s, not the default minute
+    try:
+        return run_once(config, database_url, outbox)
+    finally:
+        del os.environ[REDIS_ENV], os.environ[WAIT_ENV]
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    try:
+        connect(REDIS_URL).flushdb()
+    except DossierError as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(exc))
+    return REDIS_URL
+
+
+@pytest.fixture(scope="module")
+def site():
+    with SlowSite(7, PRODUCTS, per_page=PER_PAGE, filler=2) as site:
+        yield site
+
+
+@pytest.fixture(scope="module")
+def config(site, tmp_path_factory):
+    path = tmp_path_factory.mktemp("faults") / "competitors.yaml"
+    path.write_text(competitors_yaml([site]), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(site, config, tmp_path_factory):
+    """The URLs a single-process crawl fetches (all without error)."""
+    folder = tmp_path_factory.mktemp("reference")
+    url = f"sqlite:///{folder / 'single.db'}"
+    result = run_once(config, url, folder / "outbox")
+    assert result.status == "succeeded", result
+    fetched = _fetches(url, result.run_id)
+    assert not any(fetched.values()) and len(fetched) > PRODUCTS
+    return set(fetched)
+
+
+@pytest.mark.parametrize("victim", ["crawl", "worker", "both"])
+def test_a_worker_killed_mid_crawl_leaves_no_url_uncrawled(victim, site, config, reference, redis_url,
+                                                           postgres_database_url, tmp_path, caplog):
+    """SIGKILL of one of two workers' crawl process (its worker lives on), of the worker (its crawl is stopped
+    with it), or of both at once (its alive key expires): the other worker fetches what it held, the run succeeds
+    and fetched exactly what a single-process crawl fetches."""
+    workers = _start_workers(2, redis_url, postgres_database_url, "--idle-timeout", "120")
+
+    def kill() -> None:
+        victims = {"crawl": _children(workers[0].pid), "worker": [workers[0].pid]}.get(victim)
+        if victims is None:
+            os.killpg(workers[0].pid, signal.SIGKILL)
+        for pid in victims or []:
+            os.kill(pid, signal.SIGKILL)
+
+    site.hits.clear()
+    killer = _when_crawled(site, 60, kill)
+    try:
+        result = _distributed_run(config, redis_url, postgres_database_url, tmp_path / "outbox")
+    finally:
+        killer.join()
+        logs = _stop(workers)
+    assert result.status == "succeeded", (result, logs[1][-3000:])
+    assert "is dead" in caplog.text  # the kill landed mid-run: the coordinator put the worker's work back
+    fetched = _fetches(postgres_database_url, result.run_id)
+    assert {url for url, error in fetched.items() if error} == set()
+    assert set(fetched) == reference
+    assert sum(site.hits.values()) >= len(reference)  # pages the dead worker held were fetched again
+
+
+def test_with_no_worker_left_the_unfetched_urls_are_failed_rows_of_a_partial_run(
+        site, config, redis_url, postgres_database_url, tmp_path):
+    """The only worker is killed mid-crawl and none comes: the run ends partial (not hanging, not failed), every
+    URL it needed and nobody fetched is a fetch row naming why, and the diff against a full crawl reports no
+    product or page removed."""
+    os.environ.pop(REDIS_ENV, None)
+    baseline = run_once(config, postgres_database_url, tmp_path / "outbox")  # single-process, same database
+    assert baseline.status == "succeeded", baseline
+    workers = _start_workers(1, redis_url, postgres_database_url, "--once")
+    site.hits.clear()
+    killer = _when_crawled(site, 60, lambda: [os.kill(pid, signal.SIGKILL) for pid in _children(workers[0].pid)])
+    try:
+        result = _distributed_run(config, redis_url, postgres_database_url, tmp_path / "outbox")
+    finally:
+        killer.join()
+        logs = _stop(workers)
+    assert result.status == "partial", (result, logs)
+    assert "URLs not fetched: worker" in result.error and "no worker was left" in result.error
+    assert result.error.count("\n") == 0
+    fetched = _fetches(postgres_database_url, result.run_id)
+    unfetched = {url for url, error in fetched.items() if error}
+    assert unfetched and all(fetched[url].startswith("not fetched: worker ") for url in unfetched)
+    kinds = {change.kind for change in list_changes(create_db_engine(postgres_database_url), run_id=result.run_id)}
+    assert not kinds & {"product_removed", "page_removed"}, kinds
+
+
+@pytest.fixture
+def own_redis(pick_port, tmp_path):
+    """A redis-server of this test's own (never the shared one on 6379), keeping nothing on disk; restartable."""
+    port = pick_port()
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+               "--dir", str(tmp_path)]
+
+    class Server:
+        url = f"redis://127.0.0.1:{port}/0"
+        process: subprocess.Popen | None = None
+
+        def start(self) -> None:
+            self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    connect(self.url).close()
+                    return
+                except DossierError:
+                    time.sleep(0.1)
+            raise RuntimeError("redis-server did not start")
+
+        def kill(self) -> None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+    server = Server()
+    server.start()
+    yield server
+    server.kill()
+
+
+def test_a_redis_restart_mid_run_is_survived(site, config, reference, own_redis, postgres_database_url, tmp_path,
+                                             caplog):
+    """The Redis of the run is killed mid-crawl and started again empty: the workers ride out the outage (their
+    client retries), the coordinator sees the run's keys gone and publishes the run again, and the run succeeds
+    with every URL of a single-process crawl fetched."""
+    workers = _start_workers(2, own_redis.url, postgres_database_url, "--idle-timeout", "120")
+
+    def restart() -> None:
+        own_redis.kill()
+        time.sleep(2)
+        own_redis.start()
+
+    site.hits.clear()
+    restarter = _when_crawled(site, 60, restart)
+    try:
+        result = _distributed_run(config, own_redis.url, postgres_database_url, tmp_path / "outbox")
+    finally:
+        restarter.join()
+        logs = _stop(workers)
+    assert result.status == "succeeded", (result, [log[-3000:] for log in logs])
+    assert "Redis lost the run's keys" in caplog.text  # the restart landed mid-run
+    fetched = _fetches(postgres_database_url, result.run_id)
+    assert {url for url, error in fetched.items() if error} == set()
+    assert set(fetched) == reference
