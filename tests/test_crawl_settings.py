@@ -96,14 +96,14 @@ def _response(body: bytes, url: str = "https://a.example/sitemap.xml") -> Respon
 
 @pytest.mark.parametrize(("body", "pages", "sitemaps", "error"), [
     (URLSET, ["https://a.example/1", "https://a.example/2"], [], None),
-    (gzip.compress(URLSET), ["https://a.example/1", "https://a.example/2"], [], None),
+    (gzip.compress(URLSET, mtime=0), ["https://a.example/1", "https://a.example/2"], [], None),
     (INDEX, [], ["https://a.example/more.xml.gz"], None),
-    (gzip.compress(INDEX), [], ["https://a.example/more.xml.gz"], None),
+    (gzip.compress(INDEX, mtime=0), [], ["https://a.example/more.xml.gz"], None),
     (b"<html><body>Not found</body></html>", [], [], "not a sitemap (root element <html>)"),
     (b"", [], [], "not XML"),
     (b"garbage", [], [], "not XML"),
     (b"\x1f\x8b\x08broken", [], [], "broken gzip"),
-    (gzip.compress(URLSET * 40), [], [], "unpacked sitemap larger than max_bytes (2000 bytes)"),
+    (gzip.compress(URLSET * 40, mtime=0), [], [], "unpacked sitemap larger than max_bytes (2000 bytes)"),
 ])
 def test_sitemaps_plain_gzipped_nested_or_broken(body, pages, sitemaps, error):
     read = read_sitemap(_response(body), max_bytes=2000)

@@ -35,6 +35,14 @@ from tests.conftest import POSTGRES_URL, postgres_admin
 DB_CANARY = f"dbCanary{secrets.token_hex(6)}"
 SMTP_CANARY = f"smtpCanary{secrets.token_hex(6)}"
 REDIS_CANARY = f"redisCanary{secrets.token_hex(6)}"
+
+
+def canary_id(value: object) -> str:
+    """A test id without the canary's random part: ids must be the same in every test process (pytest-xdist)."""
+    text = str(value)
+    for canary, name in ((DB_CANARY, "DB_CANARY"), (SMTP_CANARY, "SMTP_CANARY"), (REDIS_CANARY, "REDIS_CANARY")):
+        text = text.replace(canary, name)
+    return text
 CANARIES = (DB_CANARY, SMTP_CANARY, REDIS_CANARY)
 REDIS_BASE = os.environ.get("DOSSIER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)[0]
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
@@ -285,7 +293,7 @@ def assert_one_line_without_canary(result) -> None:
     assert leaks(result.output) == [] and leaks(str(result.exception)) == []
 
 
-@pytest.mark.parametrize("url", [
+@pytest.mark.parametrize("url", ids=canary_id, argvalues=[
     f"postgresql://dossier:{DB_CANARY}@127.0.0.1:{{port}}/dossier",  # unreachable
     f"postgresql://no_such_role_here:{DB_CANARY}@127.0.0.1:5432/test",  # refused by the server
     f"postgresql://dossier:{DB_CANARY}@127.0.0.1:5432/test?sslmode=bogus",
@@ -314,7 +322,7 @@ def test_a_bad_database_url_is_one_line_without_its_password(tmp_path, config_fi
     assert_one_line_without_canary(result)
 
 
-@pytest.mark.parametrize("url", [
+@pytest.mark.parametrize("url", ids=canary_id, argvalues=[
     f"smtp://mailer:{SMTP_CANARY}/x@127.0.0.1:25", f"smtp://mailer:{SMTP_CANARY}?x@127.0.0.1:25",
     f"smtp://mailer:{SMTP_CANARY}#x@127.0.0.1:25", f"smtp://mailer:{SMTP_CANARY}@127.0.0.1:port",
     f"smtp://mailer:{SMTP_CANARY}@[::1:25", f"smtps://mailer:{SMTP_CANARY}@127.0.0.1:465?starttls=1",
@@ -331,7 +339,7 @@ def test_a_bad_smtp_url_is_one_line_without_its_password(tmp_path, config_file, 
     assert not (tmp_path / "dossier.db").exists()
 
 
-@pytest.mark.parametrize("url", [
+@pytest.mark.parametrize("url", ids=canary_id, argvalues=[
     f"redis://canary:{REDIS_CANARY}/x@127.0.0.1:6379/14", f"redis://canary:{REDIS_CANARY}?x@127.0.0.1:6379/14",
     f"redis://canary:{REDIS_CANARY}@127.0.0.1:port/14", f"redis://canary:{REDIS_CANARY}@[::1/14",
     f"redis://canary:{REDIS_CANARY}@127.0.0.1:6379/fourteen", f"rediss://canary:{REDIS_CANARY}@127.0.0.1:{{port}}/14",
