@@ -51,7 +51,8 @@ class RecyclingPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
 
     async def _close_retired(self) -> None:
         for name in sorted(self.retired):
-            if self.in_flight[name] > 0:
+            # another request's ending may have closed it while this one awaited a close: once only
+            if name not in self.retired or self.in_flight[name] > 0:
                 continue
             self.retired.discard(name)
             wrapper = self.context_wrappers.get(name)
