@@ -151,7 +151,9 @@ def test_browser_contexts_are_recycled(long_render):
     rendered = PAGES + len(HOSTS) * (LISTS + 1)
     generations = -(-rendered // PAGES_PER_CONTEXT)
     assert crawl["playwright/context_count"] == generations + 1  # many's generations and busy's one
-    assert crawl["dossier/browser_contexts_recycled"] == generations - 1  # all but the last closed during the crawl
+    # every generation but the last is closed during the crawl (the count may hold one more: a context closed
+    # just as the crawl ends)
+    assert generations - 1 <= crawl["dossier/browser_contexts_recycled"] <= generations
 
 
 def test_chromium_memory_stays_flat(long_render):
