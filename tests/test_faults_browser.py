@@ -151,8 +151,8 @@ def test_browser_contexts_are_recycled(long_render):
     rendered = PAGES + len(HOSTS) * (LISTS + 1)
     generations = -(-rendered // PAGES_PER_CONTEXT)
     assert crawl["playwright/context_count"] == generations + 1  # many's generations and busy's one
-    # every generation but the last is closed during the crawl (the count may hold one more: a context closed
-    # just as the crawl ends)
+    # every generation but the last is closed during the crawl; in CI the count was once one higher than that,
+    # for a reason not yet found (docs/reliability.md), so one more is tolerated, no recycling is not
     assert generations - 1 <= crawl["dossier/browser_contexts_recycled"] <= generations
 
 
