@@ -44,7 +44,7 @@ def _shop() -> dict:
 SLOW = {
     "/robots.txt": Reply("User-agent: *\nAllow: /\n", content_type="text/plain"),
     "/busy.html": Reply(BUSY),
-    "/ping*": Reply("{}", content_type="application/json"),
+    "/ping*": Reply("{}", content_type="application/json", delay=2.0),  # always one open: never idle, however late
     "/stuck.html": Reply(STUCK),
     "/stuck.js": Reply("//" + " " * 100_000, content_type="text/javascript", trickle=0.5, chunk=16, endless=True),
     "/fine.html": page("Fine"),
