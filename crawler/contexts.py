@@ -35,19 +35,25 @@ class RecyclingPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
     async def _download_request(self, request: Request, spider=None) -> Response:
         if not request.meta.get("playwright"):
             return await super()._download_request(request, spider)
-        base = str(request.meta.get("playwright_context") or "default").split(GENERATION)[0]
-        generation = self.served[base] // self.pages_per_context
-        self.served[base] += 1
-        name = f"{base}{GENERATION}{generation}"
-        if generation:
-            self.retired.add(f"{base}{GENERATION}{generation - 1}")
-        request.meta["playwright_context"] = name  # a retry keeps its generation's context until it is done
+        name = self._context_name(request)
+        request.meta["playwright_context"] = name
         self.in_flight[name] += 1
         try:
             return await super()._download_request(request, spider)
         finally:
             self.in_flight[name] -= 1
             await self._close_retired()
+
+    def _context_name(self, request: Request) -> str:
+        """The generation of the request's context name that serves it; the first request of a generation retires
+        the one before (only it: a context being closed must not be retired, and closed, again)."""
+        base = str(request.meta.get("playwright_context") or "default").split(GENERATION)[0]  # a retry's too
+        served = self.served[base]
+        self.served[base] += 1
+        generation = served // self.pages_per_context
+        if generation and served % self.pages_per_context == 0:
+            self.retired.add(f"{base}{GENERATION}{generation - 1}")
+        return f"{base}{GENERATION}{generation}"
 
     async def _close_retired(self) -> None:
         for name in sorted(self.retired):
@@ -56,7 +62,7 @@ class RecyclingPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
                 continue
             self.retired.discard(name)
             wrapper = self.context_wrappers.get(name)
-            if wrapper is None:
+            if wrapper is None:  # no page of it was ever opened (its requests all failed before)
                 continue
             self.stats.inc_value("dossier/browser_contexts_recycled")
             log.debug("browser context %s closed after its %d pages", name, self.pages_per_context)
