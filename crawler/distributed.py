@@ -5,7 +5,8 @@ the workers have drained the shared queue (scrapy-redis scheduler and dupefilter
 count), then judges the sources, diffs and alerts as a single-process run would. A worker that dies has its
 work put back on the queue (crawler/reconcile.py); a Redis that restarts empty gets the run published again.
 `dossier crawl --worker` waits for a run, crawls it in a child process (the Twisted reactor starts once per
-process) and writes to the shared dossier database (PostgreSQL). No Scrapy here: the coordinator imports this module too.
+process) and writes to the shared dossier database (PostgreSQL). No Scrapy here: the coordinator imports this
+module too.
 """
 from __future__ import annotations
 
@@ -261,11 +262,16 @@ def coordinate(url: str, config_text: str, run_id: int, source_ids: list[int], t
 
 
 def _publish(client: Any, keys: RunKeys, config_text: str, source_ids: list[int]) -> None:
-    """The run's config and one seed per source, and the run announced to the workers."""
+    """The run's config and one seed per source, and the run announced to the workers.
+
+    Published again after a Redis restart, it adds to what the workers wrote since Redis came back (their pending
+    count, their names, requests they queued): overwritten, the count would reach zero while requests they queued
+    in that gap are still to be crawled, and the coordinator would not know whom to wait for.
+    """
     pipe = client.pipeline()
-    pipe.delete(keys.seeds, keys.done, keys.workers, keys.finished)
     pipe.set(keys.config, config_text, ex=KEEP_SECONDS)
-    pipe.set(keys.pending, len(source_ids), ex=KEEP_SECONDS)  # each seed is pending until a worker has queued it
+    pipe.incrby(keys.pending, len(source_ids))  # each seed is pending until a worker has queued it
+    pipe.expire(keys.pending, KEEP_SECONDS)
     if source_ids:
         pipe.rpush(keys.seeds, *source_ids)
         pipe.expire(keys.seeds, KEEP_SECONDS)
@@ -277,27 +283,40 @@ def _drain(client: Any, keys: RunKeys, config_text: str, source_ids: list[int], 
            poll: float, ledger: Any, started: float) -> DrainOutcome:
     run_id = keys.run_id
     republished = 0
+    republished_at: float | None = None
+    known: set[str] = set()  # every worker seen in the run: a Redis restart empties the set, not the workers
     alone_since: float | None = None  # every worker of the run is dead, work is left: waiting for a new one
+    miscounted = False
     while True:
         pipe = client.pipeline()  # one transaction: a restart cannot fall between reading these
         pipe.exists(keys.config).get(keys.pending).llen(keys.seeds).smembers(keys.workers)
-        published, pending, seeds, workers = pipe.execute()
+        published, pending, seeds, registered = pipe.execute()
         pending = int(pending or 0)
         now = time.monotonic()
+        known |= registered
+        # after a restart a live worker says its name again within ALIVE_SECONDS / 6: until then it is not dead
+        workers = registered | (known if republished_at is None or now - republished_at > ALIVE_SECONDS else set())
         if not published:  # Redis restarted (this machine's keeps nothing on disk): the queue and claims are gone
             republished += 1
             if republished > MAX_REPUBLISH:
                 return DrainOutcome(False, f"Redis lost the keys of run {run_id} {MAX_REPUBLISH + 1} times "
-                                           "(restarted?): the run is failed", len(workers))
+                                           "(restarted?): the run is failed", len(known))
             log.error("run %s: Redis lost the run's keys (restarted?): published again, every source seeded anew",
                       run_id)
             _publish(client, keys, config_text, source_ids)
-            started, alone_since = now, None
+            started, republished_at, alone_since = now, now, None
             if ledger is not None:
                 ledger.lost.clear()
             continue
         if pending <= 0 and seeds == 0:
-            break
+            left = _work_left(client, keys, known)
+            if not left:
+                break
+            # the count missed a step (a restart fell between two of a worker's writes): go by what is left
+            if not miscounted:
+                log.warning("run %s: %d requests queued or in flight although none is counted pending: waiting for "
+                            "them", run_id, left)
+                miscounted = True
         waited = now - started
         if waited > timeout:
             return DrainOutcome(False, f"the workers did not finish run {run_id} within {timeout:.0f} s "
@@ -327,17 +346,22 @@ def _drain(client: Any, keys: RunKeys, config_text: str, source_ids: list[int], 
     while True:  # each worker writes its part to the database, then says it has finished
         pipe = client.pipeline()
         pipe.exists(keys.config).smembers(keys.workers).smembers(keys.finished)
-        published, workers, finished = pipe.execute()
+        published, registered, finished = pipe.execute()
+        known |= registered
+        workers = known
         if not published:
             return DrainOutcome(False, f"Redis lost the keys of run {run_id} (restarted?) while its workers were "
                                        "writing their part: the run is failed", len(workers))
         unfinished = workers - finished - (set(ledger.lost) if ledger else set())
         if not unfinished:
             break
-        if time.monotonic() - started > timeout:
+        now = time.monotonic()
+        if now - started > timeout:
             return DrainOutcome(False, f"workers of run {run_id} did not close within {timeout:.0f} s",
                                 len(workers))
-        gone = sorted(name for name in unfinished if not client.exists(keys.alive(name)))
+        recent = republished_at is not None and now - republished_at <= ALIVE_SECONDS
+        gone = sorted(name for name in unfinished if not client.exists(keys.alive(name))
+                      and not (recent and name not in registered))
         if gone and ledger is None:
             return DrainOutcome(False, f"worker {', '.join(gone)} stopped before writing its part of run "
                                        f"{run_id}: the run is failed; see the worker's log", len(workers))
@@ -348,6 +372,16 @@ def _drain(client: Any, keys: RunKeys, config_text: str, source_ids: list[int], 
         return _left_unfetched(ledger, workers, f"worker {', '.join(sorted(ledger.lost))} died and no worker "
                                                 "was left")
     return DrainOutcome(True, None, len(workers))
+
+
+def _work_left(client: Any, keys: RunKeys, workers: set[str]) -> int:
+    """Requests on the run's queue, in the workers' in-flight hashes, and seeds they are turning into requests:
+    what the pending count should add up to (it can miss steps a Redis restart fell between)."""
+    pipe = client.pipeline()
+    pipe.zcard(keys.requests)
+    for name in sorted(workers):
+        pipe.hlen(keys.inflight(name)).llen(keys.seeding(name))
+    return sum(pipe.execute())
 
 
 def _left_unfetched(ledger: Any, workers: set[str], why: str) -> DrainOutcome:
