@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.sources import Observation
-from dossier.errors import DossierError
+from dossier.errors import StorageError
 from storage.db import create_db_engine
 from storage.runs import record_crawl_report
 from storage.writer import RunWriter
@@ -67,18 +67,26 @@ class StoragePipeline:
         return item
 
     def _write(self, write) -> None:
-        """A write the database refuses (locked, full, gone) stops the crawl: a night stored in part must fail,
-        not pass for a night whose pages were not there."""
+        """A write that fails stops the crawl: a night stored in part must fail, not pass for a night whose pages
+        were not there. The database refusing it (locked, full, gone) is the writer's StorageError, one line for
+        the user; anything else is a bug of ours, told as one, its traceback in the crawl's log."""
         try:
             write()
-        except Exception as exc:  # SQLAlchemy's errors: this layer may not name them (docs/architecture.md)
-            detail = str(exc) if isinstance(exc, DossierError) else f"{type(exc).__name__}: {str(exc).strip()}"
-            self.failure = f"storing the crawl failed: {(detail.splitlines() or [''])[0]}"[:500]
-            log.error("%s", self.failure)
-            if self.crawler is not None:
-                self.crawler.stats.set_value(STORAGE_FAILED, self.failure)
-                if self.crawler.engine is not None and self.crawler.engine.running:
-                    deferred_from_coro(self.crawler.engine.close_spider_async(reason=STORAGE_FAILED))
+        except StorageError as exc:
+            self._stop(f"storing the crawl failed: {(str(exc).splitlines() or [''])[0]}")
+        except Exception as exc:  # not swallowed: logged with its traceback, and the crawl fails
+            log.exception("storing an observation failed on a bug")
+            detail = (str(exc).strip().splitlines() or [""])[0]
+            self._stop(f"storing the crawl failed on a bug ({type(exc).__name__}: {detail}); its traceback is in "
+                       "the crawl's log: please report it")
+
+    def _stop(self, failure: str) -> None:
+        self.failure = failure[:500]
+        log.error("%s", self.failure)
+        if self.crawler is not None:
+            self.crawler.stats.set_value(STORAGE_FAILED, self.failure)
+            if self.crawler.engine is not None and self.crawler.engine.running:
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason=STORAGE_FAILED))
 
 
 def _fetch(writer: RunWriter, plan, item: Observation) -> None:

@@ -12,7 +12,7 @@ class ConfigError(DossierError):
 
 
 class StorageError(DossierError):
-    """The dossier database cannot be reached, created or migrated."""
+    """The dossier database cannot be reached, created, migrated or written."""
 
 
 class CrawlError(DossierError):

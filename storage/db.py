@@ -14,7 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dossier.errors import StorageError
@@ -107,6 +107,13 @@ def _sqlite_fault(context) -> None:
     if reason is not None:
         where = _describe(str(context.engine.url)) if context.engine is not None else "(SQLite)"
         raise DatabaseUnavailable(f"database {where}: {reason}") from error
+
+
+def refused(engine: Engine, error: DBAPIError) -> StorageError:
+    """A statement the database refused, as one StorageError line naming the database and the driver's reason
+    (its first line: PostgreSQL adds the statement and a caret on the next ones)."""
+    reason = (str(error.orig).strip().splitlines() or [type(error.orig).__name__])[0]
+    return StorageError(f"database {_describe(str(engine.url))}: {reason}")
 
 
 def check_connection(engine: Engine) -> None:

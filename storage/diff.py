@@ -16,11 +16,10 @@ from storage.compare import (
 from dossier.urls import canonical_url
 from storage.db import session_scope
 from storage.diff_checklist import checklist_drafts
-from storage.runs import OK_STATUS
+from storage.runs import GOOD_RUNS, OK_STATUS
 from storage.writer import insert_for
 
 log = logging.getLogger(__name__)
-GOOD_RUNS = ("succeeded", "partial")
 
 
 def baseline_run(session: Session, source_id: int, run_id: int) -> int | None:

@@ -7,9 +7,11 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from dossier.urls import canonical_key
 from storage import models
+from storage.db import refused
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +147,18 @@ class RunWriter:
 
     # -- writing -----------------------------------------------------------------------------------
     def flush(self) -> None:
+        """Write every buffered row in one transaction. A write the database refuses raises StorageError, one line
+        (a locked, full or read-only SQLite file: its DatabaseUnavailable); the crawl stops on it
+        (crawler/pipelines.py), while any other error is a bug and propagates as it is."""
+        try:
+            self._write_all()
+        except DBAPIError as exc:
+            raise refused(self.engine, exc) from exc
+
+    def close(self) -> None:
+        self.flush()
+
+    def _write_all(self) -> None:
         with self.engine.begin() as connection:
             self._write_simple(connection, models.Fetch, self._fetches, ["run_id", "source_id", "url"], update=True)
             self._write_simple(connection, models.PageSnapshot, self._pages, ["run_id", "source_id", "url"])
@@ -160,9 +174,6 @@ class RunWriter:
             self._write_products(connection)
             self._write_reviews(connection)
             self._write_ads(connection)
-
-    def close(self) -> None:
-        self.flush()
 
     def _write_simple(self, connection, model, rows: list[dict[str, Any]], keys: list[str], update: bool = False) -> None:
         if not rows:

@@ -554,10 +554,8 @@ def test_a_broken_database_leaves_nothing_half_written(broken, reference):
     assert query(url, "SELECT * FROM run_lock") == []
     assert {run_id: run_counts(url, run_id) for run_id in broken.before} == broken.before
     assert changes(url, broken.before) == broken.before_changes
-    # the night after: as if the broken runs had never been (unless the full run ended partial, the known gap of
-    # test_a_full_database_fails_the_run_with_one_line: its sources then are baselines)
-    if runs(url)[broken.full_run][0] != "failed":
-        return
+    # the night after: as if the broken runs had never been
+    assert runs(url)[broken.full_run][0] == "failed"
     ref = reference.night.url
     assert changes(url, [broken.after["run_id"]]) == changes(ref, [reference.runs["night2"]])
     mine, clean = run_counts(url, broken.after["run_id"]), run_counts(ref, reference.runs["night2"])
