@@ -31,6 +31,24 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, Decimal: MONEY, datetime: DateTime(timezone=True), float: Float()}
 
 
+class RunSourceRow:
+    """The first columns of a table of what one run found of one source: its id, the run and the source.
+
+    `sort_order` keeps them first, in this order, as the migrations create them: declarative would otherwise put
+    a mixin's columns after those of the class."""
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, sort_order=-4)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True, sort_order=-3)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True, sort_order=-2)
+
+
+class RunSourceCompetitorRow(RunSourceRow):
+    """RunSourceRow and the source's competitor, kept on the row so that a competitor's rows need no join."""
+
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True,
+                                               sort_order=-1)
+
+
 class Competitor(Base):
     __tablename__ = "competitor"
     id: Mapped[int] = mapped_column(ID, primary_key=True)
@@ -63,14 +81,11 @@ class CrawlRun(Base):
     heartbeat: Mapped[datetime | None]
 
 
-class SourceCrawl(Base):
+class SourceCrawl(RunSourceRow, Base):
     """How one source fared in one run: the diff takes a source's baseline only from a succeeded crawl of it."""
 
     __tablename__ = "source_crawl"
     __table_args__ = (UniqueConstraint("run_id", "source_id"),)
-    id: Mapped[int] = mapped_column(ID, primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(16))  # succeeded | failed | skipped (robots.txt unreachable)
     pages: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
@@ -79,12 +94,9 @@ class SourceCrawl(Base):
     reason: Mapped[str | None] = mapped_column(Text)
 
 
-class Fetch(Base):
+class Fetch(RunSourceRow, Base):
     __tablename__ = "fetch"
     __table_args__ = (UniqueConstraint("run_id", "source_id", "url"),)
-    id: Mapped[int] = mapped_column(ID, primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
     url: Mapped[str] = mapped_column(Text)
     status: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
@@ -94,13 +106,9 @@ class Fetch(Base):
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class PageSnapshot(Base):
+class PageSnapshot(RunSourceCompetitorRow, Base):
     __tablename__ = "page_snapshot"
     __table_args__ = (UniqueConstraint("run_id", "source_id", "url"),)
-    id: Mapped[int] = mapped_column(ID, primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
-    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
     url: Mapped[str] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
@@ -127,12 +135,9 @@ class Product(Base):
     last_seen_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id", ondelete="SET NULL"))
 
 
-class PriceObservation(Base):
+class PriceObservation(RunSourceRow, Base):
     __tablename__ = "price_observation"
     __table_args__ = (UniqueConstraint("run_id", "source_id", "product_id"),)
-    id: Mapped[int] = mapped_column(ID, primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
     price: Mapped[Decimal | None]
     currency: Mapped[str | None] = mapped_column(String(3))
@@ -159,13 +164,9 @@ class Review(Base):
     last_seen_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"))
 
 
-class RatingSnapshot(Base):
+class RatingSnapshot(RunSourceCompetitorRow, Base):
     __tablename__ = "rating_snapshot"
     __table_args__ = (UniqueConstraint("run_id", "source_id"),)
-    id: Mapped[int] = mapped_column(ID, primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
-    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
     platform: Mapped[str] = mapped_column(String(256))
     average: Mapped[float | None] = mapped_column(Numeric(3, 2, asdecimal=False))
     count: Mapped[int | None] = mapped_column(Integer)
@@ -191,49 +192,35 @@ class Ad(Base):
     last_seen_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"))
 
 
-class AdObservation(Base):
+class AdObservation(RunSourceRow, Base):
     """An ad as one run saw it: the diff compares these sets (ad_new, ad_stopped) per source."""
 
     __tablename__ = "ad_observation"
     __table_args__ = (UniqueConstraint("run_id", "source_id", "ad_id"),)
-    id: Mapped[int] = mapped_column(ID, primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
     ad_id: Mapped[int] = mapped_column(ForeignKey("ad.id", ondelete="CASCADE"), index=True)
     active: Mapped[bool] = mapped_column(Boolean)
 
 
-class ReviewObservation(Base):
+class ReviewObservation(RunSourceRow, Base):
     """A review as one run saw it, so that a source's reviews per run are known (review_new per source)."""
 
     __tablename__ = "review_observation"
     __table_args__ = (UniqueConstraint("run_id", "source_id", "review_id"),)
-    id: Mapped[int] = mapped_column(ID, primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"), index=True)
 
 
-class TechnologyObservation(Base):
+class TechnologyObservation(RunSourceCompetitorRow, Base):
     __tablename__ = "technology_observation"
     __table_args__ = (UniqueConstraint("run_id", "source_id", "technology"),)
-    id: Mapped[int] = mapped_column(ID, primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
-    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
     technology: Mapped[str] = mapped_column(String(256))
     categories: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"categories": [...]}
     version: Mapped[str | None] = mapped_column(String(64))
     evidence: Mapped[str | None] = mapped_column(Text)
 
 
-class JobPosting(Base):
+class JobPosting(RunSourceCompetitorRow, Base):
     __tablename__ = "job_posting"
     __table_args__ = (UniqueConstraint("run_id", "source_id", "key"),)
-    id: Mapped[int] = mapped_column(ID, primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
-    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
     key: Mapped[str] = mapped_column(String(512))
     title: Mapped[str | None] = mapped_column(Text)
     location: Mapped[str | None] = mapped_column(Text)
@@ -242,15 +229,11 @@ class JobPosting(Base):
     department: Mapped[str | None] = mapped_column(Text)
 
 
-class PageAudit(Base):
+class PageAudit(RunSourceCompetitorRow, Base):
     """SEO and mobile basics of one page of a site source in one run; timing and weight are in its fetch row."""
 
     __tablename__ = "page_audit"
     __table_args__ = (UniqueConstraint("run_id", "source_id", "url"),)
-    id: Mapped[int] = mapped_column(ID, primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
-    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
     url: Mapped[str] = mapped_column(Text)  # where the page was read (after redirects)
     requested_url: Mapped[str | None] = mapped_column(Text)  # the first URL of a redirect chain, else NULL
     redirects: Mapped[int] = mapped_column(Integer, default=0)
@@ -265,15 +248,11 @@ class PageAudit(Base):
     lang: Mapped[str | None] = mapped_column(String(16))
 
 
-class SiteAudit(Base):
+class SiteAudit(RunSourceCompetitorRow, Base):
     """One site source in one run, audited: home page speed and weight, robots.txt, sitemap, broken links."""
 
     __tablename__ = "site_audit"
     __table_args__ = (UniqueConstraint("run_id", "source_id"),)
-    id: Mapped[int] = mapped_column(ID, primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
-    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
     home_url: Mapped[str | None] = mapped_column(Text)
     home_status: Mapped[int | None] = mapped_column(Integer)
     home_elapsed_ms: Mapped[int | None] = mapped_column(Integer)
@@ -293,45 +272,33 @@ class SiteAudit(Base):
     seo_issues: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"no_title": n, "no_h1": n, ...}
 
 
-class ContactChannel(Base):
+class ContactChannel(RunSourceCompetitorRow, Base):
     """A way to reach a competitor (phone, e-mail, messenger, widget, form) or a promo, as seen in one run."""
 
     __tablename__ = "contact_channel"
     __table_args__ = (UniqueConstraint("run_id", "source_id", "kind", "value"),)
-    id: Mapped[int] = mapped_column(ID, primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
-    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # phone | email | messenger | widget | form | promo
     value: Mapped[str] = mapped_column(String(512))  # "+4930…", "whatsapp:+7…", "JivoChat", "callback:3"
     label: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)  # the first page it was seen on
 
 
-class ContentItem(Base):
+class ContentItem(RunSourceCompetitorRow, Base):
     """A blog post, news item or article a competitor published, as seen in one run."""
 
     __tablename__ = "content_item"
     __table_args__ = (UniqueConstraint("run_id", "source_id", "url"),)
-    id: Mapped[int] = mapped_column(ID, primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
-    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
     url: Mapped[str] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)
     published: Mapped[date | None] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(16), default="article")  # article | news | blog
 
 
-class Newsletter(Base):
+class Newsletter(RunSourceCompetitorRow, Base):
     """One e-mail newsletter of a competitor, stored once (by Message-ID) in the run that first read it."""
 
     __tablename__ = "newsletter"
     __table_args__ = (UniqueConstraint("source_id", "message_id"),)
-    id: Mapped[int] = mapped_column(ID, primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
-    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
     message_id: Mapped[str] = mapped_column(String(512))
     sender: Mapped[str] = mapped_column(String(320))
     sender_name: Mapped[str | None] = mapped_column(Text)
