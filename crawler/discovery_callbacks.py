@@ -60,7 +60,9 @@ class DiscoveryCallbacks:
             return None
         report.discovery_requests += 1
         meta = {"dossier_source_id": plan.source_id, "dossier_discovery": nesting}
-        if not plan.obey_robots or nesting == 0:  # robots.txt itself is never forbidden; sitemaps may be
+        # robots.txt itself is answered by the robots.txt middleware from the copy it read the rules from (one
+        # request a night, crawler/robots.py); sitemaps may be forbidden by those rules
+        if not plan.obey_robots:
             meta["dont_obey_robotstxt"] = True
         return scrapy.Request(url, callback=callback, errback=self.on_discovery_error, meta=meta)
 

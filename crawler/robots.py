@@ -51,7 +51,27 @@ def unreachable_reason(cause: str) -> str:
 
 
 class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy's robots.txt middleware, with a server error or an unreachable robots.txt meaning "disallow all"."""
+    """Scrapy's robots.txt middleware, with a server error or an unreachable robots.txt meaning "disallow all".
+
+    The spider asks for robots.txt too (its Sitemap: lines and, for the site audit, its rules): that request is
+    answered with the response this middleware read the host's rules from, so a site is asked for robots.txt once
+    a night, not twice."""
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        self._answers: dict[str, Response] = {}  # host and port -> the robots.txt its rules were read from
+
+    async def process_request(self, request: Request) -> Response | None:
+        if request.meta.get("dont_obey_robotstxt") or request.url.startswith(("data:", "file:")):
+            return None
+        rp = await self.robot_parser(request)
+        url = urlparse_cached(request)
+        answer = self._answers.get(url.netloc) if url.path == "/robots.txt" and not url.query else None
+        if answer is not None:  # the spider's request for the file itself, which its rules never forbid
+            request.meta["dont_retry"] = True  # a 503 was retried when it was read: not again from memory
+            return answer.replace(request=request)
+        self.process_request_2(rp, request)
+        return None
 
     def process_request_2(self, rp: Any, request: Request) -> None:
         if isinstance(rp, _DisallowAll):
@@ -60,6 +80,7 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         super().process_request_2(rp, request)
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        self._answers[netloc] = response
         status = response.status
         if status == 429 or status >= 500:
             self._stats.inc_value("robotstxt/response_count")
