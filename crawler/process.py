@@ -17,7 +17,7 @@ from crawler.distributed import ALIVE_SECONDS, REDIS_ENV, RunKeys, connect, redi
 from crawler.frontier import RedisFrontier
 from crawler.safety import BrowserGuard, host_resolver_rules
 from crawler.pipelines import STORAGE_FAILED
-from crawler.sources import SourcePlan, build_plans
+from crawler.sources import SOURCE_KINDS, SourcePlan, build_plans
 from crawler.spider import CompetitorSpider
 from dossier.config import DossierConfig, load_config
 from dossier.errors import CrawlError, StorageError
@@ -77,6 +77,8 @@ def crawl(config_path: str, database_url: str, run_id: int, verbose: bool = Fals
     settings = crawl_settings(config, plans, database_url, run_id, verbose)
     settings.setdict(overrides or {}, priority="cmdline")
     frontier = _shared_frontier(shared, settings) if shared else None
+    for plan in {plan.kind: plan for plan in plans}.values():
+        SOURCE_KINDS[plan.kind].prepare(plan)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(CompetitorSpider)
     process.crawl(crawler, plans=plans, frontier=frontier)

@@ -19,6 +19,7 @@ from crawler.process import crawl_settings
 from crawler.safety import BrowserGuard
 from crawler.sources import SourcePlan
 from dossier.config import parse_config
+from storage.db import create_db_engine, upgrade
 
 URLSET = (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
           b"<url><loc>https://a.example/1</loc></url><url><loc>https://a.example/2</loc></url></urlset>")
@@ -141,3 +142,42 @@ def _failure(exc: Exception):
 def test_failures_are_one_line_naming_the_cause(exc, error):
     info = describe_failure(_failure(exc), timeout=7)
     assert info.status is None and info.error.startswith(error) and "\n" not in info.error
+
+
+def test_the_extractors_are_built_before_the_crawl_starts(tmp_path, monkeypatch):
+    """What the site extractors build on first use (the technology fingerprints, trafilatura's stop lists: about a
+    second) is built before Scrapy's event loop runs, not on the first page, where it would hold back the download
+    timeouts of every request in flight."""
+    import trafilatura.external
+
+    from crawler import process as crawl_process
+    from extractors.fingerprints import load_fingerprints
+
+    load_fingerprints.cache_clear()
+    monkeypatch.setattr(trafilatura.external, "JT_STOPLIST", None)
+    built_when_started: list[bool] = []
+
+    class NoCrawl:  # stands in for CrawlerProcess: the test looks at the moment the reactor would start
+        def __init__(self, settings):
+            pass
+
+        def create_crawler(self, spider):
+            return type("Crawler", (), {"stats": type("Stats", (), {"get_value": staticmethod(lambda key: None)})})
+
+        def crawl(self, crawler, **kwargs):
+            pass
+
+        def start(self):
+            built_when_started.append(load_fingerprints.cache_info().currsize == 1
+                                      and trafilatura.external.JT_STOPLIST is not None)
+
+    monkeypatch.setattr(crawl_process, "CrawlerProcess", NoCrawl)
+    config = tmp_path / "competitors.yaml"
+    config.write_text("competitors:\n  - slug: a\n    name: A\n    sources:\n      - kind: site\n"
+                      "        url: http://127.0.0.1:9/\n        allow_private: true\n", encoding="utf-8")
+    database_url = f"sqlite:///{tmp_path / 'd.db'}"
+    engine = create_db_engine(database_url)
+    upgrade(engine)
+    engine.dispose()
+    crawl_process.crawl(str(config), database_url, run_id=1)
+    assert built_when_started == [True]
