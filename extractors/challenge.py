@@ -22,8 +22,6 @@ log = logging.getLogger(__name__)
 
 MAX_CHALLENGE_CHARS = 512 * 1024  # challenge templates are small; a larger page is a page
 THIN_TEXT_CHARS = 2000  # visible text of a challenge page at most (Cloudflare's: ~300, Yandex's captcha: ~600)
-_VISIBLE_TEXT = lxml.etree.XPath(
-    "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]")
 _TITLE = lxml.etree.XPath("string((//title)[1])")
 _HEADING = lxml.etree.XPath("string((//h1 | //h2)[1])")
 
@@ -62,7 +60,7 @@ def _evidence(document: Document) -> Challenge | None:
     widget = next((name for marker, name in CAPTCHA_WIDGET_MARKERS if marker in lowered), None)
     if platform is None and phrase is None and widget is None:
         return None
-    text = _fold(" ".join(_VISIBLE_TEXT(tree)))
+    text = _fold(document.visible_text)
     if len(text) > THIN_TEXT_CHARS:
         return None  # a real page that happens to carry a captcha form or mention one
     asks = any(p in text.lower() for p in ROBOT_PHRASES)

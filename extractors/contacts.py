@@ -174,10 +174,8 @@ def extract_contacts(body: str | bytes | Document | None, url: str,
 
 
 def _contacts(document: Document, url: str, technologies: list[Technology] | None) -> ContactChannels:
-    from extractors.page import visible_text  # page.py imports this module for its phone and e-mail helpers
-
     tree = document.tree
-    text = visible_text(tree)
+    text = document.visible_text  # computed once per page, shared with extract_page
     region = phone_region(tree, url)
     found_phones: list[str] = []
     for raw in phones(tree, text):

@@ -1,6 +1,8 @@
 """Articles a competitor publishes (blog posts, news, reports): schema.org data first, then OpenGraph, then the markup.
 
-A page that is not an article (a product, a home page, a plain listing without structured data) gives [].
+A page that is not an article (a product, a job posting, a home page, a plain listing without structured data)
+gives []: the OpenGraph and markup fallbacks are not tried on a page whose structured data makes it a job posting or
+a product page.
 """
 from __future__ import annotations
 
@@ -15,8 +17,10 @@ from lxml import html
 from extractors import structured
 from extractors.dates import parse_date
 from extractors.document import Document, as_document
+from extractors.jobs import has_job_postings
 from extractors.page import canonical, language
 from extractors.records import Article
+from extractors.schema_products import presents_products
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +71,19 @@ def _extract(document: Document, url: str) -> list[Article]:
         found = [Article(a.url, a.title, og_date, a.kind) if a.published is None and a.url == page_url and og_date
                  else a for a in found]
     else:
-        found = [a for a in (_og_article(og, page_url, url, lang, tree), _html_article(tree, page_url, lang)) if a][:1]
+        guessed = [a for a in (_og_article(og, page_url, url, lang, tree), _html_article(tree, page_url, lang)) if a]
+        found = guessed[:1] if guessed and not _not_an_article(document) else []
     unique: dict[str, Article] = {}
     for article in found:
         unique.setdefault(article.url, article)
     return list(unique.values())[:MAX_ARTICLES]
+
+
+def _not_an_article(document: Document) -> bool:
+    """A job posting or a product page: themes wrap those in `<article>` with an h1 and a date (posted, released)
+    and CMSes tag every page `og:type=article`, so the fallbacks would take them for posts. What the job and product
+    extractors recognise decides, so the three agree on what a page is; a schema.org Article node is still read."""
+    return has_job_postings(document) or presents_products(document)
 
 
 def _structured_articles(document: Document, url: str, page_url: str, lang: str | None) -> Iterator[Article]:

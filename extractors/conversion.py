@@ -10,6 +10,8 @@ from urllib.parse import urljoin
 
 from lxml import etree, html
 
+from extractors.document import VISIBLE_TEXT_NODES
+
 MAX_SCAN_CHARS = 300_000  # text and inline scripts read per page or element
 MAX_FORMS = 50
 MAX_FORMS_READ = 200  # a listing repeats one add-to-cart form per product: the first ones tell them all
@@ -65,8 +67,6 @@ DEADLINE_WORDS = re.compile(
 SCRIPT_COUNTDOWN = re.compile(r"""\$\(\s*['"]([#.][\w-]{1,60})['"]\s*\)\s*\.\s*(?:countdown|countDown|FlipClock|"""
                               r"""timer)\(\s*(?:['"]([^'"]{4,40})['"])?""")
 CLOCK_DIGITS = re.compile(r"\d{1,3}\s*:\s*\d{1,2}\s*:\s*\d{1,2}(?:\s*:\s*\d{1,2})?")  # a timer's "00 : 00 : 00"
-VISIBLE_TEXT_NODES = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style) and "
-                                 "not(ancestor::noscript) and not(ancestor::template)]")
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,9 @@ JSON_LD_SCRIPTS = lxml.etree.XPath('descendant-or-self::script[@type="applicatio
 # seconds on a 5 MB listing).
 _FIRST_RDFA = lxml.etree.XPath("count(descendant-or-self::*[@typeof][1])")
 _FIRST_MICRODATA = lxml.etree.XPath("count(descendant-or-self::*[@itemscope][1])")
+# The text nodes a reader sees: the body's, outside scripts, styles, noscript fallbacks and templates.
+VISIBLE_TEXT_NODES = lxml.etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style) and "
+                                      "not(ancestor::noscript) and not(ancestor::template)]")
 
 
 def has_rdfa(tree: lxml.html.HtmlElement) -> bool:
@@ -35,7 +38,8 @@ def has_microdata(tree: lxml.html.HtmlElement) -> bool:
 
 
 class Document:
-    """One page: `text` (decoded), `tree` (lxml, or None when the body is not HTML) and `structured` (extruct)."""
+    """One page: `text` (decoded), `tree` (lxml, or None when the body is not HTML), `structured` (extruct) and
+    `visible_text`; the last three are computed on first use and kept, so extractors sharing a page share the work."""
 
     def __init__(self, text: str, url: str, headers: dict[str, str] | None = None):
         self.text = text
@@ -88,6 +92,14 @@ class Document:
             except Exception as exc:  # pyRdfa, as above: a page with broken RDFa still has its other syntaxes
                 log.debug("RDFa unreadable on %s: %r", self.url, exc)
         return {s: data.get(s) or [] for s in STRUCTURED_SYNTAXES}
+
+    @cached_property
+    def visible_text(self) -> str:
+        """The body's visible words, single-spaced ("" when the page is not HTML). Page facts, contact channels and
+        the challenge check all read it: walking every text node of a large page is worth doing once."""
+        if self.tree is None:
+            return ""
+        return " ".join(" ".join(VISIBLE_TEXT_NODES(self.tree)).split())
 
     def _json_ld(self) -> list[Any]:
         return _json_ld_blocks(self)

@@ -32,6 +32,12 @@ def extract_jobs(body: str | bytes | Document | None, url: str) -> list[JobPosti
         return []
 
 
+def has_job_postings(document: Document) -> bool:
+    """Whether the page carries a JobPosting (JSON-LD or microdata) where `extract_jobs` looks for one: a job page,
+    whatever else its markup looks like."""
+    return next(_job_nodes(document), None) is not None
+
+
 def _job_nodes(document: Document) -> Iterator[dict[str, Any]]:
     def walk(node: Any) -> Iterator[dict[str, Any]]:
         if isinstance(node, list):

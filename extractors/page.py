@@ -120,14 +120,6 @@ def canonical(tree: html.HtmlElement, url: str) -> str | None:
     return None
 
 
-def visible_text(tree: html.HtmlElement) -> str:
-    parts: list[str] = []
-    for text in tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style) and "
-                           "not(ancestor::noscript) and not(ancestor::template)]"):
-        parts.append(str(text))
-    return " ".join(" ".join(parts).split())
-
-
 def _extract(document: Document, url: str) -> PageFacts:
     tree = document.tree
     og = structured.opengraph(document)
@@ -136,7 +128,7 @@ def _extract(document: Document, url: str) -> PageFacts:
     all_headings = headings(tree)
     first_h1 = next((_norm(h.text_content(), MAX_HEADING_CHARS) for h in tree.iter("h1")
                      if _norm(h.text_content())), None)
-    text = visible_text(tree)
+    text = document.visible_text  # computed once per page, shared with extract_contacts
     return PageFacts(
         title=title,
         description=_meta(tree, "description") or _norm(og.get("og:description")),

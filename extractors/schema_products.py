@@ -17,6 +17,8 @@ PRODUCT_TYPES = {"Product", "ProductGroup", "ProductModel", "IndividualProduct",
 NEEDS_OFFERS = {"Book", "Service", "SoftwareApplication", "MobileApplication", "Game", "VideoGame"}
 OFFER_TYPES = {"Offer", "AggregateOffer"}
 OLD_PRICE_TYPES = ("strikethroughprice", "listprice", "msrp", "srp", "regularprice", "originalprice")
+# Properties through which a page refers to a product it does not present (see `presents_products`).
+REFERRING_PROPERTIES = ("itemReviewed", "isPartOf", "mentions")
 SKU_KEYS = ("sku", "productID", "mpn", "gtin13", "gtin", "gtin12", "gtin14", "gtin8", "identifier")
 
 
@@ -132,8 +134,23 @@ def _variants(node: dict[str, Any]) -> list[dict[str, Any]]:
 
 def product_nodes(document: Document) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:
     """(product node, its ProductGroup or None), top-level ones first, in document order; variants after groups."""
+    yield from _product_nodes(structured.roots(document))
+
+
+def presents_products(document: Document) -> bool:
+    """Whether the page presents a product of its own (a node `product_nodes` reads): a product page, not an article.
+    A product the page only refers to does not count: what a review post is about (`itemReviewed`), the subscription
+    a paywalled news page is part of (`isPartOf`, Google's paywall markup) or a product an article `mentions`."""
+    roots = structured.roots(document)  # once: microdata and RDFa nodes are new dicts on each call
+    referred = {id(inner) for root in roots for node in structured.walk(root) for key in REFERRING_PROPERTIES
+                if isinstance(node.get(key), (dict, list)) for inner in structured.walk(node[key])}
+    return any(id(node) not in referred and (parent is None or id(parent) not in referred)
+               for node, parent in _product_nodes(roots))
+
+
+def _product_nodes(roots: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:
     seen: set[int] = set()
-    for root in structured.roots(document):
+    for root in roots:
         for node in structured.walk(root):
             kinds = types(node)
             if id(node) in seen or not kinds & PRODUCT_TYPES:

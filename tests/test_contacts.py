@@ -376,3 +376,26 @@ def test_entries_are_the_rows_the_dossier_stores_and_diffs():
         ("form", "callback form:3 fields", "callback form"),  # a search or login form is no way to reach anyone
         ("promo", "Black Friday endet in", "2026-11-30 23:59"),  # the ticking digits are not the offer
     ]
+
+
+def test_the_visible_text_is_read_once_per_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Page facts, contact channels and the challenge check share the Document's visible text: one walk of the
+    page's text nodes, however many of them read it."""
+    from extractors import document as document_module
+    from extractors import extract_page
+    from extractors.challenge import challenge_page
+
+    walks = []
+    nodes = document_module.VISIBLE_TEXT_NODES
+    monkeypatch.setattr(document_module, "VISIBLE_TEXT_NODES", lambda tree: walks.append(tree) or nodes(tree))
+    body = ('<html><head><title>Access denied</title><script>var tel = "+49 621 000000";</script></head><body>'
+            '<p>Telefon: +49 621 1234-56</p><style>.x{}</style><p>info@kranrad.example</p></body></html>')
+    document = as_document(body, "https://kranrad.de/")
+    assert challenge_page(document) is not None  # a block title over thin text: the check read the text
+    assert len(walks) == 1
+    facts = extract_page(document, document.url)
+    channels = extract_contacts(document, document.url, [])
+    assert len(walks) == 1
+    assert document.visible_text == "Telefon: +49 621 1234-56 info@kranrad.example"
+    assert facts.phones == channels.phones == ["+49621123456"]
+    assert facts.emails == channels.emails == ["info@kranrad.example"]

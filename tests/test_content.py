@@ -68,6 +68,55 @@ def test_rules(markup: str, expected: list[Article]) -> None:
     assert extract_articles(f"<html><head></head>{markup}</html>", URL) == expected
 
 
+POST = ('<body><article><h1>{title}</h1><time datetime="2024-03-03">3. März 2024</time>'
+        '<p>Wir suchen Verstärkung für unser Team in Mannheim.</p></article>{data}</body>')
+JOB_JSON_LD = ('<script type="application/ld+json">{"@context": "https://schema.org", "@type": "JobPosting", '
+               '"title": "Disponent (m/w/d)", "datePosted": "2024-03-03", "hiringOrganization": "Laufrad-Werk"}'
+               '</script>')
+JOB_MICRODATA = ('<div itemscope itemtype="https://schema.org/JobPosting"><meta itemprop="title" '
+                 'content="Disponent (m/w/d)"><meta itemprop="datePosted" content="2024-03-03"></div>')
+PRODUCT_JSON_LD = ('<script type="application/ld+json">{"@context": "https://schema.org", "@type": "Product", '
+                   '"name": "Laufrad LR-200", "offers": {"@type": "Offer", "price": "489.00", '
+                   '"priceCurrency": "EUR"}}</script>')
+REVIEW_JSON_LD = ('<script type="application/ld+json">{"@context": "https://schema.org", "@type": "Review", '
+                  '"itemReviewed": {"@type": "Product", "name": "Laufrad LR-200", "offers": {"@type": "Offer", '
+                  '"price": "489.00", "priceCurrency": "EUR"}}, "reviewRating": {"@type": "Rating", "ratingValue": 4}}'
+                  '</script>')
+PAYWALL_JSON_LD = ('<script type="application/ld+json">{"@context": "https://schema.org", "@type": "WebPage", '
+                   '"isAccessibleForFree": false, "isPartOf": {"@type": ["CreativeWork", "Product"], '
+                   '"name": "Kranrad Magazin", "productID": "kranrad.example:plus"}}</script>')
+OG_ARTICLE = '<meta property="og:type" content="article"><meta property="article:published_time" content="2024-03-03">'
+
+
+@pytest.mark.parametrize(("title", "data", "head", "expected"), [
+    pytest.param("Disponent (m/w/d)", JOB_JSON_LD, "", [], id="job-posting-json-ld"),
+    pytest.param("Disponent (m/w/d)", JOB_MICRODATA, "", [], id="job-posting-microdata"),
+    pytest.param("Disponent (m/w/d)", JOB_JSON_LD, OG_ARTICLE, [], id="job-posting-tagged-og-article"),
+    pytest.param("Laufrad LR-200", PRODUCT_JSON_LD, "", [], id="product-json-ld"),
+    pytest.param("Laufrad LR-200", PRODUCT_JSON_LD, OG_ARTICLE, [], id="product-tagged-og-article"),
+    pytest.param("Wir stellen ein: Disponent", "", "",
+                 [Article(URL, "Wir stellen ein: Disponent", date(2024, 3, 3), "article")], id="post-same-markup"),
+    pytest.param("Laufrad LR-200 im Test", REVIEW_JSON_LD, "",
+                 [Article(URL, "Laufrad LR-200 im Test", date(2024, 3, 3), "article")], id="review-post-of-a-product"),
+    pytest.param("Neue Laufräder", PAYWALL_JSON_LD, "",
+                 [Article(URL, "Neue Laufräder", date(2024, 3, 3), "article")], id="paywalled-post-of-a-subscription"),
+])
+def test_markup_fallback_refuses_job_and_product_pages(title: str, data: str, head: str,
+                                                       expected: list[Article]) -> None:
+    """`<article>` with an h1 and a `<time>` is how themes lay out job postings and products too: the page's
+    JobPosting or Product data says it is no post (a product the page only refers to does not)."""
+    body = f"<html><head><title>{title}</title>{head}</head>{POST.format(title=title, data=data)}</html>"
+    assert extract_articles(body, URL) == expected
+    assert extract_articles(as_document(body, URL), URL) == expected
+
+
+def test_schema_org_article_on_a_page_with_a_job_posting_is_still_read() -> None:
+    article = ('<script type="application/ld+json">{"@type": "BlogPosting", "headline": "Wir wachsen", '
+               '"datePublished": "2024-03-03"}</script>')
+    body = f"<html><head></head>{POST.format(title='Wir wachsen', data=article + JOB_JSON_LD)}</html>"
+    assert extract_articles(body, URL) == [Article(URL, "Wir wachsen", date(2024, 3, 3), "blog")]
+
+
 @pytest.mark.parametrize("body", [
     pytest.param(None, id="none"), pytest.param(b"", id="empty"), pytest.param("  \n", id="whitespace"),
     pytest.param(bytes(range(256)) * 64, id="binary"), pytest.param(b"\x00" * 100, id="nul"),
