@@ -50,7 +50,7 @@ TIMEOUT = 5
 EVIL_NAME = f"Evil {SCRIPT} Wheels{CRLF}"  # the competitor's name in the config: reaches the digest's subject
 TAB_NAME = "\t=1+1 Tab Co"  # a formula behind a tab, from the config
 OPS = '"Ops; Bcc: victim@example.org" <ops@example.org>'  # a quoted display name: one recipient, not two
-COMMA = '"Ops, Bcc: victim@example.org" <ops@example.org>'  # the same with a comma: see the xfail below
+COMMA = '"Ops, Bcc: victim@example.org" <ops@example.org>'  # the same with a comma: still one recipient (test below)
 HEADERS = ["Subject", "From", "To", "Date", "Message-ID", "Auto-Submitted", "MIME-Version", "Content-Type"]
 EXPORTS = ["product", "latest_prices", "change", "review", "ad", "job_posting", "newsletter", "page_snapshot",
            "competitor"]
@@ -224,7 +224,7 @@ def test_a_recipient_whose_quoted_name_holds_a_comma_gets_its_digest(tmp_path):
         run_id = start_run(engine)
         entry = outbox.store_digest(engine, run_id, [COMMA], "Dossier: 1 price rise", "text", "<p>html</p>")
         assert entry.recipients == [COMMA]
-        message = outbox_message(engine, entry, "dossier@example.org")  # AlertError: '"Ops' is not an address
+        message = outbox_message(engine, entry, "dossier@example.org")  # the stored list read back as addresses
         assert [a for _, a in getaddresses([str(message["To"])])] == ["ops@example.org"]
     finally:
         engine.dispose()
