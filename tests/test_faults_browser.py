@@ -23,6 +23,8 @@ pytestmark = [pytest.mark.browser]
 
 PAGES = 1000
 HOSTS = tuple(f"127.0.0.{n}" for n in range(1, 9))  # one shop per address: eight download slots at once
+# seconds: a product page under CI load (eight renders at once) took over 3 s to show its h1 once
+TIMEOUT = 8
 LISTS = 5  # per shop: a home linking 5 list pages of 50 product pages each
 BUSY = """<!doctype html><html lang="en"><head><title>Busy</title></head><body><h1>Busy</h1>
 <script>setInterval(() => fetch("/ping?" + Date.now()), 150);</script></body></html>"""  # never idle
@@ -97,7 +99,7 @@ def long_render(tmp_path_factory):
                 {"kind": "site", "url": f"{sites.base(shop)}/", "render": "js", "wait_for": "h1", "max_depth": 2,
                  "max_pages": PAGES}
                 for shop in shops]},
-        ], timeout=3, concurrency_per_domain=8)
+        ], timeout=TIMEOUT, concurrency_per_domain=8)
         samples: list[tuple[int, float]] = []  # (product pages served so far, Chromium's memory)
         stop = threading.Event()
 
@@ -129,13 +131,13 @@ def long_render(tmp_path_factory):
 def test_a_page_that_never_goes_idle_is_a_failed_fetch_within_the_timeout(long_render):
     result, fetches, products, crawl, samples, elapsed = long_render
     busy = fetches["/busy.html"]
-    assert (busy.status, busy.error) == (None, "the page never went idle within 3 s (its requests kept going)")
+    assert (busy.status, busy.error) == (None, f"the page never went idle within {TIMEOUT} s (its requests kept going)")
 
 
 def test_a_page_that_never_finishes_loading_is_a_failed_fetch_within_the_timeout(long_render):
     result, fetches, products, crawl, samples, elapsed = long_render
     stuck = fetches["/stuck.html"]
-    assert (stuck.status, stuck.error) == (None, "the page did not finish loading within 3 s")
+    assert (stuck.status, stuck.error) == (None, f"the page did not finish loading within {TIMEOUT} s")
     assert fetches["/fine.html"].status == 200 and fetches["/fine.html"].error is None  # the others go on
 
 
