@@ -133,19 +133,31 @@ def _variants(node: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def product_nodes(document: Document) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:
-    """(product node, its ProductGroup or None), top-level ones first, in document order; variants after groups."""
-    yield from _product_nodes(structured.roots(document))
+    """(product node, its ProductGroup or None), top-level ones first, in document order; variants after groups.
+    Not the product a page is part of (`isPartOf`: the subscription of a paywalled news page, "The New York Times")."""
+    roots = structured.roots(document)  # once: microdata and RDFa nodes are new dicts on each call
+    yield from _unreferred(_product_nodes(roots), _referred(roots, ("isPartOf",)))
 
 
 def presents_products(document: Document) -> bool:
     """Whether the page presents a product of its own (a node `product_nodes` reads): a product page, not an article.
     A product the page only refers to does not count: what a review post is about (`itemReviewed`), the subscription
     a paywalled news page is part of (`isPartOf`, Google's paywall markup) or a product an article `mentions`."""
-    roots = structured.roots(document)  # once: microdata and RDFa nodes are new dicts on each call
-    referred = {id(inner) for root in roots for node in structured.walk(root) for key in REFERRING_PROPERTIES
-                if isinstance(node.get(key), (dict, list)) for inner in structured.walk(node[key])}
-    return any(id(node) not in referred and (parent is None or id(parent) not in referred)
-               for node, parent in _product_nodes(roots))
+    roots = structured.roots(document)
+    return next(_unreferred(_product_nodes(roots), _referred(roots, REFERRING_PROPERTIES)), None) is not None
+
+
+def _referred(roots: list[dict[str, Any]], properties: tuple[str, ...]) -> set[int]:
+    """The ids of the nodes reached through `properties` of any node (and everything inside them)."""
+    return {id(inner) for root in roots for node in structured.walk(root) for key in properties
+            if isinstance(node.get(key), (dict, list)) for inner in structured.walk(node[key])}
+
+
+def _unreferred(products: Iterator[tuple[dict[str, Any], dict[str, Any] | None]],
+                referred: set[int]) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:
+    for node, parent in products:
+        if id(node) not in referred and (parent is None or id(parent) not in referred):
+            yield node, parent
 
 
 def _product_nodes(roots: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:

@@ -115,3 +115,18 @@ def test_a_product_link_is_a_web_page_or_none(href, expected):
     (product,) = extract_products(f"<html><body>{card}</body></html>", "https://kranrad.example/produkte/",
                                   {"product": ".card", "name": "h2", "price": ".preis"})
     assert product.url == expected
+
+
+def test_the_subscription_a_paywalled_page_is_part_of_is_no_product_of_it():
+    """News sites mark the publication a page belongs to as a Product (Google's paywall markup, `isPartOf`): it is
+    not what the page sells. A product the page offers beside it is still read."""
+    paywall = ('{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Neue Laufräder", '
+               '"isAccessibleForFree": false, "isPartOf": {"@type": ["CreativeWork", "Product"], '
+               '"name": "Kranrad Magazin", "productID": "kranrad.example:plus"}}')
+    offered = ('{"@context": "https://schema.org", "@type": "Product", "name": "Laufrad LR-200", "sku": "LR-200", '
+               '"offers": {"@type": "Offer", "price": "489.00", "priceCurrency": "EUR"}}')
+    page = '<html><head><script type="application/ld+json">{}</script>{}</head><body><h1>x</h1></body></html>'
+    assert extract_products(page.format(paywall, ""), "https://kranrad.example/news/1") == []
+    both = page.format(paywall, f'<script type="application/ld+json">{offered}</script>')
+    assert [(p.name, p.price) for p in extract_products(both, "https://kranrad.example/p/1")] == [
+        ("Laufrad LR-200", Decimal("489.00"))]
