@@ -184,7 +184,11 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, scrapy.Spider):
         observations: list[Observation] | None = None
         if kind.html and document is not None:
             # a captcha or "Access denied" answered with 200: no page of the site (crawler/blocked.py)
-            challenge, observations = blocking_challenge(kind, plan, document)
+            try:
+                challenge, observations = blocking_challenge(kind, plan, document)
+            except Exception as exc:  # an extractor's bug, not the page's: a failed fetch, told as a bug
+                yield _extraction_bug(plan, response, exc)
+                return
             if challenge is not None:
                 error = f"{BLOCKED_PREFIX}{challenge.describe()}"
                 log.warning("%s: %s: %s", plan.competitor_slug, response.url, error)
@@ -195,16 +199,24 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, scrapy.Spider):
             self.reports[plan.source_id].soft_404s += 1
             yield Observation("fetch", plan, response.url, fetched(response, SOFT_404_ERROR))
             return  # not a page: nothing extracted, no link followed
-        yield Observation("fetch", plan, response.url, info)
         if document is None:
             log.info("%s: not a text page, nothing extracted: %s", plan.competitor_slug, response.url)
+            yield Observation("fetch", plan, response.url, info)
             return
         if observations is None:
-            observations = list(kind.extract(plan, document, document.headers))
+            try:
+                observations = list(kind.extract(plan, document, document.headers))
+            except Exception as exc:  # an extractor's bug, not the page's: a failed fetch, told as a bug
+                yield _extraction_bug(plan, response, exc)
+                return
         chain = tuple(response.meta.get("redirect_urls") or ())
         if chain:  # the audit of a page says how it was reached
             observations = [replace(o, payload=(o.payload, chain)) if o.what == "audit" else o for o in observations]
         yield from observations
+        # The fetch row after the page's observations: the writer stores in order, so a fetch row in the database
+        # means they are there too (written with it or before). A distributed run's coordinator takes a page with a
+        # fetch row for written when its worker dies (crawler/reconcile.py); first, it could lose the rest.
+        yield Observation("fetch", plan, response.url, info)
         if kind.html:
             yield from self._links(plan, response)
         yield from self._next_numbered_page(plan, response, observations, info.content_hash)
@@ -264,6 +276,16 @@ def _redirected_to_known_page(response: Response, is_seen: Callable[[str], bool]
         return False
     final = canonical_url(response.url)
     return final not in {canonical_url(url) for url in chain} and is_seen(final)
+
+
+def _extraction_bug(plan: SourcePlan, response: Response, exc: Exception) -> Observation:
+    """The fetch row of a page an extractor failed on (a bug of ours, not the page's fault): a failed fetch, so that
+    the diff calls none of the page's products or facts removed; the traceback goes to the crawl's log."""
+    log.error("%s: extracting %s failed on a bug", plan.competitor_slug, response.url, exc_info=exc)
+    detail = (str(exc).strip().splitlines() or [""])[0]
+    error = (f"extracting the page failed on a bug ({type(exc).__name__}: {detail}); its traceback is in the "
+             "crawl's log: please report it")
+    return Observation("fetch", plan, response.url, fetched(response, error[:MAX_ERROR]))
 
 
 def _page_number(plan: SourcePlan, url: str) -> int | None:

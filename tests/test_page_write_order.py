@@ -1,0 +1,85 @@
+"""A page's fetch row reaches the database only with the page's observations or after them.
+
+When a worker of a distributed run dies, its coordinator goes by the fetch rows (crawler/reconcile.py): a page the
+worker read whose fetch row is in the database is taken as written and not queued again. Were the fetch row written
+before the page's products (the writer flushes whenever a buffer is full, in the middle of a page), those products
+would be missing from the run, and the diff would call them removed.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+import scrapy
+from scrapy.http import HtmlResponse
+from scrapy.settings import Settings
+from sqlalchemy import text
+
+from crawler.pipelines import StoragePipeline
+from crawler.sources import SOURCE_KINDS, Observation, SourcePlan
+from crawler.spider import CompetitorSpider
+from storage import writer
+from storage.db import create_db_engine, upgrade
+from storage.runs import start_run, sync_sources
+
+SHOP = "http://127.0.0.1:8000/catalog/"
+PRODUCTS = [{"@context": "https://schema.org", "@type": "Product", "name": f"Drill {n}", "sku": f"D-{n}",
+             "offers": {"@type": "Offer", "price": f"{n}9.90", "priceCurrency": "EUR"}} for n in (1, 2, 3)]
+PAGE = ("<html><head><title>Drills</title>"
+        + "".join(f'<script type="application/ld+json">{json.dumps(p)}</script>' for p in PRODUCTS)
+        + "</head><body><h1>Drills</h1><a href='/catalog/?page=2'>next</a></body></html>").encode()
+
+
+def _outputs(plan: SourcePlan) -> list[Observation]:
+    spider = CompetitorSpider([plan])
+    spider.settings = Settings({"DOWNLOAD_MAXSIZE": 10_000_000})
+    request = scrapy.Request(SHOP, meta={"dossier_source_id": plan.source_id, "dossier_depth": 0,
+                                         "dossier_page": None})
+    response = HtmlResponse(SHOP, status=200, body=PAGE, encoding="utf-8", request=request)
+    return [output for output in spider.parse_page(response) if isinstance(output, Observation)]
+
+
+@pytest.mark.parametrize("kind", ["catalog", "site"])
+def test_wherever_a_worker_dies_a_stored_fetch_row_has_its_page_s_observations_stored(tmp_path, monkeypatch, kind):
+    monkeypatch.setattr(writer, "FLUSH_EVERY", 1)  # every observation written at once: a death between any two
+    database_url = f"sqlite:///{tmp_path / 'dossier.db'}"
+    engine = create_db_engine(database_url)
+    upgrade(engine)
+    ref = sync_sources(engine, [{"slug": "kranrad", "name": "Kranrad", "sources": [{"kind": kind, "url": SHOP}]}])[0]
+    plan = SourcePlan(source_id=ref.source_id, competitor_id=ref.competitor_id, competitor_slug="kranrad",
+                      kind=kind, url=SHOP, max_pages=10, max_depth=1)
+    outputs = _outputs(plan)
+    observed = {"catalog": "products", "site": "page"}[kind]
+    assert [o.what for o in outputs].count("fetch") == 1 and observed in [o.what for o in outputs]
+    pipeline = StoragePipeline(database_url, start_run(engine))
+    pipeline.open_spider()
+    stored_at_the_fetch_row = None
+    for item in outputs:
+        pipeline.process_item(item)  # what a kill -9 right after this item leaves in the database
+        with engine.connect() as connection:
+            fetched = connection.execute(text('SELECT count(*) FROM "fetch"')).scalar()
+            prices = connection.execute(text("SELECT count(*) FROM price_observation")).scalar()
+            pages = connection.execute(text("SELECT count(*) FROM page_snapshot")).scalar()
+        if fetched and stored_at_the_fetch_row is None:
+            stored_at_the_fetch_row = {"products": prices, "page": pages}[observed]
+    assert stored_at_the_fetch_row == (3 if kind == "catalog" else 1)
+    pipeline.writer.engine.dispose()
+    engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["catalog", "site"])
+def test_a_page_an_extractor_fails_on_is_a_failed_fetch_told_as_a_bug(kind, monkeypatch, caplog):
+    """The page then has a fetch row (nothing is lost) with an error (so the diff removes none of its products),
+    and the crawl's log keeps the traceback."""
+    def broken(self, plan, document, headers):
+        raise KeyError("offers")
+
+    monkeypatch.setattr(SOURCE_KINDS[kind].__class__, "extract", broken)
+    plan = SourcePlan(source_id=1, competitor_id=1, competitor_slug="kranrad", kind=kind, url=SHOP, max_pages=10,
+                      max_depth=1)
+    outputs = _outputs(plan)
+    assert [o.what for o in outputs] == ["fetch"]
+    assert outputs[0].payload.status == 200
+    assert outputs[0].payload.error == ("extracting the page failed on a bug (KeyError: 'offers'); its traceback "
+                                        "is in the crawl's log: please report it")
+    assert "Traceback" in caplog.text and "raise KeyError" in caplog.text
