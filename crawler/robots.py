@@ -36,6 +36,19 @@ from storage.runs import ROBOTS_UNREACHABLE
 log = logging.getLogger(__name__)
 
 
+# RFC 9309 §2.5: a crawler may stop reading robots.txt at a limit of its own, at least 500 KiB. What is read is also
+# what the middleware keeps for the night (per host) to answer the spider's own request for it.
+ROBOTS_MAX_BYTES = 500 * 1024
+
+
+def within_parsing_limit(body: bytes, limit: int = ROBOTS_MAX_BYTES) -> bytes:
+    """The part of a robots.txt that is read: at most `limit` bytes, cut after the last whole line, so that no rule
+    is read cut short (`Disallow: /private` read as `Disallow: /`)."""
+    if len(body) <= limit:
+        return body
+    return body[:body.rfind(b"\n", 0, limit) + 1]
+
+
 class _DisallowAll:
     """The rules of a host whose robots.txt could not be read: nothing may be fetched, and `reason` says why."""
 
@@ -80,6 +93,10 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         super().process_request_2(rp, request)
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if len(response.body) > ROBOTS_MAX_BYTES:
+            log.info("%s: robots.txt is %d bytes: only its first %d are read (RFC 9309 §2.5)", netloc,
+                     len(response.body), ROBOTS_MAX_BYTES)
+            response = response.replace(body=within_parsing_limit(response.body))
         self._answers[netloc] = response
         status = response.status
         if status == 429 or status >= 500:

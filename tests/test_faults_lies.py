@@ -4,7 +4,8 @@ not what they seem. Three nights of one config: clean (the baseline), lying, cle
 - a captcha or "Access denied" template answered with 200 is a blocked fetch, not a page: nothing extracted, no
   text or price change, no removal; a source whose start page is one fails, as a failed fetch would make it;
 - a robots.txt that answers 5xx (or 429) or times out disallows its site for the night (RFC 9309 §2.3.1.4): the
-  source is skipped, not emptied; a 4xx robots.txt allows everything, whatever its error page says;
+  source is skipped, not emptied; a 4xx robots.txt allows everything, whatever its error page says; a robots.txt
+  over 500 KiB is read up to there (§2.5), after its last whole line;
 - an ambiguous price (3.350) follows the competitor's or the source's `decimal_separator`;
 - a price that moves more than tenfold in a night is held as a `price_anomaly`, not alerted; the next night
   compares with the price trusted before it.
@@ -16,6 +17,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from crawler.robots import ROBOTS_MAX_BYTES, within_parsing_limit
 from crawlsites import Reply, Sites, page, write_config
 from extractors.challenge import challenge_page
 from schedules.digest import DigestItem, render_digest
@@ -111,6 +113,13 @@ def robots_site(name: str, night: int) -> dict:
 ROBOTS_404 = {"/robots.txt": Reply("User-agent: *\nDisallow: /\n", status=404, content_type="text/plain"),
               "/": page("Open Co", "/a.html"), "/a.html": page("A", body="<p>Steady.</p>")}
 
+# A robots.txt of 600 KiB: read up to 500 KiB (RFC 9309 §2.5 lets a crawler stop there), cut after a whole line. The
+# rule past the limit is not read; the one before it is obeyed.
+HUGE_ROBOTS_TXT = "User-agent: *\nDisallow: /hidden.html\n" + "# a line to pad it\n" * 33_000 + "Disallow: /a.html\n"
+ROBOTS_HUGE = {"/robots.txt": Reply(HUGE_ROBOTS_TXT, content_type="text/plain"),
+               "/": page("Huge Co", "/a.html", "/hidden.html"), "/a.html": page("A", body="<p>Steady.</p>"),
+               "/hidden.html": page("Hidden")}
+
 # (sku, night 1, night 2, night 3)
 PRICES = [
     ("A1", "3350.00", "3.35", "3350.00"),  # misread for a night: held, then back: nothing at all
@@ -132,7 +141,7 @@ DECIMAL = {f"/{who}/": listing("Preise", ("D1", "Rad", "3.350 €"), ("D2", "Ach
 
 def routes(night: int) -> dict[str, dict]:
     return {"wall": wall(night), "walled": walled(night), **{name: robots_site(name, night) for name in ROBOTS_FAULTS},
-            "r404": ROBOTS_404, "prices": prices(night), "decimal": DECIMAL}
+            "r404": ROBOTS_404, "rbig": ROBOTS_HUGE, "prices": prices(night), "decimal": DECIMAL}
 
 
 def catalog(url: str, **extra) -> dict:
@@ -151,6 +160,7 @@ def nights(tmp_path_factory, module_database_url):
             {"slug": "walled", "name": "Walled Gruz", "sources": [catalog(f"{base['walled']}/")]},
             *({"slug": name, "name": name, "sources": [catalog(f"{base[name]}/")]} for name in ROBOTS_FAULTS),
             {"slug": "r404", "name": "Open Co", "sources": [{"kind": "site", "url": f"{base['r404']}/"}]},
+            {"slug": "rbig", "name": "Huge Co", "sources": [{"kind": "site", "url": f"{base['rbig']}/"}]},
             {"slug": "prices", "name": "Jumpy Prices", "sources": [catalog(f"{base['prices']}/")]},
             {"slug": "punkt", "name": "Punkt", "decimal_separator": ".",
              "sources": [catalog(f"{base['decimal']}/punkt/")]},
@@ -309,6 +319,27 @@ def test_a_404_robots_txt_allows_everything_whatever_its_body_says(nights):
         assert nights.row(night, "r404", "/a.html").error is None
 
 
+def test_a_huge_robots_txt_is_read_up_to_500_kib_after_a_whole_line(nights):
+    assert len(HUGE_ROBOTS_TXT) > 600 * 1024 > ROBOTS_MAX_BYTES
+    for night in range(3):
+        # /hidden.html is disallowed before the limit, /a.html only past it; robots.txt asked once a night
+        assert sorted(p for p in nights.paths[night]["rbig"] if "dossier-probe" not in p) == [
+            "/", "/a.html", "/robots.txt", "/sitemap.xml"]
+        assert nights.outcome(night, "rbig").status == "succeeded"
+        assert nights.row(night, "rbig", "/a.html").error is None
+        assert nights.row(night, "rbig", "/hidden.html").error == "Forbidden by robots.txt"
+
+
+@pytest.mark.parametrize(("body", "read"), [
+    (b"Disallow: /a\nDisallow: /b\n", b"Disallow: /a\nDisallow: /b\n"),  # within the limit: all of it
+    (b"Disallow: /a\nDisallow: /private\n", b"Disallow: /a\n"),  # not read as "Disallow: /"
+    (b"Disallow: /a\nDisallow: /b\n" + b"x" * 40, b"Disallow: /a\nDisallow: /b\n"),
+    (b"Disallow: /private-area-of-the-site", b""),  # no whole line within the limit: no rule
+])
+def test_robots_txt_is_cut_after_the_last_whole_line_within_the_limit(body, read):
+    assert within_parsing_limit(body, limit=26) == read
+
+
 def test_the_lying_night_is_partial_because_of_the_failed_and_skipped_sources(nights):
     second = nights.results[1]
     assert second.status == "partial" and second.error is None
@@ -357,7 +388,8 @@ def test_the_next_night_compares_with_the_price_trusted_before_the_anomaly(night
 def test_the_night_after_is_clean_and_reports_only_the_real_changes(nights):
     third = nights.results[2]
     assert (third.status, third.failed_sources) == ("succeeded", [])
-    assert not [url for url, row in nights.rows[2].items() if row.error]
+    forbidden = nights.url("rbig", "/hidden.html")  # by the huge robots.txt, on every night
+    assert not [url for url, row in nights.rows[2].items() if row.error and url != forbidden]
     # what the lying night could not read is compared with its last sighting: not added again, not changed
     assert nights.changes(2) == [("price_up", "/"), ("price_up", "/shop/p1")]
 
