@@ -1,7 +1,7 @@
 """Fault injection, family 6: crashes and a broken database (docs/reliability.md). Real `dossier run` processes
 over the demo sites (fixtures/demo.yaml), killed with SIGKILL (the run and its crawl process, its whole process
 group) at seeded-random moments of the crawl, the storing, the diff and the send; two runs at once; a database
-locked for longer than the busy timeout, and one that is full. Every outcome is compared with a clean reference
+locked for longer than the busy timeout, one that is full, and one whose disk fails under a write. Every outcome is compared with a clean reference
 run of the same nights in this module, never with fixed numbers.
 """
 from __future__ import annotations
@@ -45,17 +45,45 @@ GOOD = ("succeeded", "partial")
 RUN_TABLES = sorted(t.name for t in models.Base.metadata.sorted_tables
                     if "run_id" in t.c and t.name not in ("run_lock", "change", "alert_outbox"))
 REMOVALS = re.compile(r"_removed$")
-# A SQLite connection of the run process (and of its crawl process) may grow the database by this many pages
-# only: a database that is full. SQLite's max_page_count is a setting of each connection, so the test sets it
-# in the processes it starts through a sitecustomize module of its own (test code, not Dossier's).
+# Faults of SQLite in the processes a test starts, through a sitecustomize module of its own (test code, not
+# Dossier's), set by environment variables:
+# - FAULT_SQLITE_MAX_PAGES: a connection of the run process (and of its crawl process) may grow the database by
+#   this many pages only: a database that is full (max_page_count is a setting of each connection);
+# - FAULT_SQLITE_IO_ERROR_ON: a table whose INSERTs fail with SQLite's "disk I/O error" (a disk failing under the
+#   write; only the crawl process writes that table).
 SITECUSTOMIZE = '''
 import os, sqlite3, sqlite3.dbapi2
 _pages = os.environ.get("FAULT_SQLITE_MAX_PAGES")
-if _pages:
+_failing_table = os.environ.get("FAULT_SQLITE_IO_ERROR_ON")
+
+
+class _FailingCursor(sqlite3.Cursor):
+    def _fail(self, sql):
+        if sql.lstrip().upper().startswith("INSERT") and _failing_table in sql:
+            raise sqlite3.OperationalError("disk I/O error")
+
+    def execute(self, sql, *args):
+        self._fail(sql)
+        return super().execute(sql, *args)
+
+    def executemany(self, sql, *args):
+        self._fail(sql)
+        return super().executemany(sql, *args)
+
+
+class _FailingConnection(sqlite3.Connection):
+    def cursor(self, factory=_FailingCursor):
+        return super().cursor(factory)
+
+
+if _pages or _failing_table:
     _connect = sqlite3.dbapi2.connect
     def connect(*args, **kwargs):
+        if _failing_table:
+            kwargs["factory"] = _FailingConnection
         connection = _connect(*args, **kwargs)
-        connection.execute("PRAGMA max_page_count=" + str(int(_pages)))
+        if _pages:
+            connection.execute("PRAGMA max_page_count=" + str(int(_pages)))
         return connection
     sqlite3.connect = sqlite3.dbapi2.connect = connect  # SQLAlchemy calls sqlite3.dbapi2.connect
 '''
@@ -466,6 +494,8 @@ class Broken:
     locked_run: int
     full: subprocess.CompletedProcess
     full_run: int
+    failing: subprocess.CompletedProcess  # the disk failing under the crawl's write
+    failing_run: int
     after: dict
 
 
@@ -510,10 +540,13 @@ def broken(sites, peer, tmp_path_factory, reference) -> Broken:
     pages = scalar(night.url, "PRAGMA page_count")
     night.extra_env = {"PYTHONPATH": str(folder / "sitecustomize"), "FAULT_SQLITE_MAX_PAGES": str(pages + 8)}
     full = night.run("night2", "--quiet")
-    night.extra_env = {}
     full_run = max(runs(night.url))
+    night.extra_env = {"PYTHONPATH": str(folder / "sitecustomize"), "FAULT_SQLITE_IO_ERROR_ON": "price_observation"}
+    failing = night.run("night2", "--quiet")
+    night.extra_env = {}
+    failing_run = max(runs(night.url))
     after = night.good_run("night2")
-    return Broken(night, before, before_changes, locked, locked_run, full, full_run, after)
+    return Broken(night, before, before_changes, locked, locked_run, full, full_run, failing, failing_run, after)
 
 
 def _fails_with_one_line(done: subprocess.CompletedProcess, run_status, reason: str) -> None:
@@ -531,31 +564,43 @@ def test_a_database_locked_longer_than_the_busy_timeout_fails_the_run_with_one_l
                          f"locked by another connection for longer than {BUSY_TIMEOUT_SECONDS} s")
 
 
-def test_a_full_database_fails_the_run_with_one_line(broken):
-    """The crawl process meets the full database: it stops, and the run fails on its one line (its summary line
-    `run N: failed: …`; the run itself could still write its outcome)."""
+@pytest.mark.parametrize(("which", "reason"), [
+    ("full", "the database or its disk is full; free space, then run again"),
+    ("failing", "disk I/O error; check the disk and the database file"),
+])
+def test_a_full_or_failing_database_fails_the_run_with_one_line(broken, which, reason):
+    """The crawl process meets the full database, or the disk failing under its write: it stops, and the run fails
+    on its one line (its summary line `run N: failed: …`; the run itself could still write its outcome)."""
     statuses = runs(broken.night.url)
-    assert broken.full_run == broken.locked_run + 1
-    done, reason = broken.full, "the database or its disk is full"
+    assert (broken.full_run, broken.failing_run) == (broken.locked_run + 1, broken.locked_run + 2)
+    done, run_id = getattr(broken, which), getattr(broken, f"{which}_run")
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
-    failed = [line for line in done.stderr.splitlines() if line.startswith(f"run {broken.full_run}: failed: ")]
+    failed = [line for line in done.stderr.splitlines() if line.startswith(f"run {run_id}: failed: ")]
     assert len(failed) == 1 and reason in failed[0] and "error: " not in failed[0], done.stderr
-    status, error, _ = statuses[broken.full_run]
-    assert status == "failed" and error.startswith("storing the crawl failed: ") and reason in error, error
-    assert scalar(broken.night.url, "SELECT count(*) FROM change WHERE run_id = :r", r=broken.full_run) == 0
+    status, error, _ = statuses[run_id]
+    assert status == "failed" and error.startswith("storing the crawl failed: database ") and reason in error, error
+    assert scalar(broken.night.url, "SELECT count(*) FROM change WHERE run_id = :r", r=run_id) == 0
 
 
 def test_a_broken_database_leaves_nothing_half_written(broken, reference):
     url = broken.night.url
     assert scalar(url, "SELECT count(*) FROM change WHERE run_id = :r", r=broken.locked_run) == 0  # no partial set
-    for run_id in (broken.locked_run, broken.full_run):
+    for run_id in (broken.locked_run, broken.full_run, broken.failing_run):
         assert runs(url)[run_id][0] != "running"
         assert scalar(url, "SELECT count(*) FROM alert_outbox WHERE run_id = :r", r=run_id) == 0
+    # the write the disk failed under was the crawl's one transaction: none of its rows is there. What the run
+    # process wrote itself stays: each source's outcome, the site audits from the crawl's report, the mailbox read.
+    crawled = run_counts(url, broken.failing_run)
+    for written_by_the_run in ("source_crawl", "site_audit", "fetch"):
+        crawled.pop(written_by_the_run)
+    assert set(crawled.values()) == {0}, crawled
+    assert scalar(url, "SELECT count(*) FROM fetch WHERE run_id = :r AND url NOT LIKE 'mbox:%'",
+                  r=broken.failing_run) == 0
     assert query(url, "SELECT * FROM run_lock") == []
     assert {run_id: run_counts(url, run_id) for run_id in broken.before} == broken.before
     assert changes(url, broken.before) == broken.before_changes
     # the night after: as if the broken runs had never been
-    assert runs(url)[broken.full_run][0] == "failed"
+    assert runs(url)[broken.full_run][0] == runs(url)[broken.failing_run][0] == "failed"
     ref = reference.night.url
     assert changes(url, [broken.after["run_id"]]) == changes(ref, [reference.runs["night2"]])
     mine, clean = run_counts(url, broken.after["run_id"]), run_counts(ref, reference.runs["night2"])
