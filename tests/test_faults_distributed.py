@@ -9,14 +9,19 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
+import scrapy
+from scrapy.http import HtmlResponse
 from sqlalchemy import select
 
 from crawler.distributed import ACTIVE_RUN, ALIVE_ENV, REDIS_ENV, WAIT_ENV, RunKeys, connect, coordinate
 from crawler.frontier import COUNTED, TAKEN, RedisFrontier
 from crawler.scheduler import _PUT, _TAKE
+from crawler.sources import SourcePlan
+from crawler.spider import CompetitorSpider
 from dossier.errors import DossierError
 from fixtures.synthetic import SyntheticSite, competitors_yaml
 from schedules.nightly import run_once
@@ -330,3 +335,28 @@ def test_a_restart_the_coordinator_has_not_seen_yet_neither_drains_the_run_early
     client.sadd(keys.finished, "w:1")
     coordinator.join(timeout=30)
     assert outcome["result"].ok, outcome["result"]
+
+
+def test_a_worker_that_did_not_probe_a_source_knows_its_soft_404_page(redis_url):
+    """The soft-404 probe's answer is the run's (kept in Redis), not only the prober's: a page of the source that
+    another worker reads is checked against it too."""
+    client = connect(redis_url)
+    keys = RunKeys(995, uuid.uuid4().hex)
+    site = "http://127.0.0.1:9/"
+    plan = SourcePlan(source_id=1, competitor_id=1, competitor_slug="kranrad", kind="site", url=site, max_pages=10,
+                      max_depth=2)
+    prober, reader = (CompetitorSpider([plan], frontier=RedisFrontier(client, keys, f"w:{n}", alive_seconds=60))
+                      for n in (1, 2))
+    not_found = "<html><head><title>Oops</title></head><body><h1>Nothing at {url}</h1></body></html>"
+
+    def answer(url: str, body: str, depth: int | None = 1) -> HtmlResponse:
+        request = scrapy.Request(url, meta={"dossier_source_id": 1, "dossier_depth": depth})
+        return HtmlResponse(url, body=body.format(url=url).encode(), encoding="utf-8", request=request)
+
+    try:
+        probe = prober.probe_request(plan)
+        list(prober.parse_probe(answer(probe.url, not_found, depth=None)))
+        assert reader.soft_404(plan, answer(f"{site}gone.html", not_found))
+        assert not reader.soft_404(plan, answer(f"{site}a.html", "<html><body><h1>Drills at {url}</h1></body></html>"))
+    finally:
+        client.delete(*client.keys(f"{keys.prefix}:*"))
