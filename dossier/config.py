@@ -352,6 +352,29 @@ def parse_config(data: Any, origin: str = "config") -> DossierConfig:
         raise ConfigError(return_line) from None
 
 
+class _UniqueKeysLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that a key given twice in one mapping is an error (YAML 1.2 says keys are
+    unique; PyYAML would keep the last silently, and a second `sources:` would drop the first one's sources). A key
+    a merge (`<<: *defaults`) brings in may be overridden, as YAML means it."""
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, yaml.Node] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    first = seen.setdefault(key, key_node)
+                except TypeError:  # an unhashable key: the safe loader's own error says so below
+                    continue
+                if first is not key_node:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {key!r} is given twice in one mapping (first on line "
+                        f"{first.start_mark.line + 1}): merge the two or remove one", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(path: str | Path) -> DossierConfig:
     """Read and validate competitors.yaml; every problem is a ConfigError of one line."""
     path = Path(path)
@@ -362,7 +385,7 @@ def load_config(path: str | Path) -> DossierConfig:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeysLoader)  # a SafeLoader: no Python objects
     except RecursionError:
         raise ConfigError(f"{path}: not valid YAML (nested too deeply)") from None
     except yaml.YAMLError as exc:

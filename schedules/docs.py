@@ -47,7 +47,8 @@ def _default(field: Any) -> str:
 def config_reference() -> str:
     out = ["# competitors.yaml reference", "",
            "Generated from `dossier/config.py` by `python -m schedules.docs`; a test fails when it drifts. "
-           "A wrong or unknown field stops `dossier run` with one line naming it (exit code 2).", ""]
+           "A wrong or unknown field, or a key given twice in one mapping, stops `dossier run` with one line "
+           "naming it (exit code 2).", ""]
     for title, model in SECTIONS:
         out += [f"## {title}", "", "| field | default | meaning |", "| --- | --- | --- |"]
         for name, field in model.model_fields.items():

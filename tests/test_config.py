@@ -86,6 +86,33 @@ def test_file_errors_are_one_line(tmp_path):
         load_config(broken)
 
 
+@pytest.mark.parametrize(("text", "line", "key"), [
+    # a second `sources:` would silently drop the first one's sources
+    ("competitors:\n  - slug: a\n    name: A\n    sources: []\n    sources:\n      - {kind: site, url: 'https://a.example/'}\n",
+     5, "'sources'"),
+    ("competitors: []\ndefaults: {max_pages: 5, max_pages: 9}\n", 2, "'max_pages'"),
+    ("competitors: []\ncompetitors: []\n", 2, "'competitors'"),
+])
+def test_a_key_given_twice_is_one_line_naming_it_and_its_lines(tmp_path, text, line, key):
+    config = tmp_path / "competitors.yaml"
+    config.write_text(text)
+    first = text.splitlines().index(next(row for row in text.splitlines() if key.strip("'") in row)) + 1
+    with pytest.raises(ConfigError) as error:
+        load_config(config)
+    assert str(error.value) == (f"{config}: line {line}: not valid YAML (key {key} is given twice in one mapping "
+                                f"(first on line {first}): merge the two or remove one)")
+
+
+def test_a_key_a_merge_brings_in_may_be_overridden(tmp_path):
+    config = tmp_path / "competitors.yaml"
+    config.write_text("competitors:\n  - slug: a\n    name: A\n    sources:\n"
+                      "      - &shop {kind: catalog, url: 'https://a.example/shop/', max_pages: 5}\n"
+                      "      - {<<: *shop, url: 'https://a.example/sale/', max_pages: 9}\n")
+    shop, sale = load_config(config).competitors[0].sources
+    assert (shop.kind, str(shop.url), shop.max_pages) == ("catalog", "https://a.example/shop/", 5)
+    assert (sale.kind, str(sale.url), sale.max_pages) == ("catalog", "https://a.example/sale/", 9)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
