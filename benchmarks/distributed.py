@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from benchmarks import drop_postgres_schema, postgres_schema
-from crawler.distributed import REDIS_ENV, connect
+from crawler.redis_run import REDIS_ENV, connect
 from fixtures.synthetic import SyntheticSite, competitors_yaml
 from schedules.nightly import run_once
 

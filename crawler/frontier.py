@@ -134,7 +134,7 @@ def page_field(request: Any) -> str:
 
 
 class RedisFrontier:
-    """Every worker of a run shares it: see crawler.distributed.RunKeys for the keys."""
+    """Every worker of a run shares it: see crawler.redis_run.RunKeys for the keys."""
 
     def __init__(self, client: Any, keys: Any, worker: str, alive_seconds: int) -> None:
         self.client = client

@@ -13,7 +13,7 @@ from scrapy.settings import Settings
 
 from crawler import settings as default_settings
 from crawler.browser import find_chromium
-from crawler.distributed import ALIVE_SECONDS, REDIS_ENV, RunKeys, connect, redis_url, scrapy_redis_settings
+from crawler.redis_run import ALIVE_SECONDS, REDIS_ENV, RunKeys, connect, redis_url, scrapy_redis_settings
 from crawler.frontier import RedisFrontier
 from crawler.safety import BrowserGuard, host_resolver_rules
 from crawler.pipelines import STORAGE_FAILED

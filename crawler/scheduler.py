@@ -13,7 +13,7 @@ from typing import Any
 from scrapy.exceptions import DropItem
 from scrapy_redis.scheduler import Scheduler
 
-from crawler.distributed import RunKeys
+from crawler.redis_run import RunKeys
 from crawler.frontier import TAKEN, Settled, page_field
 
 log = logging.getLogger(__name__)

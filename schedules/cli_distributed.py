@@ -22,7 +22,8 @@ def crawl(ctx: click.Context, worker: bool, database_url: str | None, once: bool
     Start one worker per core, on one or several machines, each with the same DOSSIER_REDIS_URL and a --db
     pointing at the same PostgreSQL database. The config comes from the coordinator with each run.
     """
-    from crawler.distributed import connect, redis_url, serve, worker_name
+    from crawler.distributed import serve, worker_name
+    from crawler.redis_run import connect, redis_url
     from storage.db import resolve_url
 
     url = redis_url()

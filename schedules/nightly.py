@@ -15,7 +15,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Callable, Iterator
 
-from crawler.distributed import REDIS_ENV, connect, coordinate, redis_url
+from crawler.coordinator import coordinate
+from crawler.redis_run import REDIS_ENV, connect, redis_url
 from crawler.launch import CrawlOutcome, crawl_in_subprocess
 from crawler.newsletters import read_newsletters
 from crawler.sources import AUDITED_KINDS
@@ -208,7 +209,7 @@ def _crawl_and_compare(engine, config, config_path: str, database_url: str, run_
 
 def _crawl(config_path: str, database_url: str, run_id: int, refs, verbose: bool) -> tuple[CrawlOutcome, int]:
     """The crawl of the run: in a child process, or, with $DOSSIER_REDIS_URL, by the `dossier crawl --worker`s
-    this process coordinates (crawler/distributed.py). Returns how it ended and how many processes crawled."""
+    this process coordinates (crawler/coordinator.py). Returns how it ended and how many processes crawled."""
     url = redis_url()
     if url is None:
         return crawl_in_subprocess(config_path, database_url, run_id, verbose=verbose), 1

@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from crawler.distributed import ACTIVE_RUN, REDIS_ENV, WAIT_ENV, RunKeys, connect, coordinate
+from crawler.coordinator import coordinate
+from crawler.redis_run import ACTIVE_RUN, REDIS_ENV, WAIT_ENV, RunKeys, connect
 from dossier.errors import ConfigError, DossierError
 from fixtures.synthetic import SyntheticSite, competitors_yaml, product_ids
 from schedules.cli import cli

@@ -1,4 +1,4 @@
-"""Faults of a distributed run (crawler/distributed.py, crawler/reconcile.py): a worker killed mid-crawl, every
+"""Faults of a distributed run (crawler/coordinator.py, crawler/reconcile.py): a worker killed mid-crawl, every
 worker killed, a Redis restart. No URL is left uncrawled, or, when none can be, it is a failed fetch row of a
 partial run, never a silent gap the diff would take for a removal. See docs/reliability.md."""
 from __future__ import annotations
@@ -17,7 +17,8 @@ import scrapy
 from scrapy.http import HtmlResponse
 from sqlalchemy import select
 
-from crawler.distributed import ACTIVE_RUN, ALIVE_ENV, REDIS_ENV, WAIT_ENV, RunKeys, connect, coordinate
+from crawler.coordinator import coordinate
+from crawler.redis_run import ACTIVE_RUN, ALIVE_ENV, REDIS_ENV, WAIT_ENV, RunKeys, connect
 from crawler.frontier import COUNTED, TAKEN, RedisFrontier
 from crawler.scheduler import _PUT, _TAKE
 from crawler.sources import SourcePlan

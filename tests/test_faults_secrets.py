@@ -367,7 +367,7 @@ def test_the_crawl_process_can_still_be_given_the_database_by_hand(tmp_path, mon
 
 def test_dossier_errors_from_urls_never_hold_the_password():
     """The parsers behind the three variables, called directly with every misreadable password character."""
-    from crawler.distributed import connect
+    from crawler.redis_run import connect
     from schedules.mailer import SmtpSettings
     from storage.db import create_db_engine as engine_for
 
