@@ -189,7 +189,7 @@ def _crawl_and_compare(engine, config, config_path: str, database_url: str, run_
     crawled = [ref for ref in refs if ref.kind != "newsletter"]  # mailboxes are read here, not crawled
     crawl, workers = _crawl(config_path, database_url, run_id, crawled, verbose)
     read_newsletters(engine, run_id, refs, Path(config_path).resolve().parent)
-    outcomes = record_source_outcomes(engine, run_id, refs)
+    outcomes = record_source_outcomes(engine, run_id, refs, crawl_failed=not crawl.ok)
     record_site_audits(engine, run_id, [ref.source_id for ref in refs if ref.kind in AUDITED_KINDS])
     by_id = {ref.source_id: ref for ref in refs}
     failed = [f"{by_id[o.source_id].competitor_slug} {by_id[o.source_id].url}: "

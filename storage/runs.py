@@ -236,12 +236,15 @@ def latest_newsletter(engine: Engine, source_id: int) -> datetime | None:
 
 
 def record_source_outcomes(engine: Engine, run_id: int, sources: list[SourceRef],
-                           coverage_floor: float = COVERAGE_FLOOR) -> list[models.SourceCrawl]:
+                           coverage_floor: float = COVERAGE_FLOOR,
+                           crawl_failed: bool = False) -> list[models.SourceCrawl]:
     """Judge each source from its fetch rows and write its coverage report to crawl_run.stats["sources"].
 
     A source failed when nothing was fetched, its start URL failed, no page could be read, or it read fewer
     pages than `coverage_floor` of its last good crawl (the diff then reports it as unreachable); it was skipped
-    when its site's robots.txt could not be read (RFC 9309: nothing may be fetched then).
+    when its site's robots.txt could not be read (RFC 9309: nothing may be fetched then). `crawl_failed`: the crawl
+    itself failed (the run's error says why), so a source without fetch rows says so instead of "nothing was
+    fetched", which would send the user to the site.
     """
     outcomes = []
     with session_scope(engine) as session:
@@ -254,6 +257,8 @@ def record_source_outcomes(engine: Engine, run_id: int, sources: list[SourceRef]
             baseline = last_good_crawl(session, ref.source_id, run_id)
             coverage = round(len(pages) / baseline.pages, 3) if baseline is not None and baseline.pages else None
             status, reason = _judge(ref, fetches, pages, failed, baseline, coverage, coverage_floor)
+            if crawl_failed and not fetches:
+                reason = NOT_STORED
             outcome = models.SourceCrawl(run_id=run_id, source_id=ref.source_id, status=status, pages=len(pages),
                                          errors=len(failed), items=_count_items(session, run_id, ref.source_id),
                                          reason=reason)
@@ -276,6 +281,9 @@ def record_source_outcomes(engine: Engine, run_id: int, sources: list[SourceRef]
             merged[key] = {**merged.get(key, {}), **report}
         run.stats = {**stats, "sources": merged}
     return outcomes
+
+
+NOT_STORED = "nothing was stored: the crawl failed (see the run's error)"
 
 
 def _is_page(fetch) -> bool:

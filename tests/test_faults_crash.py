@@ -596,6 +596,11 @@ def test_a_broken_database_leaves_nothing_half_written(broken, reference):
     assert set(crawled.values()) == {0}, crawled
     assert scalar(url, "SELECT count(*) FROM fetch WHERE run_id = :r AND url NOT LIKE 'mbox:%'",
                   r=broken.failing_run) == 0
+    # and a crawled source says the crawl failed, not that its site gave nothing
+    reasons = {row[0] for row in query(url, "SELECT s.reason FROM source_crawl s JOIN source ON source.id = "
+                                            "s.source_id WHERE s.run_id = :r AND source.kind <> 'newsletter'",
+                                       r=broken.failing_run)}
+    assert reasons == {"nothing was stored: the crawl failed (see the run's error)"}
     assert query(url, "SELECT * FROM run_lock") == []
     assert {run_id: run_counts(url, run_id) for run_id in broken.before} == broken.before
     assert changes(url, broken.before) == broken.before_changes
