@@ -82,11 +82,11 @@ def describe_failure(failure: Any, timeout: float, wait_for: str | None = None,
         elif "goto" in str(value):
             error = f"the page did not finish loading within {timeout:g} s"
         else:
-            error = f"browser timed out: {_first_line(str(value))}"
+            error = f"browser timed out: {first_line(str(value))}"
     elif failure.check(PlaywrightError):
-        error = f"browser: {_first_line(str(value))}"
+        error = f"browser: {first_line(str(value))}"
     else:
-        error = f"{failure.type.__name__}: {_first_line(failure.getErrorMessage())}"
+        error = f"{failure.type.__name__}: {first_line(failure.getErrorMessage())}"
     return FetchInfo(None, error[:MAX_ERROR], None, None, None)
 
 
@@ -116,7 +116,8 @@ def redirect_hops(request: Request, error: str | None = None) -> Iterator[tuple[
         yield url, FetchInfo(status, hop_error, None, None, None)
 
 
-def _first_line(text: str) -> str:
+def first_line(text: str) -> str:
+    """The first line of a message, stripped: what a one-line error shows of it."""
     return (text.strip().splitlines() or [""])[0]
 
 
@@ -133,4 +134,4 @@ def _lost_connection(message: str) -> str:
         return "connection reset"
     if "ConnectionDone" in message or "ResponseNeverReceived" in message:
         return "connection closed before the answer"
-    return f"download failed: {_first_line(message)}"
+    return f"download failed: {first_line(message)}"

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from scrapy.utils.defer import deferred_from_coro
 
+from crawler.accounting import first_line
 from crawler.sources import Observation
 from dossier.errors import StorageError
 from storage.db import create_db_engine
@@ -73,12 +74,11 @@ class StoragePipeline:
         try:
             write()
         except StorageError as exc:
-            self._stop(f"storing the crawl failed: {(str(exc).splitlines() or [''])[0]}")
+            self._stop(f"storing the crawl failed: {first_line(str(exc))}")
         except Exception as exc:  # not swallowed: logged with its traceback, and the crawl fails
             log.exception("storing an observation failed on a bug")
-            detail = (str(exc).strip().splitlines() or [""])[0]
-            self._stop(f"storing the crawl failed on a bug ({type(exc).__name__}: {detail}); its traceback is in "
-                       "the crawl's log: please report it")
+            self._stop(f"storing the crawl failed on a bug ({type(exc).__name__}: {first_line(str(exc))}); its "
+                       "traceback is in the crawl's log: please report it")
 
     def _stop(self, failure: str) -> None:
         self.failure = failure[:500]

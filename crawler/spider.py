@@ -15,7 +15,7 @@ from scrapy_playwright.page import PageMethod
 from w3lib.url import add_or_replace_parameter
 
 from crawler import settings as default_settings
-from crawler.accounting import BLOCKED_PREFIX, MAX_ERROR, describe_failure, fetched, redirect_hops
+from crawler.accounting import BLOCKED_PREFIX, MAX_ERROR, describe_failure, fetched, first_line, redirect_hops
 from crawler.blocked import blocking_challenge
 from crawler.callbacks import settles, some
 from crawler.discovery_callbacks import DiscoveryCallbacks
@@ -282,9 +282,8 @@ def _extraction_bug(plan: SourcePlan, response: Response, exc: Exception) -> Obs
     """The fetch row of a page an extractor failed on (a bug of ours, not the page's fault): a failed fetch, so that
     the diff calls none of the page's products or facts removed; the traceback goes to the crawl's log."""
     log.error("%s: extracting %s failed on a bug", plan.competitor_slug, response.url, exc_info=exc)
-    detail = (str(exc).strip().splitlines() or [""])[0]
-    error = (f"extracting the page failed on a bug ({type(exc).__name__}: {detail}); its traceback is in the "
-             "crawl's log: please report it")
+    error = (f"extracting the page failed on a bug ({type(exc).__name__}: {first_line(str(exc))}); its traceback "
+             "is in the crawl's log: please report it")
     return Observation("fetch", plan, response.url, fetched(response, error[:MAX_ERROR]))
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from crawler.coordinator import coordinate
-from crawler.redis_run import REDIS_ENV, connect, redis_url
 from crawler.launch import CrawlOutcome, crawl_in_subprocess
 from crawler.newsletters import read_newsletters
+from crawler.redis_run import REDIS_ENV, connect, redis_url
 from crawler.sources import AUDITED_KINDS
 from dossier.config import load_config
 from dossier.errors import ConfigError
