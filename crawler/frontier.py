@@ -10,6 +10,14 @@ Every request a worker takes is in its in-flight hash until it settles (crawler/
 the same step as it leaves the queue), and every seed it pops is in its seeding list until its start requests are
 scheduled: when the worker dies, the coordinator puts both back (crawler/reconcile.py). A settle or a drop counts
 down only if the request was still in flight, so a request put back meanwhile is never counted down twice.
+
+A page a dead worker was reading is read again by another, so what reading it decided must hold the second time:
+- a link it claimed but had not yet queued is in the worker's claimed hash until the scheduler queues it; the
+  coordinator takes such claims back when it puts the page back, so the second reading claims the link anew;
+- a page_param listing page's verdict (it brought new items: ask for the next page) is kept per page, so the
+  second reading finds the same verdict although the items are now seen;
+- the final URL of a redirect is marked read by the URL asked for, so the second reading of that URL reads the
+  page again instead of taking it for an alias of a page the source has read already.
 """
 from __future__ import annotations
 
@@ -50,9 +58,11 @@ class LocalFrontier:
         self._seen: dict[int, set[str]] = {}
         self._budget: Counter[int] = Counter()
         self._items: dict[int, set[str]] = {}
+        self._verdicts: dict[int, dict[str, bool]] = {}
+        self._readers: dict[int, dict[str, str]] = {}
         self._not_found: dict[int, str] = {}
 
-    def claim(self, source_id: int, key: str, max_pages: int) -> Claim:
+    def claim(self, source_id: int, key: str, max_pages: int, page: str = "") -> Claim:
         seen = self._seen.setdefault(source_id, set())
         if key in seen:
             return Claim.SEEN
@@ -68,13 +78,25 @@ class LocalFrontier:
     def is_seen(self, source_id: int, key: str) -> bool:
         return key in self._seen.get(source_id, ())
 
-    def new_items(self, source_id: int, keys: Iterable[str]) -> set[str]:
-        """The keys not seen on this source's listing pages before; all of them are remembered now."""
-        keys = set(keys)
-        seen = self._items.setdefault(source_id, set())
-        new = keys - seen
-        seen |= keys
-        return new
+    def mark_read(self, source_id: int, key: str, by: str) -> None:
+        """`key`, the final URL of a redirect from `by`, is a page of the source read now."""
+        self._seen.setdefault(source_id, set()).add(key)
+        self._readers.setdefault(source_id, {}).setdefault(key, by)
+
+    def read_elsewhere(self, source_id: int, key: str, by: str) -> bool:
+        """The source has `key` already, asked for (or redirected to) from another URL than `by`."""
+        return key in self._seen.get(source_id, ()) and self._readers.get(source_id, {}).get(key) != by
+
+    def brings_new_items(self, source_id: int, page: str, keys: Iterable[str]) -> bool:
+        """Listing page `page` shows keys not seen on this source's listing pages before (all are remembered
+        now); a page asked again gets the verdict of its first reading."""
+        verdicts = self._verdicts.setdefault(source_id, {})
+        if page not in verdicts:
+            keys = set(keys)
+            seen = self._items.setdefault(source_id, set())
+            verdicts[page] = bool(keys - seen)
+            seen |= keys
+        return verdicts[page]
 
     def had_items(self, source_id: int) -> bool:
         """This source's listing pages have shown items we read (not only page bodies)."""
@@ -102,13 +124,35 @@ class LocalFrontier:
         pass
 
 
-# KEYS: seen set, budget counter. ARGV: key, max_pages. 0 seen, 1 over budget, 2 new (claimed).
+# KEYS: seen set, budget counter, the worker's claimed hash. ARGV: key, max_pages, page field of the request
+# ("" for none). 0 seen, 1 over budget, 2 new (claimed: in the claimed hash until crawler/scheduler.py queues it).
 _CLAIM = """
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end
 if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[2]) then return 1 end
 redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('INCR', KEYS[2])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[3], ARGV[3], ARGV[1]) end
 return 2
+"""
+
+# KEYS: items set, had-items flag, verdicts hash. ARGV: page, 1 when a key is an item (not a body), the keys.
+# 1 when the page brought new items. The first reading's verdict stands.
+_NEW_ITEMS = """
+local verdict = redis.call('HGET', KEYS[3], ARGV[1])
+if verdict then return tonumber(verdict) end
+local new = 0
+for i = 3, #ARGV do new = new + redis.call('SADD', KEYS[1], ARGV[i]) end
+if ARGV[2] == '1' then redis.call('SET', KEYS[2], 1) end
+verdict = new > 0 and 1 or 0
+redis.call('HSET', KEYS[3], ARGV[1], verdict)
+return verdict
+"""
+
+# KEYS: seen set, readers hash. ARGV: key, the URL asked for. 1 when the source has the key from another URL.
+_READ_ELSEWHERE = """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return 0 end
+if redis.call('HGET', KEYS[2], ARGV[1]) == ARGV[2] then return 0 end
+return 1
 """
 _CLAIMS = {0: Claim.SEEN, 1: Claim.OVER_BUDGET, 2: Claim.NEW}
 
@@ -142,14 +186,18 @@ class RedisFrontier:
         self.worker = worker
         self.alive_seconds = alive_seconds
         self._claim = client.register_script(_CLAIM)
+        self._new_items = client.register_script(_NEW_ITEMS)
+        self._read_elsewhere = client.register_script(_READ_ELSEWHERE)
         self._settle = client.register_script(_SETTLE)
         self._said_alive = 0.0
         self._seeding: str | None = None  # the seed popped last, until its start requests are scheduled
         self._run_missing_since: float | None = None
 
-    def claim(self, source_id: int, key: str, max_pages: int) -> Claim:
-        keys = [self.keys.seen(source_id), self.keys.budget(source_id)]
-        return _CLAIMS[int(self._claim(keys=keys, args=[key, max_pages]))]
+    def claim(self, source_id: int, key: str, max_pages: int, page: str = "") -> Claim:
+        """`page`: the page field of the request to be queued (crawler/scheduler.py takes it out of this worker's
+        claimed hash when it queues it; the coordinator takes back what is still there when the worker dies)."""
+        keys = [self.keys.seen(source_id), self.keys.budget(source_id), self.keys.claimed(self.worker)]
+        return _CLAIMS[int(self._claim(keys=keys, args=[key, max_pages, page]))]
 
     def mark_seen(self, source_id: int, key: str) -> None:
         self.client.sadd(self.keys.seen(source_id), key)
@@ -157,17 +205,21 @@ class RedisFrontier:
     def is_seen(self, source_id: int, key: str) -> bool:
         return bool(self.client.sismember(self.keys.seen(source_id), key))
 
-    def new_items(self, source_id: int, keys: Iterable[str]) -> set[str]:
-        keys = sorted(set(keys))
-        if not keys:
-            return set()
+    def mark_read(self, source_id: int, key: str, by: str) -> None:
         pipe = self.client.pipeline()
-        for key in keys:
-            pipe.sadd(self.keys.items(source_id), key)
-        if any(not key.startswith(BODY_KEY) for key in keys):
-            pipe.set(self.keys.had_items(source_id), 1)
-        added = pipe.execute()
-        return {key for key, new in zip(keys, added) if new}
+        pipe.sadd(self.keys.seen(source_id), key)
+        pipe.hsetnx(self.keys.readers(source_id), key, by)
+        pipe.execute()
+
+    def read_elsewhere(self, source_id: int, key: str, by: str) -> bool:
+        keys = [self.keys.seen(source_id), self.keys.readers(source_id)]
+        return bool(self._read_elsewhere(keys=keys, args=[key, by]))
+
+    def brings_new_items(self, source_id: int, page: str, keys: Iterable[str]) -> bool:
+        keys = sorted(set(keys))
+        has_items = any(not key.startswith(BODY_KEY) for key in keys)
+        script_keys = [self.keys.items(source_id), self.keys.had_items(source_id), self.keys.verdicts(source_id)]
+        return bool(self._new_items(keys=script_keys, args=[page, "1" if has_items else "0", *keys]))
 
     def had_items(self, source_id: int) -> bool:
         return bool(self.client.exists(self.keys.had_items(source_id)))

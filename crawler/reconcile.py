@@ -12,15 +12,26 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-# KEYS: the dead worker's in-flight hash, its seeding list, the queue, the seeds list.
-# Each in-flight request goes back on the queue with the pending count it holds; each seed back on the seeds.
+# KEYS: the dead worker's in-flight hash, its seeding list, the queue, the seeds list, its claimed hash. ARGV: the
+# seen sets' and the budgets' key without the source id. Each in-flight request goes back on the queue with the
+# pending count it holds; each seed back on the seeds. Each link it claimed and never queued is no longer seen (nor
+# charged to its source's budget): the page that links to it is among those put back (in flight until all its
+# links are queued), and its next reading claims the link again.
 _PUT_BACK = """
 local inflight = redis.call('HVALS', KEYS[1])
 for _, request in ipairs(inflight) do redis.call('ZADD', KEYS[3], 0, request) end
 redis.call('DEL', KEYS[1])
 local seeds = 0
 while redis.call('LMOVE', KEYS[2], KEYS[4], 'RIGHT', 'LEFT') do seeds = seeds + 1 end
-return {#inflight, seeds}
+local claimed = redis.call('HGETALL', KEYS[5])
+for i = 1, #claimed, 2 do
+  local source = string.match(claimed[i], '^(%d+) ')
+  if redis.call('SREM', ARGV[1] .. source, claimed[i + 1]) == 1 then
+    redis.call('DECR', ARGV[2] .. source)
+  end
+end
+redis.call('DEL', KEYS[5])
+return {#inflight, seeds, #claimed / 2}
 """
 
 # KEYS: the worker's settled set, the run's settled set, the pages hash, the queue, the pending count.
@@ -78,8 +89,9 @@ class Ledger:
     def put_back(self, worker: str, why: str) -> int:
         """Queue again what `worker` held: its in-flight requests, its unseeded seeds, and the pages it read that
         are not in the database (written by no one: its buffer died with it). Returns how many."""
-        inflight, seeds = self._put_back(keys=[self.keys.inflight(worker), self.keys.seeding(worker),
-                                               self.keys.requests, self.keys.seeds])
+        inflight, seeds, claims = self._put_back(
+            keys=[self.keys.inflight(worker), self.keys.seeding(worker), self.keys.requests, self.keys.seeds,
+                  self.keys.claimed(worker)], args=[self.keys.seen(""), self.keys.budget("")])
         pages = 0
         settled = self.client.smembers(self.keys.settled_by(worker))
         if settled and self.database_url:
@@ -92,7 +104,8 @@ class Ledger:
         self.client.sadd(self.keys.lost, worker)
         self.lost[worker] = why
         log.warning("run %s: worker %s is dead (%s): %d requests in flight, %d seeds and %d pages read but not "
-                    "written put back on the queue", self.keys.run_id, worker, why, inflight, seeds, pages)
+                    "written put back on the queue, %d links claimed but not queued taken back", self.keys.run_id,
+                    worker, why, inflight, seeds, pages, claims)
         return inflight + seeds + pages
 
     def unfetched(self) -> dict[int, list[str]]:

@@ -121,10 +121,10 @@ class RunKeys:
     def dupefilter(self) -> str:
         return f"{self.prefix}:dupefilter"
 
-    def seen(self, source_id: int) -> str:
+    def seen(self, source_id: int | str) -> str:  # "" gives the key without the source id (crawler/reconcile.py)
         return f"{self.prefix}:seen:{source_id}"
 
-    def budget(self, source_id: int) -> str:
+    def budget(self, source_id: int | str) -> str:
         return f"{self.prefix}:budget:{source_id}"
 
     def items(self, source_id: int) -> str:
@@ -142,10 +142,22 @@ class RunKeys:
     def had_items(self, source_id: int) -> str:
         return f"{self.prefix}:had-items:{source_id}"
 
+    def verdicts(self, source_id: int) -> str:
+        """page_param listing pages read: page key -> 1 when it brought new items (its next page is asked)."""
+        return f"{self.prefix}:verdicts:{source_id}"
+
+    def readers(self, source_id: int) -> str:
+        """Final URLs of redirects -> the URL asked for that first reached them (the reading of that page)."""
+        return f"{self.prefix}:readers:{source_id}"
+
     # what the coordinator needs to put back the work of a worker that died (crawler/reconcile.py)
     def inflight(self, worker: str) -> str:
         """Requests the worker has taken from the queue and not settled: taken id -> the request as queued."""
         return f"{self.prefix}:inflight:{worker}"
+
+    def claimed(self, worker: str) -> str:
+        """Links the worker has claimed and not yet queued: "SOURCE_ID URL" -> its key in the source's seen set."""
+        return f"{self.prefix}:claimed:{worker}"
 
     def seeding(self, worker: str) -> str:
         """Seeds the worker has popped and not yet turned into scheduled start requests."""

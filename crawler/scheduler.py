@@ -3,7 +3,8 @@ to this worker's in-flight hash in the same Redis step as it leaves the queue (c
 
 So a worker killed at any moment loses no request: the coordinator puts its in-flight ones back on the queue
 (crawler/reconcile.py). Page requests are also kept by "SOURCE_ID URL" for the run, so that a page a dead worker
-had read but not yet written to the database can be queued again.
+had read but not yet written to the database can be queued again; a new page request leaves the worker's claimed
+hash (crawler/frontier.py) in the step that queues it.
 """
 from __future__ import annotations
 
@@ -28,11 +29,18 @@ redis.call('HSET', KEYS[2], id, first[1])
 return {id, first[1]}
 """
 
-# KEYS: queue, this worker's in-flight hash, the run's pages hash. ARGV: taken id ("" when never taken), score,
-# request, page field ("" when not a page). A retry or redirect of a taken request replaces it in the queue only
-# while it is still in flight here: the coordinator may have put it back already (this worker taken for dead).
+# KEYS: queue, this worker's in-flight hash, the run's pages hash, this worker's claimed hash. ARGV: taken id (""
+# when never taken), score, request, page field ("" when not a page). 1 queued. A retry or redirect of a taken
+# request replaces it in the queue only while it is still in flight here: 0 when the coordinator has put it back
+# already (this worker taken for dead). A new page request leaves the claimed hash as it is queued: -1 when its
+# claim is gone (taken back by the coordinator, or lost with a Redis restart): the page that links to it is read
+# again (put back, or its source seeded anew) and claims it anew.
 _PUT = """
-if ARGV[1] ~= '' and redis.call('HDEL', KEYS[2], ARGV[1]) == 0 then return 0 end
+if ARGV[1] ~= '' then
+  if redis.call('HDEL', KEYS[2], ARGV[1]) == 0 then return 0 end
+elseif ARGV[4] ~= '' and redis.call('HDEL', KEYS[4], ARGV[4]) == 0 then
+  return -1
+end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
 if ARGV[4] ~= '' then redis.call('HSETNX', KEYS[3], ARGV[4], ARGV[3]) end
 return 1
@@ -57,12 +65,16 @@ class SharedScheduler(Scheduler):
             return False
         taken = request.meta.pop(TAKEN, None)  # a retry or a redirect of a request this worker took
         data = self.queue._encode_request(request)
-        keys = [self.queue.key, self.keys.inflight(self.worker), self.keys.pages]
+        keys = [self.queue.key, self.keys.inflight(self.worker), self.keys.pages, self.keys.claimed(self.worker)]
         put = self._put(keys=keys, args=["" if taken is None else str(taken), -request.priority, data,
                                          page_field(request)])
-        if not put:
+        if put == 0:
             log.info("%s was put back on the queue by the coordinator meanwhile: not queued twice", request.url)
             return True  # not dropped: the copy on the queue carries its count
+        if put < 0:
+            log.info("%s: its claim was taken back (this worker taken for dead, or Redis restarted): not queued; the "
+                     "page that links to it is read again", request.url)
+            return False  # dropped: counted down
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis", spider=self.spider)
         return True

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -19,7 +19,7 @@ from crawler.accounting import BLOCKED_PREFIX, MAX_ERROR, describe_failure, fetc
 from crawler.blocked import blocking_challenge
 from crawler.callbacks import settles, some
 from crawler.discovery_callbacks import DiscoveryCallbacks
-from crawler.frontier import Claim, LocalFrontier
+from crawler.frontier import Claim, LocalFrontier, page_field
 from crawler.safety import allowed_url
 from crawler.soft404 import SOFT_404_ERROR
 from crawler.soft404_probe import Soft404Probe
@@ -142,13 +142,6 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, scrapy.Spider):
                 if len(report.trap_examples) < default_settings.TRAP_EXAMPLES:
                     report.trap_examples.append({"url": url[:300], "reason": trap})
             return None
-        claim = self.frontier.claim(plan.source_id, key, plan.max_pages)
-        if claim is Claim.SEEN:
-            return None
-        if claim is Claim.OVER_BUDGET:
-            self.reports[plan.source_id].cut_by_max_pages = True
-            return None
-        self.reports[plan.source_id].requested += 1
         meta: dict[str, Any] = {"dossier_source_id": plan.source_id, "dossier_depth": depth, "dossier_page": page}
         if not plan.obey_robots:
             meta["dont_obey_robotstxt"] = True
@@ -158,9 +151,17 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, scrapy.Spider):
             wait = (PageMethod("wait_for_selector", plan.wait_for, state="attached", timeout=timeout_ms)
                     if plan.wait_for else PageMethod("wait_for_load_state", "networkidle", timeout=timeout_ms))
             meta.update(playwright=True, playwright_context=plan.competitor_slug, playwright_page_methods=[wait])
-        # dont_filter: the `seen` set above is the source's dupe filter; Scrapy's would silently drop a redirect
+        # dont_filter: the frontier's claim is the source's dupe filter; Scrapy's would silently drop a redirect
         # to a URL already fetched (no fetch row), and redirect loops end at REDIRECT_MAX_TIMES instead.
-        return scrapy.Request(url, callback=self.parse_page, errback=self.on_error, meta=meta, dont_filter=True)
+        request = scrapy.Request(url, callback=self.parse_page, errback=self.on_error, meta=meta, dont_filter=True)
+        claim = self.frontier.claim(plan.source_id, key, plan.max_pages, page_field(request))
+        if claim is Claim.SEEN:
+            return None
+        if claim is Claim.OVER_BUDGET:
+            self.reports[plan.source_id].cut_by_max_pages = True
+            return None
+        self.reports[plan.source_id].requested += 1
+        return request
 
     # -- pages -------------------------------------------------------------------------------------
     @settles
@@ -169,10 +170,14 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, scrapy.Spider):
         for url, info in redirect_hops(response.request):
             yield Observation("fetch", plan, url, info)
         info = fetched(response)
-        if _redirected_to_known_page(response, lambda key: self.frontier.is_seen(plan.source_id, key)):
-            yield Observation("fetch", plan, response.url, info)
-            return  # an alias of a page of the source already read (or queued): read once
-        self.frontier.mark_seen(plan.source_id, canonical_url(response.url))
+        chain = response.meta.get("redirect_urls") or []
+        final, asked = canonical_url(response.url), canonical_url((chain or [response.request.url])[0])
+        if final != asked:  # redirected (or, in a browser, moved on): the page may be known by its final URL
+            if chain and final not in {canonical_url(url) for url in chain} and \
+                    self.frontier.read_elsewhere(plan.source_id, final, asked):
+                yield Observation("fetch", plan, response.url, info)
+                return  # an alias of a page of the source already read (or queued): read once
+            self.frontier.mark_read(plan.source_id, final, asked)
         max_bytes = self.settings.getint("DOWNLOAD_MAXSIZE")
         if "playwright" in response.flags and max_bytes and len(response.body) > max_bytes:
             # the browser knows no DOWNLOAD_MAXSIZE: the rendered page is refused here instead
@@ -209,9 +214,9 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, scrapy.Spider):
             except Exception as exc:  # an extractor's bug, not the page's: a failed fetch, told as a bug
                 yield _extraction_bug(plan, response, exc)
                 return
-        chain = tuple(response.meta.get("redirect_urls") or ())
         if chain:  # the audit of a page says how it was reached
-            observations = [replace(o, payload=(o.payload, chain)) if o.what == "audit" else o for o in observations]
+            observations = [replace(o, payload=(o.payload, tuple(chain))) if o.what == "audit" else o
+                            for o in observations]
         yield from observations
         # The fetch row after the page's observations: the writer stores in order, so a fetch row in the database
         # means they are there too (written with it or before). A distributed run's coordinator takes a page with a
@@ -242,10 +247,10 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, scrapy.Spider):
             log.info("%s: %s has no items: the listing ends there", plan.competitor_slug, response.url)
             return
         keys = keys or {f"body:{content_hash}"}  # a listing whose pages hold no items we read: pages must differ
-        if not self.frontier.new_items(plan.source_id, keys):
+        asked = (response.meta.get("redirect_urls") or [response.request.url])[0]
+        if not self.frontier.brings_new_items(plan.source_id, canonical_url(asked), keys):
             log.info("%s: %s brought no new items: the listing ends there", plan.competitor_slug, response.url)
             return
-        asked = (response.meta.get("redirect_urls") or [response.request.url])[0]
         following = add_or_replace_parameter(asked, plan.page_param, str(page + 1))
         yield from some(self.page_request(plan, following, response.meta["dossier_depth"], page=page + 1))
 
@@ -267,15 +272,6 @@ def _document(response: Response) -> Document:
     else:
         text = response.body.decode("utf-8", "replace")
     return Document(text, response.url, response_headers(response))
-
-
-def _redirected_to_known_page(response: Response, is_seen: Callable[[str], bool]) -> bool:
-    """Redirected to a URL the source had already asked for by another name (not a chain back to itself)."""
-    chain = response.meta.get("redirect_urls")
-    if not chain:
-        return False
-    final = canonical_url(response.url)
-    return final not in {canonical_url(url) for url in chain} and is_seen(final)
 
 
 def _extraction_bug(plan: SourcePlan, response: Response, exc: Exception) -> Observation:

@@ -4,22 +4,26 @@ partial run, never a silent gap the diff would take for a removal. See docs/reli
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import scrapy
 from scrapy.http import HtmlResponse
+from scrapy.settings import Settings
 from sqlalchemy import select
 
 from crawler.coordinator import coordinate
 from crawler.redis_run import ACTIVE_RUN, ALIVE_ENV, REDIS_ENV, WAIT_ENV, RunKeys, connect
-from crawler.frontier import COUNTED, TAKEN, RedisFrontier
+from crawler.frontier import COUNTED, TAKEN, RedisFrontier, Settled, page_field
+from crawler.reconcile import Ledger
 from crawler.scheduler import _PUT, _TAKE
 from crawler.sources import SourcePlan
 from crawler.spider import CompetitorSpider
@@ -36,6 +40,27 @@ ALIVE = "8"  # seconds: a dead worker is noticed within seconds, not after a min
 PRODUCTS = 200
 PER_PAGE = 20
 DELAY = 0.15  # seconds per page: the crawl lasts long enough for a kill to land in its middle
+# A crawl process killed at one exact point: right after the run's frontier let it claim the link whose key ends
+# with FAULT_KILL_AFTER_CLAIMING, before its request is queued. Only the first claim is killed (FAULT_KILLED_MARK).
+# A sitecustomize module of this test's own (test code, not Dossier's), on the workers' PYTHONPATH.
+KILL_AFTER_CLAIM = '''
+import os, signal
+if os.environ.get("FAULT_KILL_AFTER_CLAIMING"):
+    import crawler.frontier as _frontier
+    _claim = _frontier.RedisFrontier.claim
+
+    def claim(self, source_id, key, *args, **kwargs):
+        claimed = _claim(self, source_id, key, *args, **kwargs)
+        if claimed is _frontier.Claim.NEW and key.endswith(os.environ["FAULT_KILL_AFTER_CLAIMING"]):
+            try:
+                os.close(os.open(os.environ["FAULT_KILLED_MARK"], os.O_CREAT | os.O_EXCL))
+            except FileExistsError:  # the page that links to it, read again: claimed anew, not killed again
+                return claimed
+            os.kill(os.getpid(), signal.SIGKILL)
+        return claimed
+
+    _frontier.RedisFrontier.claim = claim
+'''
 
 
 class SlowSite(SyntheticSite):
@@ -59,8 +84,9 @@ def _port(url: str) -> str:
     return url.rsplit(":", 1)[1].split("/")[0]
 
 
-def _start_workers(count: int, redis_url: str, database_url: str, *extra: str) -> list[subprocess.Popen]:
-    env = {**os.environ, REDIS_ENV: redis_url, ALIVE_ENV: ALIVE}
+def _start_workers(count: int, redis_url: str, database_url: str, *extra: str,
+                   env: dict[str, str] | None = None) -> list[subprocess.Popen]:
+    env = {**os.environ, REDIS_ENV: redis_url, ALIVE_ENV: ALIVE, **(env or {})}
     return [subprocess.Popen([sys.executable, "-m", "schedules.cli", "crawl", "--worker", "--db", database_url,
                               *extra], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                              start_new_session=True)
@@ -178,6 +204,30 @@ def test_a_worker_killed_mid_crawl_leaves_no_url_uncrawled(victim, site, config,
     assert {url for url, error in fetched.items() if error} == set()
     assert set(fetched) == reference
     assert sum(site.hits.values()) >= len(reference)  # pages the dead worker held were fetched again
+
+
+def test_a_crawl_killed_between_claiming_a_link_and_queuing_it_leaves_the_link_crawled(
+        site, config, reference, redis_url, postgres_database_url, tmp_path, caplog):
+    """The window CI once hit: a worker's crawl process claims a product link (the run has seen it) and dies
+    before queuing it. The coordinator takes the claim back as it puts back the listing that linked to it, the
+    other worker reads that listing again and claims the link anew: the run fetches what a single-process crawl
+    fetches. (Before, the link stayed "seen", queued nowhere, and the run succeeded without it.)"""
+    (tmp_path / "fault").mkdir()
+    (tmp_path / "fault" / "sitecustomize.py").write_text(KILL_AFTER_CLAIM, encoding="utf-8")
+    mark = tmp_path / "killed"
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path / "fault"), os.environ.get("PYTHONPATH")])),
+           "FAULT_KILL_AFTER_CLAIMING": "/p/79.html", "FAULT_KILLED_MARK": str(mark)}
+    workers = _start_workers(2, redis_url, postgres_database_url, "--idle-timeout", "120", env=env)
+    try:
+        result = _distributed_run(config, redis_url, postgres_database_url, tmp_path / "outbox")
+    finally:
+        logs = _stop(workers)
+    assert mark.exists(), "no crawl process claimed p/79.html"
+    assert result.status == "succeeded", (result, [log[-3000:] for log in logs])
+    assert re.search(r"[1-9][0-9]* links claimed but not queued taken back", caplog.text), caplog.text[-3000:]
+    fetched = _fetches(postgres_database_url, result.run_id)
+    assert {url for url, error in fetched.items() if error} == set()
+    assert set(fetched) == reference
 
 
 def test_with_no_worker_left_the_unfetched_urls_are_failed_rows_of_a_partial_run(
@@ -361,3 +411,79 @@ def test_a_worker_that_did_not_probe_a_source_knows_its_soft_404_page(redis_url)
         assert not reader.soft_404(plan, answer(f"{site}a.html", "<html><body><h1>Drills at {url}</h1></body></html>"))
     finally:
         client.delete(*client.keys(f"{keys.prefix}:*"))
+
+
+def _read(spider: CompetitorSpider, response: HtmlResponse, until_request: bool = False) -> list[tuple[str, str]]:
+    """What reading the page yields, in order; `until_request`: the reader dies as its first request is yielded
+    (claimed, not yet queued: Scrapy queues what a callback yields after taking it from the generator)."""
+    outputs = []
+    for output in spider.parse_page(response):
+        if isinstance(output, scrapy.Request):
+            outputs.append(("request", output.url))
+            if until_request:
+                break
+        elif isinstance(output, Settled):
+            outputs.append(("settled", output.request.url))
+        else:
+            outputs.append((output.what, output.url))
+    return outputs
+
+
+@pytest.mark.parametrize("page", ["links", "page_param", "redirect"])
+def test_a_page_a_dead_worker_was_reading_is_read_again_the_same_by_another(page, redis_url):
+    """A worker dies while reading a page (after the frontier has marked what reading it decided, before its
+    requests are queued); the coordinator puts its work back, and another worker reads the page again. The second
+    reading must yield what the first did: the links it claimed (now queued nowhere) are claimed anew, a page_param
+    listing page again asks for its next page (its items are now seen), and a redirect's final page is read again
+    (it is not taken for an alias of a page of the source). Meanwhile the dead worker, only slow, cannot queue
+    its late copy of a link. Driven without Scrapy's engine: the spider's callback and the frontier's own steps."""
+    client = connect(redis_url)
+    keys = RunKeys(994, uuid.uuid4().hex)
+    site = "http://127.0.0.1:9"
+    plan = SourcePlan(source_id=1, competitor_id=1, competitor_slug="kranrad", kind="site", url=f"{site}/",
+                      max_pages=10, max_depth=2, allow_private=True)
+    listing = '<html><body><h1>Tools</h1><a href="/a.html">A</a> <a href="/b.html">B</a></body></html>'
+    meta = {"dossier_source_id": 1, "dossier_depth": 1}
+    if page == "page_param":
+        plan = replace(plan, kind="catalog", url=f"{site}/list", page_param="page", max_depth=0,
+                       selectors={"product": ".product", "name": ".name", "price": ".price", "currency": "EUR"})
+        listing = ('<html><body><div class="product"><span class="name">Hammer</span><span class="price">9 €</span>'
+                   '</div></body></html>')
+        meta = {"dossier_source_id": 1, "dossier_depth": 0, "dossier_page": 1}
+    url = plan.url if page != "links" else f"{site}/tools.html"
+    if page == "redirect":  # asked for /old.html, answered by /tools.html
+        meta["redirect_urls"] = [f"{site}/old.html"]
+    response = HtmlResponse(url, body=listing.encode(), encoding="utf-8",
+                            request=scrapy.Request(meta.get("redirect_urls", [url])[0], meta=meta))
+    dead, heir = (CompetitorSpider([plan], frontier=RedisFrontier(client, keys, f"w:{n}", alive_seconds=60))
+                  for n in (1, 2))
+    for spider in (dead, heir):
+        spider.settings = Settings({"DOWNLOAD_MAXSIZE": 0})
+    try:
+        first = [output for output in _read(dead, response, until_request=page == "links")
+                 if output[0] != "settled"]  # its Settled marker never reaches the pipeline: the worker is dead
+        assert first[-1][0] == "request", first
+        Ledger(client, keys, None, {}).put_back("w:1", "killed")
+        second = _read(heir, response)
+        assert second[:len(first)] == first  # the same reading: the same rows and requests
+        assert [output for output in second if output[0] == "request"] == \
+               [output for output in _read_alone(plan, response) if output[0] == "request"]
+        assert int(client.get(keys.budget(1))) == len([o for o in second if o[0] == "request"])  # none spent twice
+        late = page_field(scrapy.Request(first[-1][1], meta=meta))
+        put = client.register_script(_PUT)
+        assert put(keys=[keys.requests, keys.inflight("w:1"), keys.pages, keys.claimed("w:1")],
+                   args=["", 0, "late copy", late]) == -1
+        assert not client.zcard(keys.requests)
+        if page == "redirect":  # another URL redirected to the same page is an alias all the same
+            alias = HtmlResponse(url, body=listing.encode(), encoding="utf-8", request=scrapy.Request(
+                f"{site}/other.html", meta={**meta, "redirect_urls": [f"{site}/other.html"]}))
+            assert {what for what, _ in _read(heir, alias)} == {"fetch", "settled"}
+    finally:
+        client.delete(*client.keys(f"{keys.prefix}:*"))
+
+
+def _read_alone(plan: SourcePlan, response: HtmlResponse) -> list[tuple[str, str]]:
+    """The page read by a single-process crawl."""
+    spider = CompetitorSpider([plan])
+    spider.settings = Settings({"DOWNLOAD_MAXSIZE": 0})
+    return _read(spider, response)
