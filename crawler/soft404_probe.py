@@ -9,7 +9,7 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.accounting import describe_failure
-from crawler.callbacks import settles, some
+from crawler.callbacks import asked_url, settles, some
 from crawler.soft404 import fingerprint, probe_url
 from crawler.sources import SourcePlan
 
@@ -66,8 +66,7 @@ class Soft404Probe:
             return False
         if _fingerprint(response) != known:
             return False
-        if response.meta.get("dossier_depth") == 0 and (response.meta.get("redirect_urls") or [response.url])[0] \
-                == plan.url:
+        if response.meta.get("dossier_depth") == 0 and asked_url(response) == plan.url:
             self.not_found[plan.source_id] = ""
             self.frontier.set_not_found_page(plan.source_id, "")
             self.reports[plan.source_id].warnings.append(

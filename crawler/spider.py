@@ -17,7 +17,7 @@ from w3lib.url import add_or_replace_parameter
 from crawler import settings as default_settings
 from crawler.accounting import BLOCKED_PREFIX, MAX_ERROR, describe_failure, fetched, first_line, redirect_hops
 from crawler.blocked import blocking_challenge
-from crawler.callbacks import settles, some
+from crawler.callbacks import asked_url, settles, some
 from crawler.discovery_callbacks import DiscoveryCallbacks
 from crawler.frontier import Claim, LocalFrontier, page_field
 from crawler.safety import allowed_url
@@ -171,7 +171,7 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, scrapy.Spider):
             yield Observation("fetch", plan, url, info)
         info = fetched(response)
         chain = response.meta.get("redirect_urls") or []
-        final, asked = canonical_url(response.url), canonical_url((chain or [response.request.url])[0])
+        final, asked = canonical_url(response.url), canonical_url(asked_url(response))
         if final != asked:  # redirected (or, in a browser, moved on): the page may be known by its final URL
             if chain and final not in {canonical_url(url) for url in chain} and \
                     self.frontier.read_elsewhere(plan.source_id, final, asked):
@@ -247,7 +247,7 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, scrapy.Spider):
             log.info("%s: %s has no items: the listing ends there", plan.competitor_slug, response.url)
             return
         keys = keys or {f"body:{content_hash}"}  # a listing whose pages hold no items we read: pages must differ
-        asked = (response.meta.get("redirect_urls") or [response.request.url])[0]
+        asked = asked_url(response)
         if not self.frontier.brings_new_items(plan.source_id, canonical_url(asked), keys):
             log.info("%s: %s brought no new items: the listing ends there", plan.competitor_slug, response.url)
             return

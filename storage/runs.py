@@ -27,6 +27,8 @@ MAX_FAILED_LISTED = 200  # failed URLs named per source in crawl_run.stats (the 
 # is `skipped`, not `failed`.
 ROBOTS_UNREACHABLE = "robots.txt unreachable"
 
+NOT_STORED = "nothing was stored: the crawl failed (see the run's error)"  # a source of a run whose crawl failed
+
 
 @dataclass(frozen=True, slots=True)
 class SourceRef:
@@ -281,9 +283,6 @@ def record_source_outcomes(engine: Engine, run_id: int, sources: list[SourceRef]
             merged[key] = {**merged.get(key, {}), **report}
         run.stats = {**stats, "sources": merged}
     return outcomes
-
-
-NOT_STORED = "nothing was stored: the crawl failed (see the run's error)"
 
 
 def _is_page(fetch) -> bool:
