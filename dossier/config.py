@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import socket
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -406,16 +405,3 @@ def _is_literal_private(host: str) -> bool:
     except ValueError:
         return False
     return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
-
-
-def is_private_host(host: str) -> bool:
-    """True when the host is, or resolves to, a loopback, private, link-local or reserved address."""
-    try:
-        addresses = {ipaddress.ip_address(host)}
-    except ValueError:
-        try:
-            infos = socket.getaddrinfo(host, None)
-        except OSError:
-            return False  # unresolvable: the crawl reports it as a DNS error
-        addresses = {ipaddress.ip_address(info[4][0]) for info in infos}
-    return any(a.is_private or a.is_loopback or a.is_link_local or a.is_reserved for a in addresses)

@@ -30,7 +30,10 @@ def terminal_safe(value: object) -> str:
               help="Output format.")
 @click.option("--limit", type=click.IntRange(min=0), default=None, help="Print at most this many rows.")
 def sql(query: str, database_url: str | None, fmt: str, limit: int | None) -> None:
-    """Run a read-only SQL query (writes are refused on SQLite and PostgreSQL alike)."""
+    """Run one read-only SQL statement: whatever would write or reach outside the database is refused.
+
+    On SQLite and PostgreSQL alike: writes, ATTACH, PRAGMAs that set, VACUUM, load_extension(), COPY, SET, CALL,
+    DO and the functions that read the server's files (docs/schema.md)."""
     from storage.analyst import neutralise_formulas, run_read_only
     from storage.db import open_database
 

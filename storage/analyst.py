@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from dossier.errors import ConfigError, StorageError
+from storage.readonly import read_only_cursor, read_only_engine
 
 log = logging.getLogger(__name__)
 
@@ -29,41 +30,19 @@ class QueryResult:
     rows: list[tuple[Any, ...]]
 
 
-def read_only_engine(engine: Engine) -> Engine:
-    """A second engine on the same database whose connections cannot write (SQLite and PostgreSQL alike)."""
-    url = engine.url
-    if engine.dialect.name == "sqlite":
-        ro = create_engine(url)
-
-        @event.listens_for(ro, "connect")
-        def _query_only(dbapi_connection, _record) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA query_only = ON")
-            cursor.close()
-
-        return ro
-    if engine.dialect.name == "postgresql":
-        options = f"{url.query.get('options', '')} -c default_transaction_read_only=on".strip()
-        return create_engine(url.update_query_dict({"options": options}))
-    raise StorageError(f"read-only queries are supported on SQLite and PostgreSQL, not {engine.dialect.name}")
-
-
 def run_read_only(engine: Engine, sql: str, limit: int | None = None) -> QueryResult:
-    """Run one statement without any power to change the database; errors are one line naming the cause."""
+    """Run one statement without any power to change the database or reach outside it (storage/readonly.py);
+    errors and refusals are one line naming the cause."""
     if not sql.strip():
         raise ConfigError("sql: the query is empty; give a SELECT, e.g. dossier sql \"SELECT * FROM latest_prices\"")
     ro = read_only_engine(engine)
     try:
-        with ro.connect() as connection:
-            result = connection.exec_driver_sql(sql)
-            if not result.returns_rows:
-                connection.rollback()
+        with read_only_cursor(ro, sql) as cursor:
+            if cursor.description is None:
                 return QueryResult([], [])
-            rows = result.fetchmany(limit) if limit else result.fetchall()
-            columns = list(result.keys())
-            connection.rollback()
-            return QueryResult(columns, [tuple(r) for r in rows])
-    except SQLAlchemyError as exc:
+            rows = cursor.fetchmany(limit) if limit else cursor.fetchall()
+            return QueryResult([column[0] for column in cursor.description], [tuple(r) for r in rows])
+    except SQLAlchemyError as exc:  # the connection itself
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
         raise StorageError(f"sql: {reason}") from None
     finally:

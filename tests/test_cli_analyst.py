@@ -14,9 +14,11 @@ from storage.runs import finish_run, start_run, sync_sources
 from storage.writer import RunWriter
 
 
-@pytest.fixture
-def db(tmp_path):
-    url = f"sqlite:///{tmp_path / 'dossier.db'}"
+ONLY_READS = "the query may only read the dossier database"
+
+
+def stock(url: str) -> str:
+    """A dossier at `url` with one competitor and two products (one named like a spreadsheet formula)."""
     engine = create_db_engine(url)
     upgrade(engine)
     (ref,) = sync_sources(engine, [{"slug": "k", "name": "Kranrad GmbH",
@@ -30,6 +32,17 @@ def db(tmp_path):
     finish_run(engine, run_id, "succeeded")
     engine.dispose()
     return url
+
+
+@pytest.fixture
+def db(tmp_path):
+    return stock(f"sqlite:///{tmp_path / 'dossier.db'}")
+
+
+@pytest.fixture
+def stocked_url(database_url):
+    """stock() on each backend: a SQLite file in tmp_path, a PostgreSQL schema of its own."""
+    return stock(database_url)
 
 
 def invoke(*args):
@@ -66,3 +79,110 @@ def test_sql_table_shows_control_characters_instead_of_obeying_them(db):
     code, out, _ = invoke("sql", "SELECT 'Laufrad' || char(27) || '[2J' || char(7) AS name", "--db", db)
     assert code == 0
     assert "\x1b" not in out and "\x07" not in out and "Laufrad\ufffd[2J\ufffd" in out
+
+
+SQLITE_REFUSED = [  # (statement, what the one line names)
+    ("ATTACH DATABASE '{tmp}/attached.db' AS x", "ATTACH"),
+    ("DETACH DATABASE main", "DETACH"),
+    ("PRAGMA journal_mode = DELETE", "PRAGMA journal_mode = DELETE"),
+    ("PRAGMA query_only = OFF", "PRAGMA query_only = OFF"),
+    ("PRAGMA user_version = 7", "PRAGMA user_version = 7"),
+    ("PRAGMA wal_checkpoint", "PRAGMA wal_checkpoint"),
+    ("VACUUM INTO '{tmp}/copy.db'", "VACUUM"),
+    ("VACUUM", "VACUUM"),
+    ("SELECT load_extension('{tmp}/evil.so')", "load_extension()"),
+    ("DELETE FROM product", "DELETE"),
+    ("UPDATE product SET name = 'x'", "UPDATE"),
+    ("CREATE TEMP TABLE scratch (x)", "CREATE TABLE"),
+    ("DROP VIEW latest_prices", "DROP VIEW"),
+    ("BEGIN", "BEGIN"),
+]
+POSTGRES_REFUSED = [
+    ("COPY (SELECT 1) TO PROGRAM 'touch {tmp}/ran'", "COPY"),
+    ("COPY product FROM PROGRAM 'true'", "COPY"),
+    ("COPY product TO '{tmp}/product.csv'", "COPY"),
+    ("/* a /* nested */ comment */ COPY product TO STDOUT", "COPY"),
+    ("SELECT pg_read_file('/etc/hostname')", "pg_read_file()"),
+    ("SELECT * FROM pg_ls_dir('.')", "pg_ls_dir()"),
+    ("SELECT lo_import('/etc/hostname')", "lo_import()"),
+    ("SELECT lo_export(1, '{tmp}/large-object')", "lo_export()"),
+    ("SELECT * FROM dblink('dbname=test', 'DELETE FROM product') AS t(x text)", "dblink()"),
+    ("SET ROLE postgres", "SET"),
+    ("SET default_transaction_read_only = off", "SET"),
+    ("RESET ROLE", "RESET"),
+    ("CALL anything()", "CALL"),
+    ("DO $$BEGIN DELETE FROM product; END$$", "DO"),
+    ("SELECT set_config('role', 'postgres', true)", "set_config()"),
+    ("SELECT query_to_xml('SELECT 1', true, true, '')", "query_to_xml()"),
+    ("SELECT \"pg_read_file\"('/etc/hostname')", "pg_read_file()"),
+    ("SELECT ('/etc/hostname'::text).pg_read_file", "pg_read_file()"),
+    ("SELECT U&\"pg!005fread!005ffile\" UESCAPE '!' ('/etc/hostname')", "pg_read_file()"),
+    ("DELETE FROM product", "DELETE"),
+    ("ATTACH DATABASE '{tmp}/attached.db' AS x", "ATTACH"),
+]
+
+
+def product_count(url: str) -> int:
+    code, out, _ = invoke("sql", "SELECT COUNT(*) AS n FROM product", "--db", url, "--format", "json")
+    assert code == 0
+    return json.loads(out)[0]["n"]
+
+
+def files_made(tmp_path) -> set[str]:
+    """Files in tmp_path besides the SQLite dossier (and its WAL files)."""
+    return {p.name for p in tmp_path.iterdir()} - {"dossier.db", "dossier.db-wal", "dossier.db-shm"}
+
+
+@pytest.mark.parametrize("database_url, sql, what", [("sqlite", sql, what) for sql, what in SQLITE_REFUSED]
+                         + [("postgresql", sql, what) for sql, what in POSTGRES_REFUSED], indirect=["database_url"])
+def test_sql_refuses_what_would_write_or_reach_outside_the_dossier(database_url, stocked_url, tmp_path, sql, what):
+    code, out, err = invoke("sql", sql.replace("{tmp}", str(tmp_path)), "--db", stocked_url)
+    assert (code, out, err) == (2, "", f"error: sql: {what} is refused: {ONLY_READS}\n")
+    assert files_made(tmp_path) == set()
+    assert product_count(stocked_url) == 2
+
+
+def test_sql_attach_creates_no_file(db, tmp_path):
+    target = tmp_path / "elsewhere" / "attached.db"
+    target.parent.mkdir()
+    code, _, err = invoke("sql", f"ATTACH DATABASE '{target}' AS elsewhere", "--db", db)
+    assert (code, err) == (2, f"error: sql: ATTACH is refused: {ONLY_READS}\n")
+    assert list(target.parent.iterdir()) == []
+
+
+READS = [
+    "SELECT sku FROM latest_prices ORDER BY sku",
+    "WITH p AS (SELECT sku FROM latest_prices) SELECT COUNT(*) AS n FROM p",
+    "EXPLAIN SELECT * FROM latest_prices",
+    "SELECT * FROM competitor_summary",
+    "SELECT 'pg_read_file(), ATTACH, PRAGMA' AS words -- set_config() in a comment",
+]
+
+
+@pytest.mark.parametrize("sql", READS + ["PRAGMA table_info(product)", "SELECT * FROM pragma_index_list('product')",
+                                         "PRAGMA user_version", "SELECT * FROM json_each('[1, 2]')"])
+def test_sql_reads_on_sqlite(db, sql):
+    code, out, err = invoke("sql", sql, "--db", db, "--format", "json")
+    assert (code, err) == (0, "") and json.loads(out)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("sql", READS + ["SHOW search_path", "TABLE latest_prices",
+                                         "SELECT $q$pg_read_file('/etc/hostname')$q$ AS text",
+                                         "SELECT E'it\\'s pg_read_file()' AS text"])
+def test_sql_reads_on_postgresql(database_url, stocked_url, sql):
+    code, out, err = invoke("sql", sql, "--db", stocked_url, "--format", "json")
+    assert (code, err) == (0, "") and json.loads(out)
+
+
+def test_sql_runs_one_statement_only(stocked_url):
+    code, _, err = invoke("sql", "SELECT 1; DELETE FROM product", "--db", stocked_url)
+    assert code == 2 and err.startswith("error: sql: ") and err.count("\n") == 1
+    assert product_count(stocked_url) == 2
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_sql_on_postgresql_holds_no_superuser_power(database_url, stocked_url):
+    """What the lists miss the server refuses: a superuser's query runs as pg_read_all_data."""
+    code, out, err = invoke("sql", "SELECT pg_reload_conf()", "--db", stocked_url)
+    assert (code, out, err) == (2, "", "error: sql: permission denied for function pg_reload_conf\n")
