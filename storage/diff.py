@@ -60,17 +60,14 @@ def diff_run(engine: Engine, run_id: int, rules: Rules = Rules()) -> int:
 def _diff_source(session: Session, run_id: int, crawl: models.SourceCrawl, source: models.Source,
                  rules: Rules) -> list[Draft]:
     entity = f"source:{source.id}"
-    if crawl.status != "succeeded":  # failed, or skipped (robots.txt unreachable: not asked, RFC 9309)
+    # failed (coverage below the floor included: storage.runs.record_source_outcomes judged it), or skipped
+    # (robots.txt unreachable: not asked, RFC 9309)
+    if crawl.status != "succeeded":
         severity = "medium" if crawl.status == "skipped" else "high"
         return [Draft("source_unreachable", entity, source.url, source.url, None, crawl.reason, severity=severity)]
     base = baseline_run(session, source.id, run_id)
     if base is None:
         return []  # the first good crawl of a source is its baseline, not a wave of additions
-    base_crawl = session.scalar(select(models.SourceCrawl).where(
-        models.SourceCrawl.run_id == base, models.SourceCrawl.source_id == source.id))
-    if base_crawl.pages and crawl.pages < base_crawl.pages * rules.coverage_floor:
-        reason = f"coverage fell from {base_crawl.pages} to {crawl.pages} pages"
-        return [Draft("source_unreachable", entity, source.url, source.url, None, reason, severity="high")]
     unseen = _failed_urls(session, run_id, source.id)
     ignore = [re.compile(p) for p in (source.config or {}).get("ignore", [])]
     complete = _complete(session, run_id, source, crawl.pages)

@@ -90,7 +90,7 @@ class SourceCrawl(RunSourceRow, Base):
     pages: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     items: Mapped[int] = mapped_column(Integer, default=0)
-    coverage: Mapped[float | None]  # pages fetched OK / pages of the source's last good crawl
+    coverage: Mapped[float | None]  # pages read / pages of the source's last good crawl; None on its first
     reason: Mapped[str | None] = mapped_column(Text)
 
 

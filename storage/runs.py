@@ -240,13 +240,14 @@ def latest_newsletter(engine: Engine, source_id: int) -> datetime | None:
 def record_source_outcomes(engine: Engine, run_id: int, sources: list[SourceRef],
                            coverage_floor: float = COVERAGE_FLOOR,
                            crawl_failed: bool = False) -> list[models.SourceCrawl]:
-    """Judge each source from its fetch rows and write its coverage report to crawl_run.stats["sources"].
+    """Judge each source from its fetch rows: its source_crawl row, and its coverage report in
+    crawl_run.stats["sources"] (the same coverage as the row's).
 
     A source failed when nothing was fetched, its start URL failed, no page could be read, or it read fewer
-    pages than `coverage_floor` of its last good crawl (the diff then reports it as unreachable); it was skipped
-    when its site's robots.txt could not be read (RFC 9309: nothing may be fetched then). `crawl_failed`: the crawl
-    itself failed (the run's error says why), so a source without fetch rows says so instead of "nothing was
-    fetched", which would send the user to the site.
+    pages than `coverage_floor` of its last good crawl (the diff then reports it as unreachable: this is the only
+    place that judges coverage); it was skipped when its site's robots.txt could not be read (RFC 9309: nothing
+    may be fetched then). `crawl_failed`: the crawl itself failed (the run's error says why), so a source without
+    fetch rows says so instead of "nothing was fetched", which would send the user to the site.
     """
     outcomes = []
     with session_scope(engine) as session:
@@ -263,7 +264,7 @@ def record_source_outcomes(engine: Engine, run_id: int, sources: list[SourceRef]
                 reason = NOT_STORED
             outcome = models.SourceCrawl(run_id=run_id, source_id=ref.source_id, status=status, pages=len(pages),
                                          errors=len(failed), items=_count_items(session, run_id, ref.source_id),
-                                         reason=reason)
+                                         coverage=coverage, reason=reason)
             session.merge(_existing(session, run_id, ref.source_id, outcome))
             outcomes.append(outcome)
             reports[str(ref.source_id)] = {

@@ -2,6 +2,8 @@
 URL timed out, fails alone; the run is partial and the diff reports the source unreachable, nothing else."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -64,6 +66,24 @@ def test_coverage_far_below_the_last_good_run_fails_the_source_and_the_run_is_pa
     steady = _report(stats, second, ids[bases["steady"]])
     assert (steady["status"], steady["coverage"]) == ("succeeded", 1.0)
     assert f"shop {bases['shop']}: {reason}" in second.failed_sources
+
+
+def test_each_source_crawl_row_holds_the_coverage_of_its_report(runs):
+    """source_crawl.coverage is written with the report's value, so an analyst can query it across runs."""
+    first, second, bases, stats, outcomes, ids, engine = runs
+    for run in (first, second):
+        for base in bases.values():
+            assert outcomes[(run.run_id, ids[base])].coverage == _report(stats, run, ids[base])["coverage"]
+    assert [outcomes[(first.run_id, ids[base])].coverage for base in bases.values()] == [None, None, None]
+    shop, steady = (outcomes[(second.run_id, ids[bases[name]])] for name in ("shop", "steady"))
+    assert (shop.coverage, steady.coverage) == (0.333, 1.0)
+
+
+def test_coverage_is_judged_in_one_place():
+    """record_source_outcomes alone compares coverage with the floor; the diff reads the source_crawl status."""
+    storage = Path(__file__).parent.parent / "storage"
+    judging = sorted(path.name for path in storage.glob("*.py") if "coverage_floor" in path.read_text())
+    assert judging == ["compare.py", "runs.py"]  # the floor's definition, and the one rule that applies it
 
 
 def test_a_start_url_that_times_out_fails_its_source(runs):
