@@ -1,5 +1,8 @@
 """The one error hierarchy of Dossier: each message is one line a user can act on."""
 
+INTERRUPTED = "interrupted by the user (Ctrl-C)"  # what a command, and the error of a run, Ctrl-C stopped says
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: the exit code shells give a command Ctrl-C ended
+
 
 class DossierError(Exception):
     """Base of every error Dossier reports to a user (exit code 2 at the command line)."""

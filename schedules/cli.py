@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from dossier.errors import ConfigError, DossierError
+from dossier.errors import EXIT_INTERRUPTED, INTERRUPTED, ConfigError, DossierError
 from schedules.options import database_option, outbox_option
 from storage.queries import ChangeView
 
@@ -34,7 +34,10 @@ class DossierGroup(click.Group):
         except click.ClickException as exc:  # a wrong option or argument: click would print a usage screen
             click.echo(f"error: {_one_line(exc)}", err=True)
             sys.exit(exc.exit_code)
-        except click.Abort:
+        except click.Abort as exc:
+            if isinstance(exc.__cause__, KeyboardInterrupt):  # Ctrl-C outside a run (click ended the ^C line)
+                click.echo(INTERRUPTED, err=True)
+                sys.exit(EXIT_INTERRUPTED)
             click.echo("Aborted!", err=True)
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
@@ -94,6 +97,8 @@ def demo(ctx: click.Context, folder: Path) -> None:
     click.echo(f"Database: {result.folder / 'dossier.db'}")
     for eml in result.eml_files:
         click.echo(f"Digest:   {eml}")
+    click.echo(f"Config:   {result.config_path} (the config the demo ran, for the record: its sites are stopped "
+               "now; run `dossier demo` again to crawl them)")
 
 
 @cli.command()
@@ -120,8 +125,8 @@ def init(database_url: str | None) -> None:
 @click.pass_context
 def run(ctx: click.Context, config_path: Path, database_url: str | None, outbox_dir: Path, wait: bool, quiet: bool,
         as_json: bool) -> None:
-    """One full run: crawl, extract, store, diff and alert. Exit code 0 succeeded, 1 partial, failed, stopped or
-    locked (another run is in progress), 2 bad input."""
+    """One full run: crawl, extract, store, diff and alert. Exit code 0 succeeded, 1 partial, failed, stopped
+    (SIGTERM) or locked (another run is in progress), 2 bad input, 130 interrupted (Ctrl-C)."""
     from dossier.config import load_config
     from schedules.nightly import RunStopped, run_once, stop_on_signals
     from schedules.progress import LiveProgress, summary_table
@@ -137,10 +142,10 @@ def run(ctx: click.Context, config_path: Path, database_url: str | None, outbox_
         with stop_on_signals(), (live or nullcontext()):
             result = run_once(config_path, database_url, outbox_dir, verbose=ctx.obj["verbose"], wait=wait,
                               on_progress=live.update if live else None)
-    except RunStopped as stopped:
+    except RunStopped as stopped:  # one line, no traceback: Ctrl-C is the user's doing, SIGTERM an error
         where = f"run {stopped.run_id} marked failed" if stopped.run_id else "no run was started"
-        click.echo(f"error: {stopped}: {where}", err=True)
-        ctx.exit(1)
+        click.echo(f"{'' if stopped.interrupted else 'error: '}{stopped}: {where}", err=True)
+        ctx.exit(stopped.exit_code)
     engine = create_db_engine(database_url)
     changes = list_changes(engine, run_id=result.run_id)
     summary = competitor_counts(engine, result.run_id)

@@ -21,7 +21,7 @@ from crawler.newsletters import read_newsletters
 from crawler.redis_run import REDIS_ENV, connect, redis_url
 from crawler.sources import AUDITED_KINDS
 from dossier.config import load_config
-from dossier.errors import ConfigError
+from dossier.errors import EXIT_INTERRUPTED, INTERRUPTED, ConfigError
 from schedules.alerts import AlertResult, alert_run, check_alerts, diff_rules, smtp_settings
 from schedules.mailer import SmtpSettings
 from storage.audit import record_site_audits
@@ -63,9 +63,18 @@ class RunStopped(BaseException):
     so that no `except Exception` on the way swallows it."""
 
     def __init__(self, signal_name: str) -> None:
-        super().__init__(f"stopped by {signal_name}")
+        super().__init__(INTERRUPTED if signal_name == "SIGINT" else f"stopped by {signal_name}")
         self.signal_name = signal_name
         self.run_id: int | None = None
+
+    @property
+    def interrupted(self) -> bool:
+        """Ctrl-C: the user stopped the run, which is no error of it."""
+        return self.signal_name == "SIGINT"
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_INTERRUPTED if self.interrupted else 1
 
 
 @contextmanager
@@ -127,8 +136,14 @@ def run_once(config_path: str | Path, database_url: str | None = None, outbox_di
             except BaseException as exc:  # the run must never stay `running`: say why it ended, then re-raise
                 if isinstance(exc, RunStopped):
                     exc.run_id = run_id
-                finish_run(engine, run_id, "failed", error=f"{type(exc).__name__}: {exc}"[:1000])
-                log.error("run %s failed: %s: %s", run_id, type(exc).__name__, exc, extra={"run_id": run_id})
+                # Ctrl-C: a RunStopped within stop_on_signals, else (a program calling run_once, `dossier demo`)
+                # a KeyboardInterrupt, whose own text is empty
+                interrupted = isinstance(exc, KeyboardInterrupt) or (isinstance(exc, RunStopped) and exc.interrupted)
+                error = INTERRUPTED if interrupted else f"{type(exc).__name__}: {exc}"[:1000]
+                finish_run(engine, run_id, "failed", error=error)
+                # the user's own Ctrl-C is no error: the command's one line says it, the log file keeps it (INFO)
+                log.log(logging.INFO if interrupted else logging.ERROR, "run %s failed: %s", run_id, error,
+                        extra={"run_id": run_id})
                 raise
             log.info("run %s %s: %d pages, %d changes", run_id, result.status, result.pages, result.changes,
                      extra={"run_id": run_id})

@@ -29,6 +29,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from dossier.config import load_config
+from dossier.errors import EXIT_INTERRUPTED, INTERRUPTED
 from storage.db import open_database, resolve_url
 from storage.jobstore import job_store, stored_next_run_time
 from storage.lock import SCHEDULER_LOCK, DatabaseLock
@@ -114,6 +115,8 @@ def nightly_job(config_path: str, outbox_dir: str, log_file: str | None = None, 
         log.info("nightly run succeeded")
     elif code == 1:
         log.warning("nightly run ended partial, failed or stopped (exit code 1): see `dossier runs`")
+    elif code == EXIT_INTERRUPTED:  # Ctrl-C at the scheduler's terminal reaches its run too
+        log.warning("nightly run ended, %s: marked failed (exit code %s)", INTERRUPTED, code)
     else:
         log.error("nightly run could not run (exit code %s): see the error above", code)
     return code
