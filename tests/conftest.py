@@ -1,8 +1,10 @@
-"""Shared fixtures: real databases (a SQLite file and the PostgreSQL server on 127.0.0.1), free ports."""
+"""Shared fixtures: real databases (a SQLite file and the PostgreSQL server on 127.0.0.1), free ports, a bounded
+wait for what happens in another thread or process."""
 from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 
 import pytest
@@ -12,11 +14,42 @@ from storage.db import create_db_engine, upgrade
 POSTGRES_URL = os.environ.get("DOSSIER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
+# Modules whose scenarios take 30 s or more (crawls of whole demo nights, kills, a distributed run, many rendered
+# pages): marked `slow`, so that `python -m pytest -m "not slow"` is a developer's quick loop of a few minutes.
+# `python -m pytest` (the README's command, CI) runs them too, first and longest first: two test processes each
+# take the next module in collection order, and a long module started last would leave the other one idle.
+SLOW_MODULES = (
+    "test_faults_distributed", "test_faults_crash", "test_faults_browser", "test_distributed", "test_crash_recovery",
+    "test_faults_network", "test_end_to_end", "test_faults_lies", "test_faults_secrets", "test_interrupt",
+)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    def rank(item) -> int:
+        module = item.module.__name__.rpartition(".")[2]
+        return SLOW_MODULES.index(module) if module in SLOW_MODULES else len(SLOW_MODULES)
+
+    for item in items:
+        if rank(item) < len(SLOW_MODULES):
+            item.add_marker(pytest.mark.slow)
+    items.sort(key=rank)  # stable: each module's own order is kept
+
+
 def free_port() -> int:
     """A port nobody listens on now (aiosmtpd's port=0 does not work here, so tests pick one)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def wait_until(condition, what: str, timeout: float = 10.0, poll: float = 0.05) -> None:
+    """Poll `condition` until it is true; past `timeout` seconds fail naming `what` was awaited. For something
+    that happens in another thread or process: a fixed sleep before the assertion hopes instead of waiting."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(poll)
 
 
 def postgres_admin(*statements: str) -> None:

@@ -260,10 +260,13 @@ def test_the_report_shows_the_payloads_as_text(nights):
 
 
 def test_the_reports_chart_data_cannot_end_its_script_element(nights):
+    checked = set()
     for name, text in nights.pages().items():
         tree = lxml.html.document_fromstring(text)
         for data in tree.xpath("//script[@type='application/json']"):
             assert "<" not in data.text_content(), name  # "<" travels as \u003c: no "</script>" in the data
+            checked.add(data.get("id"))
+    assert checked == {"price-data", "index-data", "rating-data", "timeline-data"}  # every chart's data looked at
 
 
 # -- the exports -----------------------------------------------------------------------------------------------

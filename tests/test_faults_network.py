@@ -170,6 +170,7 @@ def test_retry_after_is_waited_for(nights):
     first, second = nights.asked(1, "/shop/p1")
     assert second - first >= RETRY_AFTER  # a lower bound: the crawl may wait longer, never less
     asked = nights.asked(1, "/shop/p2")
+    assert len(asked) == 3, asked  # three tries (FAILED below), so two waits to check
     assert all(later - earlier >= RETRY_AFTER for earlier, later in zip(asked, asked[1:]))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ def test_sample(case: str) -> None:
     spec = json.loads((SAMPLES / f"{case}.expected.json").read_text(encoding="utf-8"))
     facts = extract_page((SAMPLES / f"{case}.html").read_bytes(), spec["url"])
     assert isinstance(facts, PageFacts)
+    assert set(spec["fields"]) == {f.name for f in fields(PageFacts)} - {"main_text"}, "every field is labelled"
     for field, value in spec["fields"].items():
         assert getattr(facts, field) == value, field
     for phrase in spec["main_text_contains"]:

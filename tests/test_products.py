@@ -1,4 +1,5 @@
-"""Product extraction over tests/samples/products: each `<case>.html` beside `<case>.expected.json`."""
+"""Product extraction over tests/samples/products: each `<case>.html` beside `<case>.expected.json`, which gives the
+number of products the page yields (`count`) and each of them in order."""
 from __future__ import annotations
 
 import json
@@ -24,11 +25,11 @@ def _expected_value(field: str, value):
 def test_sample(case: str) -> None:
     spec = json.loads((SAMPLES / f"{case}.expected.json").read_text(encoding="utf-8"))
     body = (SAMPLES / f"{case}.html").read_bytes()
+    assert spec["count"] == len(spec["products"]), "a sample lists every product it yields"
     products = extract_products(body, spec["url"], spec.get("selectors"))
+    assert len(products) == spec["count"], products
     assert all(isinstance(p, Product) for p in products)
-    if "count" in spec:
-        assert len(products) == spec["count"], products
-    for expected, got in zip(spec["products"], products):
+    for expected, got in zip(spec["products"], products, strict=True):
         for field, value in expected.items():
             assert getattr(got, field) == _expected_value(field, value), (field, got)
     for product in products:

@@ -74,7 +74,8 @@ def test_counts_per_competitor(history):
     assert (kranrad.sources, kranrad.sources_started, kranrad.fetched, kranrad.pages, kranrad.errors) == (2, 2, 3, 2, 1)
     assert (kranrad.products, kranrad.reviews, kranrad.items, kranrad.changes) == (2, 0, 2, 1)
     assert (toolshop.sources, toolshop.fetched, toolshop.pages, toolshop.errors, toolshop.items) == (1, 2, 1, 1, 0)
-    assert all(c.fetched == 0 for c in competitor_counts(engine, running))  # a run that has fetched nothing yet
+    # a run that has fetched nothing yet: every competitor, each at zero
+    assert [(c.slug, c.fetched) for c in competitor_counts(engine, running)] == [("kranrad", 0), ("toolshop", 0)]
 
 
 def test_runs_lists_newest_first_with_counts(history):

@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from click.testing import CliRunner
@@ -25,6 +26,7 @@ from schedules.scheduler import JOB_ID, NightlyScheduler
 from storage import models
 from storage.db import create_db_engine, session_scope
 from storage.jobstore import job_store
+from tests.conftest import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = """
@@ -64,7 +66,7 @@ def _clean_record():
     FIRED.clear()
     RUNNING.update(now=0, most=0)
     yield
-    wait_until(lambda: RUNNING["now"] == 0, 5, "the last job to end")  # a stopped scheduler does not cut a job
+    wait_until(lambda: RUNNING["now"] == 0, "the last job to end", timeout=5)  # a stopped scheduler does not cut a job
 
 
 def write_config(folder: Path, cron: str = "0 2 * * *", grace: float = 6, delay: float = 0,
@@ -84,7 +86,7 @@ class Running:
 
     def __enter__(self) -> NightlyScheduler:
         self.thread.start()
-        wait_until(lambda: self.scheduler.scheduler.running, 10, "the scheduler to start")
+        wait_until(lambda: self.scheduler.scheduler.running, "the scheduler to start")
         return self.scheduler
 
     def __exit__(self, *exc_info) -> None:
@@ -93,21 +95,13 @@ class Running:
         assert not self.thread.is_alive()
 
 
-def wait_until(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def test_a_cron_trigger_fires_the_stored_job_one_instance_at_a_time(engine, database_url, tmp_path):
     config = write_config(tmp_path)
     scheduler = NightlyScheduler(config, database_url, tmp_path / "outbox", trigger=CronTrigger(second="*"),
                                  job="test_schedule:record_fire")
     scheduler.scheduler.modify_job(JOB_ID, kwargs={**scheduler.scheduler.get_job(JOB_ID).kwargs, "seconds": 1.5})
     with Running(scheduler):
-        wait_until(lambda: len(FIRED) >= 2, 8, "two firings")
+        wait_until(lambda: len(FIRED) >= 2, "two firings", timeout=8)
         with session_scope(engine) as session:  # the job lives in the dossier database, as does the lock
             assert session.scalar(select(models.SchedulerJob.id)) == JOB_ID
             assert session.scalar(select(models.RunLock.name)) == "scheduler"
@@ -142,8 +136,10 @@ def test_a_night_missed_while_the_scheduler_was_down_runs_once_within_the_grace_
     assert FIRED == []
     caplog.set_level("INFO", logger="schedules.scheduler")
     second = NightlyScheduler(config, database_url, job="test_schedule:record_fire")  # back up 2-3 h after `due`
+    outcomes = []  # APScheduler reports a submitted job's outcome once every fire time it was given is done
+    second.scheduler.add_listener(outcomes.append, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     with Running(second):
-        time.sleep(1.5)
+        wait_until(lambda: any(event.job_id == JOB_ID for event in outcomes), "the missed night to run or be skipped")
         assert len(FIRED) == fires  # three missed fire times, coalesced into one run (or none, past the grace)
         assert second.next_run_time() == due + timedelta(days=1)  # then back on the cron
     verdict = "runs now, once" if fires else "missed by more than the grace time: skipped"
@@ -215,7 +211,7 @@ def test_sigterm_stops_the_scheduler_and_marks_the_run_in_progress_failed(tmp_pa
                         return (session.scalar(select(func.count()).select_from(models.Fetch)) or 0) > 2
                 except Exception:  # the database is being created by the scheduler
                     return False
-            wait_until(crawling, 60, "the scheduled run to fetch pages")
+            wait_until(crawling, "the scheduled run to fetch pages", timeout=60)
             signalled = time.monotonic()
             os.kill(process.pid, signal.SIGTERM)
             assert process.wait(timeout=30) == 0
