@@ -1,6 +1,7 @@
-"""Reference docs made from the code (`python -m schedules.docs`): docs/cli.md from --help, docs/config.md from the schema."""
+"""Reference docs made from the code (`python -m schedules.docs`): docs/cli.md from the commands' options and help, docs/config.md from the schema."""
 from __future__ import annotations
 
+import inspect
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,28 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
 
 
 def cli_reference() -> str:
-    out = ["# Command line reference", "", "Generated from `dossier --help` by `python -m schedules.docs`; "
-           "a test fails when it drifts.", ""]
+    """docs/cli.md from the commands' own parameters and help (click's info dicts), not from click's help layout.
+
+    The page's text depends only on our code: a click release that words or wraps `--help` differently (8.5 printed
+    `[COMMAND]` where 8.4 printed `COMMAND`) must not make the reference stale on a fresh machine.
+    """
+    out = ["# Command line reference", "", "Generated from the commands' options and help by `python -m schedules.docs`; "
+           "a test fails when it drifts. Every command also takes `--help`.", ""]
     for title, command in _walk("dossier", cli):
-        with click.Context(command, info_name=title, terminal_width=100, max_content_width=100) as ctx:
-            out += [f"## {title}", "", "```", command.get_help(ctx).rstrip(), "```", ""]
+        with click.Context(command, info_name=title) as ctx:
+            info = command.to_info_dict(ctx)
+        out += [f"## {title}", "", f"`{title} {_usage(command, info)}`", "", _help_text(info.get("help")), ""]
+        options = [param for param in info["params"]
+                   if param["param_type_name"] == "option" and not param["hidden"] and param["opts"] != ["--help"]]
+        if options:
+            out += ["| option | value | default | meaning |", "| --- | --- | --- | --- |"]
+            out += [_option_row(option) for option in options]
+            out.append("")
+        subcommands = getattr(command, "commands", {})
+        if subcommands:
+            out += ["| command | what it does |", "| --- | --- |"]
+            out += [f"| `{name}` | {_first_paragraph(subcommands[name].help)} |" for name in sorted(subcommands)]
+            out.append("")
     return "\n".join(out)
 
 
@@ -34,6 +52,47 @@ def _walk(title: str, command: click.Command) -> list[tuple[str, click.Command]]
     for name in sorted(getattr(command, "commands", {})):
         found += _walk(f"{title} {name}", command.commands[name])
     return found
+
+
+def _usage(command: click.Command, info: dict[str, Any]) -> str:
+    words = ["[OPTIONS]"]
+    for param in info["params"]:
+        if param["param_type_name"] == "argument":
+            word = param["name"].upper() + ("..." if param["nargs"] == -1 else "")
+            words.append(word if param["required"] else f"[{word}]")
+    if isinstance(command, click.Group):
+        words.append("[COMMAND] [ARGS]..." if command.invoke_without_command else "COMMAND [ARGS]...")
+    return " ".join(words)
+
+
+def _help_text(help_text: str | None) -> str:
+    return inspect.cleandoc(help_text or "").split("\f")[0].replace("\b\n", "").strip()
+
+
+def _first_paragraph(help_text: str | None) -> str:
+    return " ".join(_help_text(help_text).split("\n\n")[0].split())
+
+
+def _option_row(option: dict[str, Any]) -> str:
+    names = ", ".join(f"`{name}`" for name in option["opts"] + option["secondary_opts"])
+    kind = option["type"]
+    if option["is_flag"]:
+        value, default = "flag", "—"
+    else:
+        if "choices" in kind:
+            value = " \\| ".join(str(choice) for choice in kind["choices"])
+        else:
+            value = kind["name"].removesuffix(" range").upper()
+            bounds = [f"{'>' if kind.get(side + '_open') else '≥'} {kind[side]}" if side == "min"
+                      else f"{'<' if kind.get(side + '_open') else '≤'} {kind[side]}"
+                      for side in ("min", "max") if kind.get(side) is not None]
+            value += f" ({', '.join(bounds)})" if bounds else ""
+        if option["multiple"]:
+            value += ", repeatable"
+        default = option["default"]
+        default = "—" if default in (None, (), []) or callable(default) else f"`{default}`"
+    meaning = " ".join((option["help"] or "").split()).replace("|", "\\|")
+    return f"| {names} | {value} | {default} | {meaning} |"
 
 
 def _default(field: Any) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -80,6 +81,20 @@ def test_demo_refuses_a_folder_it_did_not_make(runner, tmp_path):
 
 def test_the_reference_docs_are_in_step_with_the_code():
     assert docs.main(check=True) == 0, "run: python -m schedules.docs"
+
+
+def test_the_cli_reference_does_not_depend_on_clicks_help_layout(monkeypatch):
+    # click 8.5 printed `[COMMAND]` where 8.4 printed `COMMAND`, and the reference went stale on every fresh machine:
+    # the page is made from the commands' parameters, so click's formatter may change as it likes
+    def layout_changed(*args, **kwargs):
+        raise AssertionError("the CLI reference used click's help layout")
+
+    monkeypatch.setattr(click.Command, "get_help", layout_changed)
+    monkeypatch.setattr(click.Command, "format_help", layout_changed)
+    monkeypatch.setattr(click.Command, "get_usage", layout_changed)
+    text = docs.cli_reference()
+    assert "`dossier runs [OPTIONS] [COMMAND] [ARGS]...`" in text
+    assert "| `--limit` | INTEGER (≥ 1, ≤ 10000) | `20` | Show this many runs, newest first. |" in text
 
 
 def test_every_command_is_in_the_readme_or_docs():
