@@ -24,13 +24,14 @@ log = logging.getLogger(__name__)
 
 DEFAULT_URL = "sqlite:///dossier.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
-BUSY_TIMEOUT_SECONDS = 30  # how long a SQLite statement waits for another connection's lock before it fails
+# how long a SQLite statement waits for another connection's lock before it fails; a URL may say otherwise with
+# SQLAlchemy's pysqlite parameter `timeout` (sqlite:///dossier.db?timeout=60), which it hands to sqlite3.connect
+BUSY_TIMEOUT_SECONDS = 30
+LOCKED = "locked by another connection for longer than {seconds:g} s; try again once it is free"
 # SQLite errors that say the database cannot be written now (not that a statement is wrong), each with what to do
 SQLITE_FAULTS = {
-    "database is locked": f"locked by another connection for longer than {BUSY_TIMEOUT_SECONDS} s; "
-                          "try again once it is free",
-    "database table is locked": f"locked by another connection for longer than {BUSY_TIMEOUT_SECONDS} s; "
-                                "try again once it is free",
+    "database is locked": LOCKED,
+    "database table is locked": LOCKED,
     "database or disk is full": "the database or its disk is full; free space, then run again",
     "disk i/o error": "disk I/O error; check the disk and the database file",
     "attempt to write a readonly database": "read-only; check the permissions of the file and its folder",
@@ -76,6 +77,7 @@ def create_db_engine(url: str | None = None) -> Engine:
         folder = Path(parsed.database).expanduser().resolve().parent
         if not folder.is_dir():
             raise StorageError(f"database {_describe(url)}: folder {folder} does not exist (create it or fix --db)")
+    busy = busy_timeout(url, parsed.query.get("timeout")) if parsed.get_backend_name() == "sqlite" else None
     try:
         engine = create_engine(parsed, future=True, pool_pre_ping=True)
     except (NoSuchModuleError, ImportError) as exc:
@@ -83,18 +85,30 @@ def create_db_engine(url: str | None = None) -> Engine:
     except ArgumentError as exc:  # e.g. a SQLite URL with a host; the message shows the URL without its password
         reason = str(exc).strip().splitlines()[0].rstrip(".")
         raise StorageError(f"database {_describe(url)}: {reason} (use sqlite:///path/dossier.db)") from None
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+    if busy is not None:
+        def sqlite_pragmas(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")  # readers (an analyst's query) never block the nightly writer
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={round(busy * 1000)}")
+            cursor.close()
+        event.listen(engine, "connect", sqlite_pragmas)
         event.listen(engine, "handle_error", _sqlite_fault)
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers (an analyst's query) never block the nightly writer
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
-    cursor.close()
+def busy_timeout(url: str, given: str | tuple[str, ...] | None) -> float:
+    """Seconds a SQLite statement waits for a lock: the URL's `timeout` parameter, else BUSY_TIMEOUT_SECONDS."""
+    if given is None:
+        return BUSY_TIMEOUT_SECONDS
+    try:
+        seconds = float(given if isinstance(given, str) else given[-1])
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < 86_400:
+        raise StorageError(f"database {_describe(url)}: timeout={given!r} is not a number of seconds between 0 and "
+                           "86400 (the wait for another connection's lock; e.g. ?timeout=30)")
+    return seconds
 
 
 def _sqlite_fault(context) -> None:
@@ -105,8 +119,10 @@ def _sqlite_fault(context) -> None:
         return
     reason = SQLITE_FAULTS.get(str(error).strip().lower())
     if reason is not None:
-        where = _describe(str(context.engine.url)) if context.engine is not None else "(SQLite)"
-        raise DatabaseUnavailable(f"database {where}: {reason}") from error
+        url = context.engine.url if context.engine is not None else None
+        where = _describe(str(url)) if url is not None else "(SQLite)"
+        seconds = busy_timeout(str(url), url.query.get("timeout")) if url is not None else BUSY_TIMEOUT_SECONDS
+        raise DatabaseUnavailable(f"database {where}: {reason.format(seconds=seconds)}") from error
 
 
 def refused(engine: Engine, error: DBAPIError) -> StorageError:

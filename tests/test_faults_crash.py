@@ -41,6 +41,10 @@ KILLS = (("night2", ("fetch", "store", "diff", "send")),) + (
     (("night1", ("fetch", "send")),) if os.environ.get("DOSSIER_FAULT_FULL") else ())
 CLEAN_RUN = {"night2": "night2", "night1": "night1-back"}  # the reference run each cycle is compared with
 GOOD = ("succeeded", "partial")
+# The broken database's wait for a lock (its URL's timeout; Dossier's default is 30 s, storage/db.py). The lock is
+# held for it + 5 s: the run's next write, which starts waiting within 5 s of the lock being taken, fails, and its
+# marking the run failed, which waits another BUSY_TIMEOUT, finds the lock gone.
+BUSY_TIMEOUT = 10.0
 # every table a run writes rows of, found from the schema (a table added later is covered too)
 RUN_TABLES = sorted(t.name for t in models.Base.metadata.sorted_tables
                     if "run_id" in t.c and t.name not in ("run_lock", "change", "alert_outbox"))
@@ -152,6 +156,7 @@ class Night:
     smtp_port: int
     name: str = "dossier"
     extra_env: dict[str, str] = field(default_factory=dict)
+    busy_timeout: float | None = None  # seconds a write waits for a lock (the URL's timeout); None: Dossier's default
 
     def __post_init__(self) -> None:
         if not self.path.exists():  # `dossier init`: the polls of the first run find the schema there
@@ -165,7 +170,7 @@ class Night:
 
     @property
     def url(self) -> str:
-        return f"sqlite:///{self.path}"
+        return f"sqlite:///{self.path}" + (f"?timeout={self.busy_timeout:g}" if self.busy_timeout else "")
 
     def command(self, night: str, *options: str) -> list[str]:
         self.sites.night = night
@@ -293,8 +298,13 @@ def reference(sites, peer, tmp_path_factory) -> Reference:
                      scalar(night.url, "SELECT count(*) FROM crawl_run"))
     assert first.poll() is None, "the first run ended before the second was refused: nothing overlapped"
     waiting = night.start("night1", "--wait", "--json")
-    time.sleep(3)
-    still_first = first.poll() is None
+    first_running = [True]  # looked at before the output: once that says "waiting", the first run was still on
+
+    def says_it_waits() -> bool:
+        first_running[0] = first.poll() is None
+        return "waiting for run " in output(waiting) or not first_running[0]
+    wait_until(says_it_waits, "the --wait run to find the lock held and say it waits")
+    still_first = first_running[0]
     first.wait(RUN_TIMEOUT)
     waiting.wait(RUN_TIMEOUT)
     reports = [json.loads(output(p, "out")) for p in (first, waiting)]
@@ -510,7 +520,7 @@ def _hold_lock_after_the_crawl(night: Night, process: subprocess.Popen, run_id: 
     try:
         holder.execute("BEGIN EXCLUSIVE")
         held = time.monotonic()
-        time.sleep(BUSY_TIMEOUT_SECONDS + 5)
+        time.sleep(night.busy_timeout + 5)
         holder.execute("ROLLBACK")
         return time.monotonic() - held
     finally:
@@ -524,7 +534,7 @@ def broken(sites, peer, tmp_path_factory, reference) -> Broken:
     _, port = peer
     folder = tmp_path_factory.mktemp("broken")
     shutil.copy(reference.night1_copy, folder / "dossier.db")
-    night = Night(sites, folder, port)
+    night = Night(sites, folder, port, busy_timeout=BUSY_TIMEOUT)
     earlier = sorted(runs(night.url))
     before = {run_id: run_counts(night.url, run_id) for run_id in earlier}
     before_changes = changes(night.url, earlier)
@@ -561,7 +571,7 @@ def _fails_with_one_line(done: subprocess.CompletedProcess, run_status, reason: 
 def test_a_database_locked_longer_than_the_busy_timeout_fails_the_run_with_one_line(broken):
     statuses = runs(broken.night.url)
     _fails_with_one_line(broken.locked, statuses[broken.locked_run],
-                         f"locked by another connection for longer than {BUSY_TIMEOUT_SECONDS} s")
+                         f"locked by another connection for longer than {BUSY_TIMEOUT:g} s")
 
 
 @pytest.mark.parametrize(("which", "reason"), [

@@ -2,6 +2,8 @@
 storage pipeline stops it too, told as a bug, not as the database's fault."""
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
@@ -86,6 +88,35 @@ def test_a_read_only_sqlite_database_stays_its_database_unavailable_line(tmp_pat
     finally:
         engine.dispose()
     assert str(raised.value) == (f"database {url}: read-only; check the permissions of the file and its folder")
+
+
+def test_a_lock_held_past_the_urls_busy_timeout_is_its_database_unavailable_line(tmp_path):
+    """SQLAlchemy's pysqlite parameter `timeout` sets how long a write waits for another connection's lock (30 s
+    by default), and the line names the wait that ran out."""
+    url = f"sqlite:///{tmp_path / 'dossier.db'}?timeout=0.2"
+    engine = create_db_engine(url)
+    upgrade(engine)
+    holder = sqlite3.connect(tmp_path / "dossier.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(DatabaseUnavailable) as raised:
+            start_run(engine)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        engine.dispose()
+    assert str(raised.value) == (f"database {url}: locked by another connection for longer than 0.2 s; "
+                                 "try again once it is free")
+
+
+@pytest.mark.parametrize("timeout", ["abc", "0", "-1", "1e9"])
+def test_a_busy_timeout_that_is_not_a_number_of_seconds_is_one_line(tmp_path, timeout):
+    url = f"sqlite:///{tmp_path / 'dossier.db'}?timeout={timeout}"
+    with pytest.raises(StorageError) as raised:
+        create_db_engine(url)
+    assert str(raised.value) == (f"database {url}: timeout={timeout!r} is not a number of seconds between 0 and "
+                                 "86400 (the wait for another connection's lock; e.g. ?timeout=30)")
+    assert not (tmp_path / "dossier.db").exists()
 
 
 def test_a_refused_write_stops_the_crawl_with_one_line(database_url):
