@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from schedules.cli import cli
 from schedules.nightly import run_once
 from storage import models
 from storage.db import create_db_engine, session_scope
+from tests.conftest import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 # The static part of fixtures/demo.yaml (the render: js source is left out: no browser needed here).
@@ -63,14 +63,6 @@ def count(engine, model, run_id: int) -> int:
         return session.scalar(select(func.count()).select_from(model).where(model.run_id == run_id))
 
 
-def wait_until(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
 @pytest.fixture
 def crashed(tmp_path, database_url):
     """night1 complete; night2 killed (SIGKILL to the run and its crawl process) once it has stored prices and
@@ -89,8 +81,8 @@ def crashed(tmp_path, database_url):
         try:
             crashed_id = first.run_id + 1
             wait_until(lambda: count(engine, models.PriceObservation, crashed_id) > 0
-                       and count(engine, models.ReviewObservation, crashed_id) > 0, 60,
-                       "night2 to store prices and reviews")
+                       and count(engine, models.ReviewObservation, crashed_id) > 0,
+                       "night2 to store prices and reviews", timeout=60)
         finally:
             os.killpg(process.pid, signal.SIGKILL)  # the run and its crawl process, as an OOM killer or a power cut
             process.wait()

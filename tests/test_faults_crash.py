@@ -30,7 +30,8 @@ from sqlalchemy import text
 
 from fixtures.server import FixtureSites
 from storage import models
-from storage.db import BUSY_TIMEOUT_SECONDS, create_db_engine, upgrade
+from storage.db import create_db_engine, upgrade
+from tests.conftest import wait_until as shared_wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = int(os.environ.get("DOSSIER_FAULT_SEED", "6"))  # the kill moments; a failure message names the seed
@@ -239,11 +240,8 @@ def group(pgid: int) -> list[int]:
 
 
 def wait_until(condition, what: str, timeout: float = RUN_TIMEOUT, poll: float = 0.05) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(poll)
+    """tests/conftest.py's wait, bounded by a run's time on a busy machine unless told otherwise."""
+    shared_wait_until(condition, what, timeout=timeout, poll=poll)
 
 
 def run_counts(url: str, run_id: int) -> dict[str, int]:

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from schedules.cli import cli
 from schedules.nightly import run_once
 from storage import models
 from storage.db import create_db_engine, session_scope
+from tests.conftest import wait_until
 from tests.crawlsites import Reply, Sites, page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,14 +44,6 @@ NIGHT2_CHANGES = {  # fixtures/README.md: what the catalog shows from night1 to 
 }
 HOME = page("Held")
 HELD = Reply(HOME.body, delay=120)  # answered only when the test's sites stop: the crawl is fetching meanwhile
-
-
-def wait_until(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def processes_using(marker: str) -> list[int]:
@@ -82,8 +74,8 @@ def test_ctrl_c_mid_crawl_is_one_line_exit_130_and_the_next_run_diffs_against_th
                                     database_url, "--outbox", str(outbox)], cwd=ROOT, start_new_session=True,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            wait_until(lambda: "/" in held.paths("held") or process.poll() is not None, 60,
-                       "the run's crawl to fetch the held page")
+            wait_until(lambda: "/" in held.paths("held") or process.poll() is not None,
+                       "the run's crawl to fetch the held page", timeout=60)
             assert process.poll() is None, process.communicate()
             os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the run and its crawl process
             stdout, stderr = process.communicate(timeout=60)
