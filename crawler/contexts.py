@@ -1,5 +1,6 @@
-"""Browser contexts of render: js sources, recycled: a competitor's pages go to one context for PAGES_PER_CONTEXT
-pages, then to a fresh one, and the old one is closed once its last page has been answered.
+"""Browser contexts of render: js sources, recycled: a competitor's pages go to one context for
+DOSSIER_BROWSER_PAGES_PER_CONTEXT pages (crawler/settings.py), then to a fresh one, and the old one is closed once
+its last page has been answered.
 
 scrapy-playwright closes each page after its response, but a context lives until the crawl ends, and with it its
 cache, cookies and the memory Chromium keeps per context: over thousands of pages that grows. The spider names a
@@ -12,22 +13,22 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
+from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 log = logging.getLogger(__name__)
 
-PAGES_PER_CONTEXT = 200
 GENERATION = "#"  # kranrad#3: the fourth context of kranrad's rendered pages
 
 
 class RecyclingPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
-    """scrapy-playwright's handler, with a fresh browser context every PAGES_PER_CONTEXT pages per name."""
+    """scrapy-playwright's handler, with a fresh browser context every DOSSIER_BROWSER_PAGES_PER_CONTEXT pages per
+    name."""
 
-    pages_per_context = PAGES_PER_CONTEXT
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.pages_per_context = crawler.settings.getint("DOSSIER_BROWSER_PAGES_PER_CONTEXT")
         self.served: Counter[str] = Counter()  # rendered requests per context name as the spider gave it
         self.in_flight: Counter[str] = Counter()  # per generation
         self.retired: set[str] = set()

@@ -6,6 +6,7 @@ The Twisted reactor starts once per process, so every crawl runs in a process of
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
@@ -26,6 +27,8 @@ from storage.runs import sync_sources
 from storage.writer import RunWriter
 
 log = logging.getLogger(__name__)
+
+PAGES_PER_CONTEXT_ENV = "DOSSIER_BROWSER_PAGES_PER_CONTEXT"  # overrides the setting of the same name
 
 
 def crawl_settings(config: DossierConfig, plans: list[SourcePlan], database_url: str, run_id: int,
@@ -57,8 +60,24 @@ def crawl_settings(config: DossierConfig, plans: list[SourcePlan], database_url:
             # addresses are refused (crawler/safety.py)
             "PLAYWRIGHT_ABORT_REQUEST": BrowserGuard(plans, default_settings.PLAYWRIGHT_BLOCKED_RESOURCES),
             "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": defaults.timeout * 1000,  # milliseconds
+            "DOSSIER_BROWSER_PAGES_PER_CONTEXT": _pages_per_context(),
         }, priority="project")
     return settings
+
+
+def _pages_per_context() -> int:
+    """$DOSSIER_BROWSER_PAGES_PER_CONTEXT when set (an operator's knob, docs/operations.md), else the default."""
+    value = os.environ.get(PAGES_PER_CONTEXT_ENV, "").strip()
+    if not value:
+        return default_settings.DOSSIER_BROWSER_PAGES_PER_CONTEXT
+    try:
+        pages = int(value)
+    except ValueError:
+        pages = 0
+    if pages < 1:
+        raise CrawlError(f"{PAGES_PER_CONTEXT_ENV}={value}: must be a whole number of pages from 1 (unset it for "
+                         f"the default, {default_settings.DOSSIER_BROWSER_PAGES_PER_CONTEXT})")
+    return pages
 
 
 def crawl(config_path: str, database_url: str, run_id: int, verbose: bool = False,

@@ -60,11 +60,17 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 # render: js — scrapy-playwright's handler is installed only for crawls with such a source.
-# scrapy-playwright's handler, recycling each competitor's browser context every few hundred pages (contexts.py)
+# scrapy-playwright's handler, recycling each competitor's browser context (contexts.py)
 PLAYWRIGHT_DOWNLOAD_HANDLERS = {
     "http": "crawler.contexts.RecyclingPlaywrightHandler",
     "https": "crawler.contexts.RecyclingPlaywrightHandler",
 }
+# A competitor's rendered pages share one browser context for this many pages, then go to a fresh one and the old
+# one is closed: a context keeps its cache, cookies and renderer memory until it closes, which over thousands of
+# pages grows, while a fresh one costs only its empty cache. Not scrapy-playwright's
+# PLAYWRIGHT_MAX_PAGES_PER_CONTEXT, which bounds the pages open at once. The environment variable of the same name
+# overrides it (crawler/process.py; docs/operations.md).
+DOSSIER_BROWSER_PAGES_PER_CONTEXT = 200
 # Flags needed to run Chromium as root in a container and keep it from calling home.
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -15,10 +15,11 @@ from crawler import settings as defaults
 from crawler.accounting import describe_failure, redirect_trouble
 from crawler.browser import ENV
 from crawler.discovery import read_sitemap
-from crawler.process import crawl_settings
+from crawler.process import PAGES_PER_CONTEXT_ENV, crawl_settings
 from crawler.safety import BrowserGuard
 from crawler.sources import SourcePlan
 from dossier.config import parse_config
+from dossier.errors import CrawlError
 from storage.db import create_db_engine, upgrade
 
 URLSET = (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
@@ -52,6 +53,31 @@ def test_politeness_and_limits_come_from_the_config(monkeypatch):
     rules = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE a.example, EXCLUDE www.a.example"
     assert launch == {"executable_path": sys.executable, "headless": True, "args": [*defaults.CHROMIUM_ARGS, rules]}
     assert isinstance(settings["PLAYWRIGHT_ABORT_REQUEST"], BrowserGuard)
+
+
+@pytest.mark.parametrize(("given", "pages"), [(None, 200), ("", 200), ("50", 50), (" 7 ", 7)])
+def test_browser_contexts_are_recycled_every_so_many_pages(monkeypatch, given, pages):
+    monkeypatch.setenv(ENV, sys.executable)
+    if given is None:
+        monkeypatch.delenv(PAGES_PER_CONTEXT_ENV, raising=False)
+    else:
+        monkeypatch.setenv(PAGES_PER_CONTEXT_ENV, given)
+    config = parse_config({"competitors": [{"slug": "a", "name": "A", "sources": [
+        {"kind": "site", "url": "https://a.example/"}]}]})
+    settings = crawl_settings(config, [_plan("js")], "sqlite://", 1)
+    assert settings.getint("DOSSIER_BROWSER_PAGES_PER_CONTEXT") == pages
+
+
+@pytest.mark.parametrize("given", ["abc", "0", "-3", "2.5"])
+def test_a_pages_per_context_that_is_not_a_whole_number_is_one_line(monkeypatch, given):
+    monkeypatch.setenv(ENV, sys.executable)
+    monkeypatch.setenv(PAGES_PER_CONTEXT_ENV, given)
+    config = parse_config({"competitors": [{"slug": "a", "name": "A", "sources": [
+        {"kind": "site", "url": "https://a.example/"}]}]})
+    with pytest.raises(CrawlError) as raised:
+        crawl_settings(config, [_plan("js")], "sqlite://", 1)
+    assert str(raised.value) == (f"DOSSIER_BROWSER_PAGES_PER_CONTEXT={given}: must be a whole number of pages from 1 "
+                                 "(unset it for the default, 200)")
 
 
 def test_a_static_only_crawl_never_looks_for_a_browser(monkeypatch):
