@@ -25,10 +25,13 @@ from storage import models
 from storage.db import create_db_engine, session_scope
 from storage.queries import list_changes
 from storage.runs import merge_counters, merge_reports
+from tests.conftest import wait_until
 
 REDIS_URL = os.environ.get("DOSSIER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-PRODUCTS = 240
-PER_PAGE = 40
+# the smallest catalog whose second night has every kind of change (a product added needs 100), on 5 pages
+PRODUCTS = 100
+PER_PAGE = 20
+WAIT = "3"  # seconds a coordinator whose workers all died waits for a new one (the default is a minute)
 
 
 @pytest.fixture(scope="module")
@@ -70,25 +73,25 @@ def nights(tmp_path_factory, redis_url, postgres_database_url):
     single_url = f"sqlite:///{folder / 'single.db'}"
     with SyntheticSite(1, PRODUCTS, per_page=PER_PAGE, filler=5) as site:
         config_path.write_text(competitors_yaml([site]), encoding="utf-8")
-        single = []
-        for night in (1, 2):
-            site.night = night
-            single.append(run_once(config_path, single_url, folder / "outbox-single"))
-
+        # the workers start while the single process crawls; idle until the distributed nights, a while on a busy
+        # machine (the idle timeout only ends a worker this process could not stop)
         env = {**os.environ, REDIS_ENV: redis_url}
         workers = [subprocess.Popen([sys.executable, "-m", "schedules.cli", "crawl", "--worker", "--db",
-                                     postgres_database_url, "--idle-timeout", "60"], env=env,
+                                     postgres_database_url, "--idle-timeout", "300"], env=env,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-        distributed, hits = [], []
-        os.environ[REDIS_ENV] = redis_url
+        single, distributed, hits = [], [], []
         try:
             for night in (1, 2):
                 site.night = night
-                site.hits.clear()
-                distributed.append(run_once(config_path, postgres_database_url, folder / "outbox-distributed"))
-                hits.append(dict(site.hits))
+                single.append(run_once(config_path, single_url, folder / "outbox-single"))
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv(REDIS_ENV, redis_url)
+                for night in (1, 2):
+                    site.night = night
+                    site.hits.clear()
+                    distributed.append(run_once(config_path, postgres_database_url, folder / "outbox-distributed"))
+                    hits.append(dict(site.hits))
         finally:
-            del os.environ[REDIS_ENV]
             for worker in workers:
                 worker.terminate()
             logs = [worker.communicate(timeout=30) for worker in workers]
@@ -202,27 +205,37 @@ def test_a_killed_lone_crawl_ends_the_run_partial_with_no_removals(tmp_path, red
         config.write_text(competitors_yaml([site]), encoding="utf-8")
         worker = subprocess.Popen([sys.executable, "-m", "schedules.cli", "crawl", "--worker", "--once", "--db",
                                    postgres_database_url], env={**os.environ, REDIS_ENV: redis_url},
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # a run published once the worker waits for runs is taken within its poll: the coordinator's short wait
+        # for a worker (WAIT) times no process start
+        assert any("waiting for runs" in line for line in worker.stderr), worker.communicate()
+        killed = threading.Event()
 
         def kill_the_crawl() -> None:
             deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and sum(site.hits.values()) < 20:
+            while sum(site.hits.values()) < 20:
+                if time.monotonic() > deadline or worker.poll() is not None:
+                    return
                 time.sleep(0.05)
             for pid in _children(worker.pid) if victim == "crawl" else [worker.pid]:
                 os.kill(pid, signal.SIGKILL)
+            killed.set()
 
         killer = threading.Thread(target=kill_the_crawl)
         killer.start()
-        os.environ[REDIS_ENV] = redis_url
-        os.environ[WAIT_ENV] = "10"  # no worker comes back: the run ends after 10 s, not the default minute
         try:
-            started = time.monotonic()
-            result = run_once(config, postgres_database_url, tmp_path / "outbox")
-            took = time.monotonic() - started
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv(REDIS_ENV, redis_url)
+                patch.setenv(WAIT_ENV, WAIT)  # no worker comes back: the run ends WAIT s after, not a minute
+                started = time.monotonic()
+                result = run_once(config, postgres_database_url, tmp_path / "outbox")
+                took = time.monotonic() - started
         finally:
-            del os.environ[REDIS_ENV], os.environ[WAIT_ENV]
             killer.join()
-            worker.wait(timeout=30)
+            if worker.poll() is None:
+                worker.kill()
+            worker.communicate(timeout=30)
+    assert killed.is_set(), "the crawl was not killed: it did not fetch 20 pages"
     assert result.status == "partial", result
     assert "not fetched: worker" in result.error and "no worker was left" in result.error, result.error
     assert took < 300  # it did not wait for the 12-hour drain limit
@@ -241,9 +254,7 @@ def test_a_worker_that_vanished_fails_the_run(redis_url):
 
     thread = threading.Thread(target=coordinator)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not client.get(ACTIVE_RUN) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: client.get(ACTIVE_RUN), "the coordinator to announce run 998", poll=0.02)
     keys = RunKeys.announced(client.get(ACTIVE_RUN))
     client.set(keys.alive("ghost:1"), 1, ex=1)  # as `dossier crawl --worker` does when it takes the run
     client.sadd(keys.workers, "ghost:1")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -33,13 +34,17 @@ from schedules.nightly import run_once
 from storage import models
 from storage.db import create_db_engine, session_scope
 from storage.queries import list_changes
+from tests.conftest import wait_until
 
 # a database of its own: runs are announced per database, and tests/test_distributed.py flushes 15
 REDIS_URL = os.environ.get("DOSSIER_TEST_FAULTS_REDIS_URL", "redis://127.0.0.1:6379/14")
 ALIVE = "8"  # seconds: a dead worker is noticed within seconds, not after a minute
-PRODUCTS = 200
+PRODUCTS = 100  # and 5 catalog pages: 105 pages, which two workers crawl in a few seconds at DELAY a page
 PER_PAGE = 20
-DELAY = 0.15  # seconds per page: the crawl lasts long enough for a kill to land in its middle
+DELAY = 0.05  # seconds per page while a fault is injected: two workers share the crawl, so a kill lands mid-crawl
+KILL_AT = 30  # pages answered before a worker or Redis is killed: about a third of the crawl
+KILL_CLAIMING = "/p/49.html"  # the crawl killed right after claiming this link (listed on catalog page 3 of 5)
+WAIT = "3"  # seconds a coordinator whose workers all died waits for a new one (the default is a minute)
 # A crawl process killed at one exact point: right after the run's frontier let it claim the link whose key ends
 # with FAULT_KILL_AFTER_CLAIMING, before its request is queued. Only the first claim is killed (FAULT_KILLED_MARK).
 # A sitecustomize module of this test's own (test code, not Dossier's), on the workers' PYTHONPATH.
@@ -64,8 +69,12 @@ if os.environ.get("FAULT_KILL_AFTER_CLAIMING"):
 
 
 class SlowSite(SyntheticSite):
+    """The synthetic site, each page answered after `delay` seconds (0: at full speed)."""
+
+    delay = 0.0
+
     def page(self, path: str, query: str) -> tuple[int, str, str]:
-        time.sleep(DELAY)
+        time.sleep(self.delay)
         return super().page(path, query)
 
 
@@ -80,31 +89,65 @@ def _fetches(database_url: str, run_id: int) -> dict[str, str | None]:
         engine.dispose()
 
 
-def _port(url: str) -> str:
-    return url.rsplit(":", 1)[1].split("/")[0]
+class Worker:
+    """A `dossier crawl --worker` process in a session of its own (its crawl process in its group), its stderr
+    read as it comes."""
+
+    def __init__(self, redis_url: str, database_url: str, *extra: str, env: dict[str, str], alive: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "schedules.cli", "crawl", "--worker", "--db", database_url, *extra],
+            env={**os.environ, REDIS_ENV: redis_url, ALIVE_ENV: alive, **env}, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True, start_new_session=True)
+        self.pid = self.process.pid
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stderr:
+            self.lines.append(line)
+
+    @property
+    def name(self) -> str:
+        """Its name in the run, as crawler.distributed.worker_name() makes it."""
+        return f"{socket.gethostname()}:{self.pid}"
+
+    def waiting(self) -> bool:
+        """Started (imports done, Redis reached): it takes a run published from now on within its poll."""
+        return any("waiting for runs" in line for line in self.lines)
+
+    @property
+    def log(self) -> str:
+        return "".join(self.lines)
 
 
-def _start_workers(count: int, redis_url: str, database_url: str, *extra: str,
-                   env: dict[str, str] | None = None) -> list[subprocess.Popen]:
-    env = {**os.environ, REDIS_ENV: redis_url, ALIVE_ENV: ALIVE, **(env or {})}
-    return [subprocess.Popen([sys.executable, "-m", "schedules.cli", "crawl", "--worker", "--db", database_url,
-                              *extra], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                             start_new_session=True)
-            for _ in range(count)]
+def _start_workers(count: int, redis_url: str, database_url: str, *extra: str, env: dict[str, str] | None = None,
+                   alive: str = ALIVE) -> list[Worker]:
+    """`count` workers, returned once each waits for runs: a run published then is taken within a poll, so that a
+    coordinator's short wait for workers (WAIT) times no process start. `alive`: DOSSIER_ALIVE_SECONDS."""
+    workers = [Worker(redis_url, database_url, *extra, env=env or {}, alive=alive) for _ in range(count)]
+    try:
+        wait_until(lambda: all(worker.waiting() or worker.process.poll() is not None for worker in workers),
+                   "the workers to wait for runs", timeout=60)
+        assert all(worker.waiting() for worker in workers), [worker.log[-3000:] for worker in workers]
+    except AssertionError:
+        _stop(workers)
+        raise
+    return workers
 
 
-def _stop(workers: list[subprocess.Popen]) -> list[str]:
-    logs = []
+def _stop(workers: list[Worker]) -> list[str]:
     for worker in workers:
-        if worker.poll() is None:
+        if worker.process.poll() is None:
             os.killpg(worker.pid, signal.SIGTERM)
     for worker in workers:
         try:
-            logs.append(worker.communicate(timeout=60)[1])
+            worker.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(worker.pid, signal.SIGKILL)
-            logs.append(worker.communicate()[1])
-    return logs
+            worker.process.wait()
+        worker.reader.join(timeout=10)
+    return [worker.log for worker in workers]
 
 
 def _children(pid: int) -> list[int]:
@@ -119,25 +162,57 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _when_crawled(site: SyntheticSite, pages: int, then) -> threading.Thread:
-    """Run `then()` in a thread once the site has answered `pages` requests."""
-    def wait() -> None:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and sum(site.hits.values()) < pages:
-            time.sleep(0.05)
-        then()
-    thread = threading.Thread(target=wait)
-    thread.start()
-    return thread
+def _crawled(site: SyntheticSite) -> int:
+    return sum(site.hits.values())
 
 
-def _distributed_run(config: Path, redis_url: str, database_url: str, outbox: Path):
-    os.environ[REDIS_ENV] = redis_url
-    os.environ[WAIT_ENV] = "15"  # when every worker has died, a new one is awaited 15 s, not the default minute
-    try:
+def _holds_requests(client, worker: Worker) -> bool:
+    """The worker has taken requests of the announced run and not yet settled them: it is in the middle of crawling."""
+    announced = client.get(ACTIVE_RUN)
+    return bool(announced) and client.hlen(RunKeys.announced(announced).inflight(worker.name)) > 0
+
+
+class Fault(threading.Thread):
+    """`inject()` in a thread once `ready()` holds. `stop()` (after the run) says whether it was injected: a fault
+    that did not come is a failed test, not a run that proved nothing."""
+
+    def __init__(self, ready, inject, timeout: float = 120) -> None:
+        super().__init__(daemon=True)
+        self.ready, self.inject, self.timeout = ready, inject, timeout
+        self.injected = False
+        self.at: float | None = None  # when it was injected (time.time(), as log records' `created`)
+        self.missed = "the run ended first"
+        self._ended = threading.Event()
+        self.start()
+
+    def run(self) -> None:
+        deadline = time.monotonic() + self.timeout
+        try:
+            while not self.ready():
+                if self._ended.wait(0.05):
+                    return
+                if time.monotonic() > deadline:
+                    self.missed = f"not ready within {self.timeout:g} s"
+                    return
+            self.at = time.time()
+            self.inject()
+            self.injected = True
+        except Exception as exc:  # told by the test's assertion, not lost in this thread
+            self.missed = f"{type(exc).__name__}: {exc}"
+
+    def stop(self) -> bool:
+        self._ended.set()
+        self.join()
+        return self.injected
+
+
+def _distributed_run(config: Path, redis_url: str, database_url: str, outbox: Path, wait: str = "15"):
+    """`dossier run` as the coordinator of a distributed run; `wait`: seconds it waits for a new worker once every
+    worker has died (the default is a minute)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(REDIS_ENV, redis_url)
+        patch.setenv(WAIT_ENV, wait)
         return run_once(config, database_url, outbox)
-    finally:
-        del os.environ[REDIS_ENV], os.environ[WAIT_ENV]
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +232,15 @@ def site():
         yield site
 
 
+@pytest.fixture
+def slow(site):
+    """The site at DELAY a page for one test, its hits counted from zero."""
+    site.delay = DELAY
+    site.hits.clear()
+    yield site
+    site.delay = 0.0
+
+
 @pytest.fixture(scope="module")
 def config(site, tmp_path_factory):
     path = tmp_path_factory.mktemp("faults") / "competitors.yaml"
@@ -165,13 +249,14 @@ def config(site, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def reference(site, config, tmp_path_factory):
-    """The URLs a single-process crawl fetches (all without error)."""
-    folder = tmp_path_factory.mktemp("reference")
-    url = f"sqlite:///{folder / 'single.db'}"
-    result = run_once(config, url, folder / "outbox")
+def reference(site, config, postgres_database_url, tmp_path_factory):
+    """The URLs a single-process crawl fetches (all without error), the site at full speed. Crawled into the
+    database of the distributed runs: the full crawl a partial run's diff is taken against."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(REDIS_ENV, raising=False)
+        result = run_once(config, postgres_database_url, tmp_path_factory.mktemp("reference") / "outbox")
     assert result.status == "succeeded", result
-    fetched = _fetches(url, result.run_id)
+    fetched = _fetches(postgres_database_url, result.run_id)
     assert not any(fetched.values()) and len(fetched) > PRODUCTS
     return set(fetched)
 
@@ -187,7 +272,7 @@ def _kill_after_claiming(tmp_path: Path, key_end: str) -> tuple[dict[str, str], 
 
 
 @pytest.mark.parametrize("victim", ["crawl", "worker", "both"])
-def test_a_worker_killed_mid_crawl_leaves_no_url_uncrawled(victim, site, config, reference, redis_url,
+def test_a_worker_killed_mid_crawl_leaves_no_url_uncrawled(victim, slow, config, reference, redis_url,
                                                            postgres_database_url, tmp_path, caplog):
     """SIGKILL of one of two workers' crawl process (its worker lives on), of the worker (its crawl is stopped
     with it), or of both at once (its alive key expires): the other worker fetches what it held, the run succeeds
@@ -196,56 +281,67 @@ def test_a_worker_killed_mid_crawl_leaves_no_url_uncrawled(victim, site, config,
     The crawl process is killed at the window CI once hit: right after it claimed a product link (the run has seen
     it), before queuing it. The coordinator takes the claim back as it puts back the listing that linked to it, and
     the other worker, reading that listing again, claims the link anew. (Before, the link stayed "seen", queued
-    nowhere, and the run succeeded without it.) The other two are killed once 60 pages are crawled."""
-    env, mark = _kill_after_claiming(tmp_path, "/p/79.html") if victim == "crawl" else ({}, None)
+    nowhere, and the run succeeded without it.) The other two are killed once KILL_AT pages are crawled, while the
+    worker holds requests it took."""
+    env, mark = _kill_after_claiming(tmp_path, KILL_CLAIMING) if victim == "crawl" else ({}, None)
     workers = _start_workers(2, redis_url, postgres_database_url, "--idle-timeout", "120", env=env)
+    client = connect(redis_url)
 
     def kill() -> None:
         if victim == "worker":
             os.kill(workers[0].pid, signal.SIGKILL)
-        elif victim == "both":
+        else:
             os.killpg(workers[0].pid, signal.SIGKILL)
 
-    site.hits.clear()
-    killer = _when_crawled(site, 60, kill)
+    killer = None
+    if victim != "crawl":  # the crawl process kills itself (KILL_AFTER_CLAIM)
+        killer = Fault(lambda: _crawled(slow) >= KILL_AT and _holds_requests(client, workers[0]), kill)
     try:
         result = _distributed_run(config, redis_url, postgres_database_url, tmp_path / "outbox")
     finally:
-        killer.join()
+        killed = killer.stop() if killer else None
         logs = _stop(workers)
+    assert killed is not False, f"worker {victim} not killed: {killer.missed}"
     assert result.status == "succeeded", (result, [log[-3000:] for log in logs])
-    assert "is dead" in caplog.text  # the kill landed mid-run: the coordinator put the worker's work back
-    if mark is not None:
-        assert mark.exists(), "no crawl process claimed p/79.html"
-        assert re.search(r"[1-9][0-9]* links claimed but not queued taken back", caplog.text), caplog.text[-3000:]
+    # the kill landed mid-run: the coordinator found the victim dead, for the victim's reason, and put its work back
+    # (a worker whose crawl process was slow to start can be taken for dead before: it is not the kill's doing)
+    why = "it stopped saying it is alive" if victim == "both" else "its crawl ended before the run was crawled"
+    if mark is None:
+        assert any(record.created >= killer.at and f"worker {workers[0].name} is dead ({why})" in record.getMessage()
+                   for record in caplog.records), caplog.text[-3000:]
+    else:
+        assert mark.exists(), f"no crawl process claimed {KILL_CLAIMING}"
+        assert re.search(rf"is dead \({why}\): .* [1-9][0-9]* links claimed but not queued taken back",
+                         caplog.text), caplog.text[-3000:]
     fetched = _fetches(postgres_database_url, result.run_id)
     assert {url for url, error in fetched.items() if error} == set()
     assert set(fetched) == reference
-    assert sum(site.hits.values()) >= len(reference)  # pages the dead worker held were fetched again
+    assert _crawled(slow) >= len(reference)  # pages the dead worker held were fetched again
 
 
 def test_with_no_worker_left_the_unfetched_urls_are_failed_rows_of_a_partial_run(
-        site, config, redis_url, postgres_database_url, tmp_path):
-    """The only worker is killed mid-crawl and none comes: the run ends partial (not hanging, not failed), every
-    URL it needed and nobody fetched is a fetch row naming why, and the diff against a full crawl reports no
-    product or page removed."""
-    os.environ.pop(REDIS_ENV, None)
-    baseline = run_once(config, postgres_database_url, tmp_path / "outbox")  # single-process, same database
-    assert baseline.status == "succeeded", baseline
-    workers = _start_workers(1, redis_url, postgres_database_url, "--once")
-    site.hits.clear()
-    killer = _when_crawled(site, 60, lambda: [os.kill(pid, signal.SIGKILL) for pid in _children(workers[0].pid)])
+        slow, config, reference, redis_url, postgres_database_url, tmp_path):
+    """The only worker's crawl is killed mid-crawl and none comes within WAIT seconds: the run ends partial (not
+    hanging, not failed), every URL it needed and nobody fetched is a fetch row naming why, and the diff against
+    the full crawl before it (the reference, in the same database) reports no product or page removed."""
+    # its death is told by its worker (the crawl ended), not by an alive key expiring: the default ALIVE_SECONDS,
+    # so that a crawl process slow to start on a busy machine is not taken for dead and the run cut after WAIT
+    workers = _start_workers(1, redis_url, postgres_database_url, "--once", alive="60")
+    killer = Fault(lambda: _crawled(slow) >= KILL_AT,
+                   lambda: [os.kill(pid, signal.SIGKILL) for pid in _children(workers[0].pid)])
     try:
-        result = _distributed_run(config, redis_url, postgres_database_url, tmp_path / "outbox")
+        result = _distributed_run(config, redis_url, postgres_database_url, tmp_path / "outbox", wait=WAIT)
     finally:
-        killer.join()
+        killed = killer.stop()
         logs = _stop(workers)
+    assert killed, f"the crawl was not killed: {killer.missed}"
     assert result.status == "partial", (result, logs)
     assert "URLs not fetched: worker" in result.error and "no worker was left" in result.error
     assert result.error.count("\n") == 0
     fetched = _fetches(postgres_database_url, result.run_id)
     unfetched = {url for url, error in fetched.items() if error}
     assert unfetched and all(fetched[url].startswith("not fetched: worker ") for url in unfetched)
+    assert set(fetched) <= reference
     kinds = {change.kind for change in list_changes(create_db_engine(postgres_database_url), run_id=result.run_id)}
     assert not kinds & {"product_removed", "page_removed"}, kinds
 
@@ -282,7 +378,7 @@ def own_redis(pick_port, tmp_path):
     server.kill()
 
 
-def test_a_redis_restart_mid_run_is_survived(site, config, reference, own_redis, postgres_database_url, tmp_path,
+def test_a_redis_restart_mid_run_is_survived(slow, config, reference, own_redis, postgres_database_url, tmp_path,
                                              caplog):
     """The Redis of the run is killed mid-crawl and started again empty: the workers ride out the outage (their
     client retries), the coordinator sees the run's keys gone and publishes the run again, and the run succeeds
@@ -291,16 +387,16 @@ def test_a_redis_restart_mid_run_is_survived(site, config, reference, own_redis,
 
     def restart() -> None:
         own_redis.kill()
-        time.sleep(2)
+        time.sleep(2)  # Redis away for a while: the clients' retries ride it out
         own_redis.start()
 
-    site.hits.clear()
-    restarter = _when_crawled(site, 60, restart)
+    restarter = Fault(lambda: _crawled(slow) >= KILL_AT, restart)
     try:
         result = _distributed_run(config, own_redis.url, postgres_database_url, tmp_path / "outbox")
     finally:
-        restarter.join()
+        restarted = restarter.stop()
         logs = _stop(workers)
+    assert restarted, f"Redis was not restarted: {restarter.missed}"
     assert result.status == "succeeded", (result, [log[-3000:] for log in logs])
     assert "Redis lost the run's keys" in caplog.text  # the restart landed mid-run
     fetched = _fetches(postgres_database_url, result.run_id)
@@ -327,9 +423,7 @@ def test_a_restart_the_coordinator_has_not_seen_yet_neither_drains_the_run_early
     coordinator = threading.Thread(target=lambda: outcome.update(result=coordinate(
         redis_url, "competitors: []\n", run_id=996, source_ids=[1], timeout=60, startup=30, poll=0.02)))
     coordinator.start()
-    deadline = time.monotonic() + 10
-    while not client.get(ACTIVE_RUN) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: client.get(ACTIVE_RUN), "the coordinator to announce run 996", poll=0.02)
     keys = RunKeys.announced(client.get(ACTIVE_RUN))
     worker = RedisFrontier(client, keys, "w:1", alive_seconds=60)
     take, put = client.register_script(_TAKE), client.register_script(_PUT)
@@ -364,10 +458,7 @@ def test_a_restart_the_coordinator_has_not_seen_yet_neither_drains_the_run_early
     restart.set(keys.alive("w:1"), 1, ex=60).sadd(keys.workers, "w:1")  # as worker.alive() does
     restart.execute()
     worker.settled(Request("start", {COUNTED: True, TAKEN: int(taken_id)}), page=False)  # its hash is gone: no-op
-    deadline = time.monotonic() + 10
-    while not client.exists(keys.config) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert client.exists(keys.config), "the coordinator did not publish the run again"
+    wait_until(lambda: client.exists(keys.config), "the coordinator to publish the run again", poll=0.02)
     assert client.smembers(keys.workers) == {"w:1"}
     assert worker.next_seed() == 1  # seeded anew
     schedule("start again")
@@ -376,7 +467,7 @@ def test_a_restart_the_coordinator_has_not_seen_yet_neither_drains_the_run_early
     assert not settled_for(0.5), "drained with the start page queued"
     assert "although none is counted pending" in caplog.text
     assert take_and_settle() == "start again"
-    assert settled_for(10)
+    wait_until(lambda: client.exists(keys.done), "the run to be drained", poll=0.02)
     client.sadd(keys.finished, "w:1")
     coordinator.join(timeout=30)
     assert outcome["result"].ok, outcome["result"]
