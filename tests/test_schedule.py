@@ -195,6 +195,7 @@ def _processes_using(marker: str) -> list[int]:
     return found
 
 
+@pytest.mark.slow  # a real scheduler, its run and its crawl process: ~15 s
 def test_sigterm_stops_the_scheduler_and_marks_the_run_in_progress_failed(tmp_path):
     database_url = f"sqlite:///{tmp_path / 'dossier.db'}"
     with FixtureSites(sites=["kranrad"]) as sites:
