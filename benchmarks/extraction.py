@@ -1,7 +1,8 @@
 """Extraction benchmark: our labelled ru/de/en pages (fixtures/labelled), then ../shared/dev-data: products
 (upstream micro F1, CPU per typical page), article main text (shingle F1), CPU of a site page's page facts and
 contact channels, rating widgets, recipe aggregate ratings and price strings.
-`python -m benchmarks.extraction [--data DIR] [--only X] [--no-labelled]`.
+`python -m benchmarks.extraction [--data DIR] [--only X] [--no-labelled]`; `--cv`: leave-site-out cross-validation
+of the products (each fold, the mean and the worst fold).
 
 Speed is printed as pages/s per core: pages over the CPU time of this one process (time.process_time), so it
 holds however busy the machine is; a crawl on N cores extracts at most about N times that.
@@ -18,16 +19,20 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import lxml.html
+import tldextract
 
 from extractors import Document, detect_technologies, extract_contacts, extract_page, extract_products, extract_reviews
 from extractors.currencies import AMBIGUOUS_SIGNS
 from extractors.prices import iso_currency, parse_price
 from extractors.ratings import from_element, to_five
 
+_SUFFIXES = tldextract.TLDExtract(suffix_list_urls=())  # the snapshot tldextract ships: no download
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "dev-data"
 # The product benchmark's currency column is the sign as shown; score_products.py maps these to ISO.
 PRODUCT_SIGNS = {"€": "EUR", "£": "GBP", "₹": "INR", "Rs": "PKR", "₽": "RUB", "zł": "PLN", "тг.": "KZT", "Lei": "RON",
@@ -86,43 +91,126 @@ def _cpu_ms(body: bytes, url: str, repeats: int) -> float:
     return 1000 * best
 
 
-def bench_products(folder: Path) -> None:
-    gt = json.loads((folder / "ground-truth.json").read_text())
-    price_pred, sku_pred, avail_pred, cur_pairs, seconds = {}, {}, {}, [], 0.0
-    per_100kb, typical = [], []
+@dataclass(frozen=True, slots=True)
+class ProductReading:
+    """What we read on one page of the product benchmark, as score_products.py compares it."""
+
+    price: Decimal | None
+    sku: str | None
+    availability: str
+    currency: str | None
+    cpu_seconds: float
+
+
+def _read_products(folder: Path, gt: dict) -> dict[str, ProductReading]:
+    readings = {}
     for key, truth in gt.items():
         body = gzip.open(folder / "html" / f"{key}.html.gz").read()
         start = time.process_time()
         products = extract_products(body, truth["url"])
         elapsed = time.process_time() - start
-        seconds += elapsed
-        per_100kb.append(1000 * elapsed / (len(body) / 102400))
+        main = products[0] if products else None
+        readings[key] = ProductReading(
+            # as score_products.py: the price as a plain decimal string, compared as Decimal
+            price=_dec(str(main.price)) if main and main.price is not None else None,
+            sku=str(main.sku) if main and main.sku not in (None, "") else None,
+            availability=_availability(main.availability if main else None),
+            currency=main.currency if main else None, cpu_seconds=elapsed)
+    return readings
+
+
+def _product_scores(gt: dict, readings: dict[str, ProductReading], keys: list[str]) -> dict[str, float | None]:
+    """Price, SKU and availability micro F1 (upstream rules) and currency accuracy over the pages `keys`; currency
+    is None when none of them shows a sign the benchmark names."""
+    price_truth = {k: {_dec(x) for x in gt[k].get("price", [])} - {None} for k in keys}
+    currencies = [(PRODUCT_SIGNS[sign], readings[k].currency) for k in keys
+                  if (sign := (gt[k].get("currency") or [None])[0]) in PRODUCT_SIGNS]
+    return {
+        "price": _micro_f1(price_truth, {k: readings[k].price for k in keys}),
+        "availability": _micro_f1({k: set(gt[k]["availability"]) for k in keys},
+                                  {k: readings[k].availability for k in keys}),
+        "currency": sum(a == b for a, b in currencies) / len(currencies) if currencies else None,
+        "sku": _micro_f1({k: {str(x) for x in gt[k].get("sku") or []} for k in keys},
+                         {k: readings[k].sku for k in keys}),
+    }
+
+
+def bench_products(folder: Path) -> None:
+    gt = json.loads((folder / "ground-truth.json").read_text())
+    readings = _read_products(folder, gt)
+    seconds = sum(reading.cpu_seconds for reading in readings.values())
+    per_100kb, typical = [], []
+    for key, truth in gt.items():
+        body = gzip.open(folder / "html" / f"{key}.html.gz").read()
+        per_100kb.append(1000 * readings[key].cpu_seconds / (len(body) / 102400))
         if TYPICAL_KB[0] * 1024 <= len(body) <= TYPICAL_KB[1] * 1024:
             typical.append(_cpu_ms(body, truth["url"], TIMING_REPEATS))
-        main = products[0] if products else None
-        # as score_products.py: the price as a plain decimal string, compared as Decimal
-        price_pred[key] = _dec(str(main.price)) if main and main.price is not None else None
-        sku_pred[key] = str(main.sku) if main and main.sku not in (None, "") else None
-        avail_pred[key] = _availability(main.availability if main else None)
-        sign = (truth.get("currency") or [None])[0]
-        if sign in PRODUCT_SIGNS:
-            cur_pairs.append((PRODUCT_SIGNS[sign], main.currency if main else None))
-    price_truth = {k: {_dec(x) for x in v.get("price", [])} - {None} for k, v in gt.items()}
-    price_f1 = _micro_f1(price_truth, price_pred)
-    clean = {k: v for k, v in price_truth.items() if not k.startswith(PRICE_LABEL_QUIRKS)}
-    price_clean_f1 = _micro_f1(clean, {k: price_pred[k] for k in clean})
-    sku_f1 = _micro_f1({k: {str(x) for x in v.get("sku") or []} for k, v in gt.items()}, sku_pred)
-    avail_f1 = _micro_f1({k: set(v["availability"]) for k, v in gt.items()}, avail_pred)
-    currency = sum(a == b for a, b in cur_pairs) / len(cur_pairs) if cur_pairs else 0.0
-    print(f"products   n={len(gt)} price_f1={price_f1:.3f} sku_f1={sku_f1:.3f} avail_f1={avail_f1:.3f} "
-          f"currency_acc={currency:.3f} (n={len(cur_pairs)}) ms/page={1000 * seconds / len(gt):.1f} "
-          f"{_rate(len(gt), seconds)}")
+    scores = _product_scores(gt, readings, list(gt))
+    clean = [k for k in gt if not k.startswith(PRICE_LABEL_QUIRKS)]
+    price_clean_f1 = _product_scores(gt, readings, clean)["price"]
+    shown = sum((gt[k].get("currency") or [None])[0] in PRODUCT_SIGNS for k in gt)
+    print(f"products   n={len(gt)} price_f1={scores['price']:.3f} sku_f1={scores['sku']:.3f} "
+          f"avail_f1={scores['availability']:.3f} currency_acc={scores['currency'] or 0.0:.3f} (n={shown}) "
+          f"ms/page={1000 * seconds / len(gt):.1f} {_rate(len(gt), seconds)}")
     print(f"products   price_f1 without the {len(gt) - len(clean)} mislabelled pages of SOURCE.md "
           f"(n={len(clean)}): {price_clean_f1:.3f}")
     typical_ms = (f"{statistics.median(typical):.1f} ms = {1000 / statistics.median(typical):.1f} pages/s per core "
                   f"(n={len(typical)}, best of {TIMING_REPEATS})" if typical else "n/a")
     print(f"products   cpu: typical {TYPICAL_KB[0]}-{TYPICAL_KB[1]} KB page {typical_ms}; "
           f"median {statistics.median(per_100kb):.1f} ms per 100 KB over all pages (n={len(per_100kb)})")
+
+
+CV_FOLDS = 5
+CV_METRICS = ("price", "availability", "currency", "sku")
+
+
+def site_of(url: str) -> str:
+    """A page's site: its registrable domain's name without the public suffix (amazon.co.uk and amazon.fr are one
+    site, one shop template), from the Public Suffix List snapshot tldextract ships (no download)."""
+    return _SUFFIXES(url).domain or (urlsplit(url).hostname or url)
+
+
+def site_folds(sites: dict[str, int], folds: int = CV_FOLDS) -> list[list[str]]:
+    """Sites into `folds` folds of about equal pages: the largest site first, each to the fold with the fewest
+    pages so far (ties: the lowest fold), so that one site never spans two folds and the split is the same on every
+    run."""
+    parts: list[list[str]] = [[] for _ in range(folds)]
+    pages = [0] * folds
+    for site in sorted(sites, key=lambda name: (-sites[name], name)):
+        lightest = pages.index(min(pages))
+        parts[lightest].append(site)
+        pages[lightest] += sites[site]
+    return [part for part in parts if part]
+
+
+def bench_products_cv(folder: Path) -> None:
+    """Leave-site-out cross-validation of the product benchmark: pages grouped by site into CV_FOLDS folds (as the
+    held-out half is split from dev-data: by site), scored per fold; the mean and the worst fold tell how the
+    extractor does on sites it was not built on. Nothing in extractors/ is learned from data today, so a fold's
+    score is the rules' score on its sites; a learned part must be trained on the other folds only (issue 20)."""
+    gt = json.loads((folder / "ground-truth.json").read_text())
+    readings = _read_products(folder, gt)
+    by_site: dict[str, list[str]] = {}
+    for key in sorted(gt):
+        by_site.setdefault(site_of(gt[key]["url"]), []).append(key)
+    folds = site_folds({site: len(keys) for site, keys in by_site.items()})
+    rows = []
+    print(f"products cv: {len(gt)} pages, {len(by_site)} sites, {len(folds)} folds by site")
+    print(f"{'fold':>4s} {'pages':>5s} {'sites':>5s} " + " ".join(f"{m:>12s}" for m in CV_METRICS))
+    for number, sites in enumerate(folds, 1):
+        keys = [key for site in sites for key in by_site[site]]
+        scores = _product_scores(gt, readings, keys)
+        rows.append(scores)
+        print(f"{number:>4d} {len(keys):>5d} {len(sites):>5d} " + " ".join(
+            f"{scores[m]:>12.3f}" if scores[m] is not None else f"{'-':>12s}" for m in CV_METRICS))
+    for label, pick in (("mean", statistics.mean), ("worst", min)):
+        values = []
+        for metric in CV_METRICS:
+            seen = [row[metric] for row in rows if row[metric] is not None]
+            values.append(f"{pick(seen):>12.3f}" if seen else f"{'-':>12s}")
+        print(f"{label:>16s} " + " ".join(values))
+    for number, sites in enumerate(folds, 1):
+        print(f"  fold {number}: {', '.join(sorted(sites))}")
 
 
 def _shingles(text: str) -> Counter:
@@ -300,7 +388,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the dev-data folder")
     parser.add_argument("--only", choices=sorted(BENCHES), action="append", help="run only these sets")
     parser.add_argument("--no-labelled", action="store_true", help="skip our own labelled pages (fixtures/labelled)")
+    parser.add_argument("--cv", action="store_true",
+                        help="leave-site-out cross-validation of the product benchmark: each fold, the mean, the worst")
     args = parser.parse_args(argv)
+    if args.cv:
+        folder = args.data / BENCHES["products"][0]
+        if not folder.is_dir():
+            print(f"products cv skipped: {folder} not found")
+            return 1
+        bench_products_cv(folder)
+        return 0
     if not args.no_labelled and not args.only:
         bench_labelled()
     for name in args.only or list(BENCHES):
