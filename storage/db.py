@@ -5,6 +5,7 @@ import logging
 import os
 import sqlite3
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Iterator
 
@@ -93,7 +94,7 @@ def create_db_engine(url: str | None = None) -> Engine:
             cursor.execute(f"PRAGMA busy_timeout={round(busy * 1000)}")
             cursor.close()
         event.listen(engine, "connect", sqlite_pragmas)
-        event.listen(engine, "handle_error", _sqlite_fault)
+        event.listen(engine, "handle_error", partial(_sqlite_fault, busy))
     return engine
 
 
@@ -111,7 +112,7 @@ def busy_timeout(url: str, given: str | tuple[str, ...] | None) -> float:
     return seconds
 
 
-def _sqlite_fault(context) -> None:
+def _sqlite_fault(busy: float, context) -> None:
     """A locked, full, read-only or failing SQLite database becomes one DatabaseUnavailable line (raised in place
     of SQLAlchemy's error, which a user would see as a traceback); any other error is left as it is."""
     error = context.original_exception
@@ -119,10 +120,8 @@ def _sqlite_fault(context) -> None:
         return
     reason = SQLITE_FAULTS.get(str(error).strip().lower())
     if reason is not None:
-        url = context.engine.url if context.engine is not None else None
-        where = _describe(str(url)) if url is not None else "(SQLite)"
-        seconds = busy_timeout(str(url), url.query.get("timeout")) if url is not None else BUSY_TIMEOUT_SECONDS
-        raise DatabaseUnavailable(f"database {where}: {reason.format(seconds=seconds)}") from error
+        where = _describe(str(context.engine.url)) if context.engine is not None else "(SQLite)"
+        raise DatabaseUnavailable(f"database {where}: {reason.format(seconds=busy)}") from error
 
 
 def refused(engine: Engine, error: DBAPIError) -> StorageError:
