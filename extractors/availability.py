@@ -3,17 +3,24 @@ from __future__ import annotations
 
 import re
 
-from extractors.phrases import IN_STOCK_PHRASES, OUT_OF_STOCK_PHRASES, PREORDER_PHRASES, SCHEMA_AVAILABILITY
+from extractors.phrases import AVAILABILITY_PHRASES, AVAILABILITY_STATES, SCHEMA_AVAILABILITY
+
+
+def phrases_of(state: str, languages: frozenset[str] | None = None) -> tuple[str, ...]:
+    """The phrases of AVAILABILITY_PHRASES that state `state` (in `languages`, when given), each once."""
+    return tuple(dict.fromkeys(phrase for lang, phrase, said in AVAILABILITY_PHRASES
+                               if said == state and (languages is None or lang in languages)))
 
 
 def _phrase_re(phrases: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
-                      + r")(?!\w)", re.IGNORECASE)
+    """Whole words, longest first; a space in a phrase stands for any run of white space (a no-break space too)."""
+    alternatives = (r"\s+".join(re.escape(word) for word in p.split()) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
 
 
-_OUT = _phrase_re(OUT_OF_STOCK_PHRASES)
-_PRE = _phrase_re(PREORDER_PHRASES)
-_IN = _phrase_re(IN_STOCK_PHRASES)
+# The states in the order their wording wins: negative first, since "not in stock" contains "in stock".
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (state, _phrase_re(phrases_of(state))) for state in AVAILABILITY_STATES)
 
 
 def from_schema(value: object) -> str | None:
@@ -33,24 +40,29 @@ def from_schema(value: object) -> str | None:
 
 
 def from_text(text: str | None, allow_in_stock: bool = True) -> str | None:
-    """The state a visible label states ("Sold out", "нет в наличии", "auf Lager"); negative wording wins."""
+    """The state a visible label states ("Sold out", "нет в наличии", "auf Lager", "Brak w magazynie");
+    negative wording wins, then pre-order wording."""
     if not text:
         return None
     text = text[:2000]
-    if _OUT.search(text):
-        return "out_of_stock"
-    if _PRE.search(text):
-        return "preorder"
-    if allow_in_stock and _IN.search(text):
-        return "in_stock"
+    for state, pattern in _PATTERNS:
+        if (allow_in_stock or state != "in_stock") and pattern.search(text):
+            return state
     return None
 
 
 def states_in(text: str | None) -> set[str]:
-    """Every state some phrase of `text` states (a button may hold both "Add to cart" and a hidden "Sold out")."""
+    """Every state some phrase of `text` states (a button may hold both "Add to cart" and a hidden "Sold out").
+
+    A phrase inside a stronger one does not count: "Není skladem" states out of stock only, not also "skladem"."""
     if not text:
         return set()
     text = text[:2000]
-    found = {state for state, pattern in (("out_of_stock", _OUT), ("preorder", _PRE), ("in_stock", _IN))
-             if pattern.search(text)}
+    found: set[str] = set()
+    taken: list[tuple[int, int]] = []
+    for state, pattern in _PATTERNS:
+        spans = [m.span() for m in pattern.finditer(text)]
+        if any(not any(start <= s and e <= end for start, end in taken) for s, e in spans):
+            found.add(state)
+        taken.extend(spans)
     return found

@@ -15,10 +15,10 @@ SGD THB TND TRY TWD UAH USD UZS VND ZAR
 # first, then lower-cased, so "руб." and "РУБ." both match. Ambiguous signs ("$", "kr", "R") are resolved
 # by the page's context (AMBIGUOUS below).
 SYMBOLS: dict[str, str] = {
-    "€": "EUR", "euro": "EUR", "euros": "EUR", "eur": "EUR",
+    "€": "EUR", "euro": "EUR", "Euro": "EUR", "euros": "EUR", "eur": "EUR",
     "£": "GBP", "gbp": "GBP",
     "US$": "USD", "U$S": "USD", "USD$": "USD", "us dollars": "USD",
-    "C$": "CAD", "CA$": "CAD", "CAD$": "CAD",
+    "C$": "CAD", "CA$": "CAD", "CAD$": "CAD", "CAN$": "CAD",
     "A$": "AUD", "AU$": "AUD",
     "NZ$": "NZD",
     "HK$": "HKD",
@@ -28,13 +28,14 @@ SYMBOLS: dict[str, str] = {
     "MX$": "MXN",
     "₽": "RUB", "руб.": "RUB", "руб": "RUB", "рублей": "RUB", "рубля": "RUB", "рубль": "RUB", "р.": "RUB",
     "Р": "RUB", "р": "RUB", "rub": "RUB", "rur": "RUB",
-    "₴": "UAH", "грн.": "UAH", "грн": "UAH",
+    "₴": "UAH", "грн.": "UAH", "грн": "UAH", "Грн.": "UAH", "Грн": "UAH", "ГРН": "UAH", "гривень": "UAH",
+    "гривні": "UAH", "гривня": "UAH", "гривна": "UAH", "гривен": "UAH",
     "Br": "BYN", "бел. руб.": "BYN", "byn": "BYN", "byr": "BYN",
     "тг.": "KZT", "тг": "KZT", "₸": "KZT", "тенге": "KZT",
     "сом": "KGS",
     "₼": "AZN", "₾": "GEL", "лв.": "BGN", "лв": "BGN", "ден.": "MKD", "дин.": "RSD", "din.": "RSD",
-    "zł": "PLN", "zl": "PLN", "pln": "PLN",
-    "Kč": "CZK", "kč": "CZK", "czk": "CZK",
+    "zł": "PLN", "Zł": "PLN", "ZŁ": "PLN", "zl": "PLN", "pln": "PLN", "złotych": "PLN", "złote": "PLN",
+    "Kč": "CZK", "kč": "CZK", "KČ": "CZK", "Kc": "CZK", "czk": "CZK", "korun": "CZK",
     "Ft": "HUF", "ft": "HUF", "huf": "HUF",
     "Lei": "RON", "lei": "RON", "RON": "RON",
     "Kn": "HRK", "kn": "HRK",
@@ -94,4 +95,29 @@ LANG_CURRENCY: dict[str, str] = {
     "en-gb": "GBP", "en-us": "USD", "en-ca": "CAD", "en-au": "AUD", "en-nz": "NZD", "en-in": "INR",
     "de-ch": "CHF", "fr-ch": "CHF", "pt-br": "BRL", "es-mx": "MXN", "es-ar": "ARS", "es-cl": "CLP",
     "de-de": "EUR", "de-at": "EUR", "ru-ru": "RUB", "ru-by": "BYN", "ru-kz": "KZT",
+    "pt-pt": "EUR", "es-es": "EUR", "nl-be": "EUR", "fr-be": "EUR", "fr-ca": "CAD", "it-ch": "CHF",
+}
+
+# The decimal separator of a locale's numbers (CLDR, as Babel's `get_decimal_symbol` gives it): a price whose one
+# separator is followed by three digits ("1,299", "1.299") is read by it — "1,299 €" on a French page is 1.299,
+# "1.299 TL" on a Turkish one 1299. Language (html lang) first, then the country domain's main language.
+DECIMAL_COMMA = ","
+DECIMAL_POINT = "."
+LANG_DECIMAL: dict[str, str] = {
+    **dict.fromkeys(("ru", "uk", "be", "kk", "pl", "cs", "sk", "sl", "hr", "bg", "ro", "hu", "de", "fr", "it", "es",
+                     "pt", "nl", "tr", "da", "sv", "nb", "no", "fi", "et", "lv", "lt", "el", "is", "vi", "id",
+                     "de-at", "de-de", "fr-be", "fr-ca", "fr-ch", "nl-be", "pt-br", "pt-pt", "es-es", "es-ar", "es-cl",
+                     "es-co", "es-uy", "en-za", "ru-ru", "ru-by", "ru-kz"), DECIMAL_COMMA),
+    **dict.fromkeys(("en", "en-us", "en-gb", "en-ca", "en-au", "en-nz", "en-ie", "en-in", "en-sg", "de-ch", "de-li",
+                     "it-ch", "es-mx", "es-us", "es-419", "es-pe", "ja", "ko", "zh", "he", "th", "hi", "ms", "ar"),
+                    DECIMAL_POINT),
+}
+TLD_DECIMAL: dict[str, str] = {
+    **dict.fromkeys(("ru", "рф", "su", "by", "kz", "ua", "kg", "uz", "am", "az", "ge", "md", "de", "at", "fr", "it",
+                     "es", "pt", "nl", "be", "fi", "gr", "sk", "si", "ee", "lv", "lt", "lu", "cy", "hr", "pl", "cz",
+                     "hu", "ro", "bg", "rs", "mk", "ba", "se", "no", "dk", "is", "tr", "br", "ar", "cl", "co", "uy",
+                     "id", "vn", "za"), DECIMAL_COMMA),
+    **dict.fromkeys(("ie", "mt", "uk", "ch", "li", "us", "ca", "au", "nz", "mx", "pe", "in", "pk", "lk", "bd", "cn",
+                     "hk", "tw", "jp", "kr", "sg", "my", "th", "ph", "il", "sa", "ae", "qa", "kw", "eg", "ng", "ke"),
+                    DECIMAL_POINT),
 }

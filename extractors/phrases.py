@@ -1,4 +1,5 @@
-"""Phrase and hint tables (availability wording in en/de/ru/fr/it/es/pl/..., price and strike-through class hints).
+"""Phrase and hint tables (availability wording in en/de/ru/uk/pl/fr/es/it/nl/pt/tr/cs/..., price and strike-through
+class hints, next-page words, identifier labels).
 
 Data only: adding a language is adding phrases here; `extractors/availability.py` and the heuristics read them.
 """
@@ -14,34 +15,142 @@ SCHEMA_AVAILABILITY: dict[str, str | None] = {
     "available for order": "in_stock", "preorder_": "preorder", "pending": None,
 }
 
-# Visible wording, lower-cased; negative phrases are tried first, since "not in stock" contains "in stock".
-OUT_OF_STOCK_PHRASES: tuple[str, ...] = (
-    "out of stock", "out-of-stock", "sold out", "currently unavailable", "not available", "no longer available",
-    "temporarily unavailable", "not in stock", "unavailable",
-    "нет в наличии", "нет на складе", "отсутствует", "товар закончился", "распродано", "недоступен",
-    "под заказ нет",
-    "nicht vorrätig", "nicht lieferbar", "nicht auf lager", "ausverkauft", "derzeit nicht verfügbar",
-    "nicht verfügbar", "vergriffen",
-    "rupture de stock", "en rupture", "épuisé", "indisponible", "non disponible",
-    "esaurito", "non disponibile", "agotado", "sin stock", "no disponible", "esgotado", "indisponível",
-    "brak w magazynie", "niedostępny", "wyprzedany", "není skladem", "vypredané", "nie je skladom",
-    "niet op voorraad", "uitverkocht", "slutsåld", "udsolgt", "utsolgt", "loppuunmyyty", "stokta yok",
+# Visible availability wording: one row per phrase, (language, phrase lower-cased, state it states:
+# "in_stock" | "out_of_stock" | "preorder"). A phrase shared by languages has a row in each. Matched whole-word and
+# case-blind; negative wording wins over positive ("not in stock" contains "in stock", "niedostępny" is not
+# "dostępny"), then pre-order over in stock ("dostępny wkrótce", "brzy skladem"): extractors/availability.py.
+AVAILABILITY_PHRASES: tuple[tuple[str, str, str], ...] = (
+    # English
+    ("en", "out of stock", "out_of_stock"), ("en", "out-of-stock", "out_of_stock"), ("en", "sold out", "out_of_stock"),
+    ("en", "currently unavailable", "out_of_stock"), ("en", "not available", "out_of_stock"),
+    ("en", "no longer available", "out_of_stock"), ("en", "temporarily unavailable", "out_of_stock"),
+    ("en", "not in stock", "out_of_stock"), ("en", "unavailable", "out_of_stock"),
+    ("en", "pre-order", "preorder"), ("en", "preorder", "preorder"), ("en", "pre order", "preorder"),
+    ("en", "coming soon", "preorder"), ("en", "backorder", "preorder"), ("en", "back-order", "preorder"),
+    ("en", "in stock", "in_stock"), ("en", "in-stock", "in_stock"), ("en", "available now", "in_stock"),
+    ("en", "ships today", "in_stock"), ("en", "ready to ship", "in_stock"), ("en", "only a few left", "in_stock"),
+    ("en", "add to cart", "in_stock"), ("en", "add to basket", "in_stock"), ("en", "add to bag", "in_stock"),
+    ("en", "buy now", "in_stock"), ("en", "left in stock", "in_stock"),
+    # Russian
+    ("ru", "нет в наличии", "out_of_stock"), ("ru", "нет на складе", "out_of_stock"),
+    ("ru", "отсутствует", "out_of_stock"), ("ru", "товар закончился", "out_of_stock"),
+    ("ru", "распродано", "out_of_stock"), ("ru", "недоступен", "out_of_stock"), ("ru", "под заказ нет", "out_of_stock"),
+    ("ru", "предзаказ", "preorder"), ("ru", "под заказ", "preorder"), ("ru", "ожидается", "preorder"),
+    ("ru", "в наличии", "in_stock"), ("ru", "есть в наличии", "in_stock"), ("ru", "на складе", "in_stock"),
+    ("ru", "в корзину", "in_stock"), ("ru", "купить", "in_stock"),
+    # German
+    ("de", "nicht vorrätig", "out_of_stock"), ("de", "nicht lieferbar", "out_of_stock"),
+    ("de", "nicht auf lager", "out_of_stock"), ("de", "ausverkauft", "out_of_stock"),
+    ("de", "derzeit nicht verfügbar", "out_of_stock"), ("de", "nicht verfügbar", "out_of_stock"),
+    ("de", "vergriffen", "out_of_stock"),
+    ("de", "vorbestellen", "preorder"), ("de", "vorbestellung", "preorder"), ("de", "demnächst verfügbar", "preorder"),
+    ("de", "auf lager", "in_stock"), ("de", "lieferbar", "in_stock"), ("de", "sofort lieferbar", "in_stock"),
+    ("de", "vorrätig", "in_stock"), ("de", "verfügbar", "in_stock"), ("de", "in den warenkorb", "in_stock"),
+    # Ukrainian
+    ("uk", "немає в наявності", "out_of_stock"), ("uk", "немає на складі", "out_of_stock"),
+    ("uk", "відсутній", "out_of_stock"), ("uk", "відсутня", "out_of_stock"), ("uk", "закінчився", "out_of_stock"),
+    ("uk", "товар закінчився", "out_of_stock"), ("uk", "недоступний", "out_of_stock"),
+    ("uk", "розпродано", "out_of_stock"), ("uk", "повідомити про наявність", "out_of_stock"),
+    ("uk", "передзамовлення", "preorder"), ("uk", "під замовлення", "preorder"), ("uk", "очікується", "preorder"),
+    ("uk", "незабаром у продажу", "preorder"), ("uk", "скоро у продажу", "preorder"),
+    ("uk", "в наявності", "in_stock"), ("uk", "є в наявності", "in_stock"), ("uk", "на складі", "in_stock"),
+    ("uk", "купити", "in_stock"), ("uk", "в кошик", "in_stock"), ("uk", "у кошик", "in_stock"),
+    ("uk", "додати в кошик", "in_stock"), ("uk", "додати до кошика", "in_stock"),
+    ("uk", "готовий до відправки", "in_stock"), ("uk", "закінчується", "in_stock"),
+    # Polish
+    ("pl", "brak w magazynie", "out_of_stock"), ("pl", "niedostępny", "out_of_stock"),
+    ("pl", "niedostępna", "out_of_stock"), ("pl", "niedostępne", "out_of_stock"), ("pl", "wyprzedany", "out_of_stock"),
+    ("pl", "wyprzedane", "out_of_stock"), ("pl", "wyprzedano", "out_of_stock"), ("pl", "brak towaru", "out_of_stock"),
+    ("pl", "brak na stanie", "out_of_stock"), ("pl", "brak produktu", "out_of_stock"),
+    ("pl", "powiadom o dostępności", "out_of_stock"),
+    ("pl", "przedsprzedaż", "preorder"), ("pl", "w przedsprzedaży", "preorder"), ("pl", "na zamówienie", "preorder"),
+    ("pl", "wkrótce dostępny", "preorder"), ("pl", "dostępny wkrótce", "preorder"),
+    ("pl", "wkrótce w sprzedaży", "preorder"),
+    ("pl", "dostępny", "in_stock"), ("pl", "produkt dostępny", "in_stock"), ("pl", "w magazynie", "in_stock"),
+    ("pl", "na stanie", "in_stock"), ("pl", "do koszyka", "in_stock"), ("pl", "dodaj do koszyka", "in_stock"),
+    ("pl", "kup teraz", "in_stock"), ("pl", "dostępny od ręki", "in_stock"),
+    # French
+    ("fr", "rupture de stock", "out_of_stock"), ("fr", "en rupture", "out_of_stock"), ("fr", "épuisé", "out_of_stock"),
+    ("fr", "épuisée", "out_of_stock"), ("fr", "indisponible", "out_of_stock"), ("fr", "non disponible", "out_of_stock"),
+    ("fr", "plus disponible", "out_of_stock"), ("fr", "hors stock", "out_of_stock"),
+    ("fr", "victime de son succès", "out_of_stock"),
+    ("fr", "précommande", "preorder"), ("fr", "pré-commande", "preorder"), ("fr", "précommander", "preorder"),
+    ("fr", "bientôt disponible", "preorder"), ("fr", "disponible prochainement", "preorder"),
+    ("fr", "prochainement", "preorder"), ("fr", "sur commande", "preorder"),
+    ("fr", "en stock", "in_stock"), ("fr", "disponible", "in_stock"), ("fr", "ajouter au panier", "in_stock"),
+    ("fr", "acheter", "in_stock"), ("fr", "acheter maintenant", "in_stock"),
+    # Spanish
+    ("es", "agotado", "out_of_stock"), ("es", "agotada", "out_of_stock"), ("es", "sin stock", "out_of_stock"),
+    ("es", "no disponible", "out_of_stock"), ("es", "fuera de stock", "out_of_stock"),
+    ("es", "sin existencias", "out_of_stock"), ("es", "no hay existencias", "out_of_stock"),
+    ("es", "avísame cuando esté disponible", "out_of_stock"),
+    ("es", "reserva", "preorder"), ("es", "reservar", "preorder"), ("es", "preventa", "preorder"),
+    ("es", "pre-venta", "preorder"), ("es", "próximamente", "preorder"), ("es", "bajo pedido", "preorder"),
+    ("es", "por encargo", "preorder"),
+    ("es", "en stock", "in_stock"), ("es", "disponible", "in_stock"), ("es", "en existencia", "in_stock"),
+    ("es", "hay existencias", "in_stock"), ("es", "añadir al carrito", "in_stock"),
+    ("es", "agregar al carrito", "in_stock"), ("es", "añadir a la cesta", "in_stock"), ("es", "comprar", "in_stock"),
+    ("es", "comprar ahora", "in_stock"), ("es", "últimas unidades", "in_stock"),
+    # Italian
+    ("it", "esaurito", "out_of_stock"), ("it", "esaurita", "out_of_stock"), ("it", "non disponibile", "out_of_stock"),
+    ("it", "non più disponibile", "out_of_stock"), ("it", "avvisami quando disponibile", "out_of_stock"),
+    ("it", "preordine", "preorder"), ("it", "pre-ordine", "preorder"), ("it", "preordina", "preorder"),
+    ("it", "prossimamente", "preorder"), ("it", "in arrivo", "preorder"), ("it", "su ordinazione", "preorder"),
+    ("it", "disponibile", "in_stock"), ("it", "disponibilità immediata", "in_stock"),
+    ("it", "in magazzino", "in_stock"), ("it", "pronta consegna", "in_stock"),
+    ("it", "aggiungi al carrello", "in_stock"), ("it", "metti nel carrello", "in_stock"),
+    ("it", "acquista", "in_stock"), ("it", "acquista ora", "in_stock"), ("it", "compra ora", "in_stock"),
+    # Dutch
+    ("nl", "niet op voorraad", "out_of_stock"), ("nl", "uitverkocht", "out_of_stock"),
+    ("nl", "niet leverbaar", "out_of_stock"), ("nl", "niet meer leverbaar", "out_of_stock"),
+    ("nl", "niet beschikbaar", "out_of_stock"), ("nl", "niet voorradig", "out_of_stock"),
+    ("nl", "voorbestellen", "preorder"), ("nl", "binnenkort verkrijgbaar", "preorder"),
+    ("nl", "binnenkort beschikbaar", "preorder"), ("nl", "binnenkort leverbaar", "preorder"),
+    ("nl", "op bestelling", "preorder"),
+    ("nl", "op voorraad", "in_stock"), ("nl", "voorradig", "in_stock"), ("nl", "leverbaar", "in_stock"),
+    ("nl", "direct leverbaar", "in_stock"), ("nl", "beschikbaar", "in_stock"), ("nl", "in winkelwagen", "in_stock"),
+    ("nl", "in winkelmand", "in_stock"), ("nl", "in de winkelwagen", "in_stock"),
+    ("nl", "in mijn winkelwagen", "in_stock"), ("nl", "toevoegen aan winkelwagen", "in_stock"),
+    ("nl", "morgen in huis", "in_stock"),
+    # Portuguese (Brazil and Portugal)
+    ("pt", "esgotado", "out_of_stock"), ("pt", "esgotada", "out_of_stock"), ("pt", "indisponível", "out_of_stock"),
+    ("pt", "sem estoque", "out_of_stock"), ("pt", "sem stock", "out_of_stock"),
+    ("pt", "fora de estoque", "out_of_stock"),
+    ("pt", "não disponível", "out_of_stock"), ("pt", "avise-me", "out_of_stock"),
+    ("pt", "pré-venda", "preorder"), ("pt", "pré-encomenda", "preorder"), ("pt", "em breve", "preorder"),
+    ("pt", "sob encomenda", "preorder"),
+    ("pt", "em estoque", "in_stock"), ("pt", "em stock", "in_stock"), ("pt", "disponível", "in_stock"),
+    ("pt", "adicionar ao carrinho", "in_stock"), ("pt", "adicionar ao cesto", "in_stock"),
+    ("pt", "comprar", "in_stock"), ("pt", "comprar agora", "in_stock"), ("pt", "pronta entrega", "in_stock"),
+    # Turkish
+    ("tr", "stokta yok", "out_of_stock"), ("tr", "stok yok", "out_of_stock"), ("tr", "tükendi", "out_of_stock"),
+    ("tr", "stokta kalmadı", "out_of_stock"), ("tr", "stokta bulunmuyor", "out_of_stock"),
+    ("tr", "satışta değil", "out_of_stock"), ("tr", "mevcut değil", "out_of_stock"),
+    ("tr", "temin edilemiyor", "out_of_stock"), ("tr", "gelince haber ver", "out_of_stock"),
+    ("tr", "ön sipariş", "preorder"), ("tr", "ön satış", "preorder"), ("tr", "yakında", "preorder"),
+    ("tr", "çok yakında", "preorder"),
+    ("tr", "stokta", "in_stock"), ("tr", "stokta var", "in_stock"), ("tr", "stokta mevcut", "in_stock"),
+    ("tr", "sepete ekle", "in_stock"), ("tr", "hemen al", "in_stock"), ("tr", "satın al", "in_stock"),
+    ("tr", "şimdi al", "in_stock"), ("tr", "tükenmek üzere", "in_stock"),
+    # Czech
+    ("cs", "není skladem", "out_of_stock"), ("cs", "vyprodáno", "out_of_stock"), ("cs", "nedostupné", "out_of_stock"),
+    ("cs", "nedostupný", "out_of_stock"), ("cs", "není k dispozici", "out_of_stock"),
+    ("cs", "hlídat dostupnost", "out_of_stock"), ("cs", "nelze koupit", "out_of_stock"),
+    ("cs", "prodej ukončen", "out_of_stock"),
+    ("cs", "předobjednávka", "preorder"), ("cs", "předprodej", "preorder"), ("cs", "předobjednat", "preorder"),
+    ("cs", "připravujeme", "preorder"), ("cs", "na objednávku", "preorder"), ("cs", "očekáváme", "preorder"),
+    ("cs", "brzy v prodeji", "preorder"), ("cs", "brzy skladem", "preorder"),
+    ("cs", "skladem", "in_stock"), ("cs", "na skladě", "in_stock"), ("cs", "k dispozici", "in_stock"),
+    ("cs", "do košíku", "in_stock"), ("cs", "přidat do košíku", "in_stock"), ("cs", "vložit do košíku", "in_stock"),
+    ("cs", "koupit", "in_stock"), ("cs", "ihned k odeslání", "in_stock"),
+    # Slovak, Swedish, Danish, Norwegian, Finnish
+    ("sk", "vypredané", "out_of_stock"), ("sk", "nie je skladom", "out_of_stock"), ("sk", "na sklade", "in_stock"),
+    ("sv", "slutsåld", "out_of_stock"), ("sv", "i lager", "in_stock"),
+    ("da", "udsolgt", "out_of_stock"), ("da", "på lager", "in_stock"),
+    ("no", "utsolgt", "out_of_stock"), ("no", "på lager", "in_stock"),
+    ("fi", "loppuunmyyty", "out_of_stock"), ("fi", "varastossa", "in_stock"),
 )
-PREORDER_PHRASES: tuple[str, ...] = (
-    "pre-order", "preorder", "pre order", "coming soon", "backorder", "back-order",
-    "предзаказ", "под заказ", "ожидается",
-    "vorbestellen", "vorbestellung", "demnächst verfügbar",
-    "précommande", "pré-commande", "preordine", "reserva", "przedsprzedaż",
-)
-IN_STOCK_PHRASES: tuple[str, ...] = (
-    "in stock", "in-stock", "available now", "ships today", "ready to ship", "only a few left", "add to cart",
-    "add to basket", "add to bag", "buy now", "left in stock",
-    "в наличии", "есть в наличии", "на складе", "в корзину", "купить",
-    "auf lager", "lieferbar", "sofort lieferbar", "vorrätig", "verfügbar", "in den warenkorb",
-    "en stock", "disponible", "ajouter au panier", "disponibile", "aggiungi al carrello", "en existencia",
-    "añadir al carrito", "em estoque", "disponível", "dostępny", "w magazynie", "do koszyka", "skladem",
-    "na sklade", "op voorraad", "in winkelwagen", "i lager", "på lager", "varastossa", "stokta",
-)
+AVAILABILITY_STATES: tuple[str, ...] = ("out_of_stock", "preorder", "in_stock")  # the order wording is tried in
 
 # Attribute words (class, id, itemprop) that mark an element as a price / an old (crossed-out) price.
 PRICE_HINTS: tuple[str, ...] = ("price", "preis", "prix", "prezzo", "precio", "preco", "cena", "цена", "cost",
@@ -116,4 +225,67 @@ ROBOT_PHRASES: tuple[str, ...] = (
     "prove you are human", "unusual traffic", "automated queries", "automated requests",
     "не робот", "вы робот", "подтвердите, что вы человек", "подозрительный трафик", "автоматические запросы",
     "kein roboter", "automatisierte anfragen", "pas un robot", "no soy un robot", "nie jestem robotem",
+)
+
+# The words of a "next page" link (its text, aria-label or title), one row per phrase with its language.
+# Compared whole, lower-cased, after arrows and spaces are stripped ("Next ›", "Weiter »").
+NEXT_PAGE_PHRASES: tuple[tuple[str, str], ...] = (
+    ("en", "next"), ("en", "next page"), ("en", "older posts"), ("en", "more reviews"),
+    ("de", "weiter"), ("de", "nächste"), ("de", "nächste seite"), ("de", "vor"),
+    ("ru", "далее"), ("ru", "следующая"), ("ru", "следующая страница"), ("ru", "вперед"), ("ru", "вперёд"),
+    ("uk", "далі"), ("uk", "наступна"), ("uk", "наступна сторінка"), ("uk", "вперед"),
+    ("pl", "następna"), ("pl", "następna strona"), ("pl", "dalej"),
+    ("fr", "suivant"), ("fr", "suivante"), ("fr", "page suivante"),
+    ("es", "siguiente"), ("es", "página siguiente"),
+    ("it", "successiva"), ("it", "successivo"), ("it", "pagina successiva"), ("it", "avanti"),
+    ("nl", "volgende"), ("nl", "volgende pagina"),
+    ("pt", "próxima"), ("pt", "próximo"), ("pt", "seguinte"), ("pt", "próxima página"),
+    ("tr", "sonraki"), ("tr", "sonraki sayfa"), ("tr", "ileri"),
+    ("cs", "další"), ("cs", "další stránka"), ("cs", "následující"),
+    ("pl", "następne"), ("pl", "kolejna strona"), ("fr", "suiv"), ("es", "sig"), ("es", "próxima"),
+    ("it", "prossima"), ("it", "prossima pagina"), ("pt", "avançar"), ("cs", "další strana"),
+    ("cs", "následující strana"),
+)
+
+# Labels shops write before a product's identifier ("Artikelnummer: 4711", "Артикул: ZP-800"): one row per phrase,
+# (language, phrase as written lower-case without the colon, what it names: "sku" | "gtin" | "mpn").
+IDENTIFIER_LABELS: tuple[tuple[str, str, str], ...] = (
+    ("en", "sku", "sku"), ("en", "item number", "sku"), ("en", "item no", "sku"), ("en", "item #", "sku"),
+    ("en", "product code", "sku"), ("en", "article number", "sku"), ("en", "model", "mpn"),
+    ("en", "model number", "mpn"), ("en", "part number", "mpn"), ("en", "mpn", "mpn"), ("en", "ean", "gtin"),
+    ("en", "upc", "gtin"), ("en", "gtin", "gtin"), ("en", "isbn", "gtin"), ("en", "barcode", "gtin"),
+    ("en", "style", "sku"), ("en", "product id", "sku"), ("en", "item model number", "mpn"),
+    ("de", "artikelnummer", "sku"), ("de", "art.-nr", "sku"), ("de", "artikel-nr", "sku"), ("de", "art-nr", "sku"),
+    ("de", "bestellnummer", "sku"), ("de", "herstellernummer", "mpn"), ("de", "hersteller-nr", "mpn"),
+    ("de", "modellnummer", "mpn"), ("de", "ean-code", "gtin"),
+    ("ru", "артикул", "sku"), ("ru", "код товара", "sku"), ("ru", "код", "sku"), ("ru", "модель", "mpn"),
+    ("ru", "штрихкод", "gtin"), ("ru", "штрих-код", "gtin"), ("ru", "артикул производителя", "mpn"),
+    ("uk", "артикул", "sku"), ("uk", "код товару", "sku"), ("uk", "код", "sku"), ("uk", "модель", "mpn"),
+    ("uk", "артикул виробника", "mpn"), ("uk", "код виробника", "mpn"), ("uk", "штрихкод", "gtin"),
+    ("uk", "штрих-код", "gtin"),
+    ("pl", "kod produktu", "sku"), ("pl", "kod towaru", "sku"), ("pl", "symbol produktu", "sku"),
+    ("pl", "symbol", "sku"), ("pl", "indeks", "sku"), ("pl", "numer katalogowy", "mpn"),
+    ("pl", "kod producenta", "mpn"), ("pl", "model", "mpn"), ("pl", "kod ean", "gtin"), ("pl", "ean", "gtin"),
+    ("fr", "référence", "sku"), ("fr", "réf.", "sku"), ("fr", "réf", "sku"), ("fr", "ref.", "sku"),
+    ("fr", "code article", "sku"), ("fr", "code produit", "sku"), ("fr", "référence fabricant", "mpn"),
+    ("fr", "modèle", "mpn"), ("fr", "code ean", "gtin"), ("fr", "code-barres", "gtin"), ("fr", "ean", "gtin"),
+    ("es", "referencia", "sku"), ("es", "ref.", "sku"), ("es", "código", "sku"), ("es", "código de producto", "sku"),
+    ("es", "código de artículo", "sku"), ("es", "referencia del fabricante", "mpn"), ("es", "modelo", "mpn"),
+    ("es", "código de barras", "gtin"), ("es", "ean", "gtin"),
+    ("it", "codice articolo", "sku"), ("it", "codice prodotto", "sku"), ("it", "cod. articolo", "sku"),
+    ("it", "cod. prodotto", "sku"), ("it", "codice produttore", "mpn"), ("it", "modello", "mpn"),
+    ("it", "codice ean", "gtin"), ("it", "codice a barre", "gtin"), ("it", "ean", "gtin"),
+    ("nl", "artikelnummer", "sku"), ("nl", "artikelcode", "sku"), ("nl", "artikelnr", "sku"),
+    ("nl", "productcode", "sku"), ("nl", "fabrikantcode", "mpn"), ("nl", "typenummer", "mpn"), ("nl", "model", "mpn"),
+    ("nl", "ean-code", "gtin"), ("nl", "ean", "gtin"), ("nl", "streepjescode", "gtin"),
+    ("pt", "referência", "sku"), ("pt", "ref.", "sku"), ("pt", "código", "sku"), ("pt", "código do produto", "sku"),
+    ("pt", "cód.", "sku"), ("pt", "modelo", "mpn"), ("pt", "código de barras", "gtin"), ("pt", "ean", "gtin"),
+    ("tr", "ürün kodu", "sku"), ("tr", "stok kodu", "sku"), ("tr", "model kodu", "mpn"), ("tr", "model", "mpn"),
+    ("tr", "üretici kodu", "mpn"), ("tr", "barkod", "gtin"),
+    ("cs", "kód produktu", "sku"), ("cs", "kód zboží", "sku"), ("cs", "kód", "sku"), ("cs", "objednací číslo", "sku"),
+    ("cs", "katalogové číslo", "mpn"), ("cs", "kód výrobce", "mpn"), ("cs", "ean", "gtin"),
+    ("cs", "čárový kód", "gtin"),
+    ("sk", "kód produktu", "sku"), ("sk", "katalógové číslo", "mpn"),
+    ("hr", "šifra", "sku"), ("hr", "šifra proizvoda", "sku"), ("hr", "šifra artikla", "sku"),
+    ("sl", "šifra", "sku"), ("sl", "šifra izdelka", "sku"), ("sr", "šifra", "sku"), ("sr", "šifra artikla", "sku"),
 )

@@ -5,17 +5,22 @@ import logging
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from price_parser import Price
 
-from extractors.currencies import AMBIGUOUS, AMBIGUOUS_SIGNS, ISO_CODES, LANG_CURRENCY, SYMBOLS, TLD_CURRENCY
+from extractors.currencies import (AMBIGUOUS, AMBIGUOUS_SIGNS, ISO_CODES, LANG_CURRENCY, LANG_DECIMAL, SYMBOLS,
+                                   TLD_CURRENCY, TLD_DECIMAL)
 
 log = logging.getLogger(__name__)
 
 MAX_AMOUNT = Decimal("1e12")  # beyond this a "price" is an id, a phone number or a year run together
 PLAIN_NUMBER = re.compile(r"^\s*(\d{1,15}(?:\.\d{1,6})?)\s*$")
 THOUSANDS_ONLY = re.compile(r"^\s*\d{1,3}(?:\.\d{3})+\s*$")
+# An amount whose one separator is followed by three digits: a thousands group ("1.299 TL") or decimals ("1,299 €"
+# on a French page); price-parser takes it for a group, the page's locale decides (Context.decimal_separator).
+ONE_GROUP = re.compile(r"^(\d{1,3})([.,])\d{3}$")
 _SIGNS_BY_LENGTH = sorted(SYMBOLS, key=len, reverse=True)
 _CODE_RE = re.compile(r"(?<![A-Za-z])(" + "|".join(sorted(ISO_CODES)) + r")(?![A-Za-z])")
 # Lower-case spellings that are also common words or units ("5 ft") are only mapped, never searched for.
@@ -67,13 +72,44 @@ def parse_price(text: str | None, currency_hint: str | None = None, decimal_sepa
     text = text[:300]
     try:
         price = Price.fromstring(text, currency_hint=currency_hint, decimal_separator=decimal_separator)
+        separator = _locale_decimal(price.amount_text, context) if decimal_separator is None else None
+        if separator:
+            price = Price.fromstring(text, currency_hint=currency_hint, decimal_separator=separator)
     except (ValueError, InvalidOperation, ArithmeticError) as exc:
         log.debug("price unreadable: %r: %r", text, exc)
         return ParsedPrice(None, None, None)
-    sign = price.currency or find_sign(text)
+    sign = price.currency
+    if sign and not (_stands_alone(sign, text) or (currency_hint and _stands_alone(sign, currency_hint))):
+        sign = None  # a letter inside a word ("Р" of "ГРН", "р" of "гривень") is no currency sign
+    sign = sign or find_sign(text)
     if currency_hint and not sign:
         sign = find_sign(currency_hint)
     return ParsedPrice(_sane(price.amount), iso_currency(sign, context), sign)
+
+
+def _locale_decimal(amount_text: str | None, context: Context | None) -> str | None:
+    """The separator of "1,299" / "1.299" when it is the decimal one: after a leading 0 always ("0,299 €"), else
+    when it is the decimal separator of the page's locale ("1,299 €" on a French page; "1.299 TL" stays 1299)."""
+    match = ONE_GROUP.match((amount_text or "").strip())
+    if not match:
+        return None
+    separator = match.group(2)
+    if match.group(1) == "0":
+        return separator
+    return separator if context is not None and context.decimal_separator() == separator == "," else None
+
+
+def _stands_alone(sign: str, text: str) -> bool:
+    """`sign` is written in `text` not run into letters: "1 299 Kč", "R$5", "TL'den", but not the "р" of "гривень"."""
+    if not (sign[0].isalpha() or sign[-1].isalpha()):
+        return sign in text
+    return _alone_re(sign).search(text) is not None
+
+
+@lru_cache(maxsize=512)
+def _alone_re(sign: str) -> re.Pattern[str]:
+    return re.compile((r"(?<![^\W\d_])" if sign[0].isalpha() else "") + re.escape(sign)
+                      + (r"(?![^\W\d_])" if sign[-1].isalpha() else ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +135,14 @@ class Context:
         if self.lang:
             return LANG_CURRENCY.get(self.lang) or LANG_CURRENCY.get(self.lang.split("-")[0])
         return None
+
+    def decimal_separator(self) -> str | None:
+        """The decimal separator of the page's locale (CLDR): its language's, else its country domain's."""
+        if self.lang:
+            found = LANG_DECIMAL.get(self.lang) or LANG_DECIMAL.get(self.lang.split("-")[0])
+            if found:
+                return found
+        return TLD_DECIMAL.get(self.tld or "")
 
 
 def find_sign(text: str | None) -> str | None:
