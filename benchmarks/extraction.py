@@ -98,6 +98,7 @@ class ProductReading:
     price: Decimal | None
     sku: str | None
     availability: str
+    price_source: str | None
     currency: str | None
     cpu_seconds: float
 
@@ -115,6 +116,7 @@ def _read_products(folder: Path, gt: dict) -> dict[str, ProductReading]:
             price=_dec(str(main.price)) if main and main.price is not None else None,
             sku=str(main.sku) if main and main.sku not in (None, "") else None,
             availability=_availability(main.availability if main else None),
+            price_source=main.price_source if main else None,
             currency=main.currency if main else None, cpu_seconds=elapsed)
     return readings
 
@@ -211,6 +213,21 @@ def bench_products_cv(folder: Path) -> None:
         print(f"{label:>16s} " + " ".join(values))
     for number, sites in enumerate(folds, 1):
         print(f"  fold {number}: {', '.join(sorted(sites))}")
+    print_price_sources(gt, readings)
+
+
+def print_price_sources(gt: dict, readings: dict[str, ProductReading]) -> None:
+    """How often a price read from each source is right: the figures extractors/products.py PRICE_CONFIDENCE keeps."""
+    counts: dict[str, list[int]] = {}
+    for key, reading in readings.items():
+        if reading.price is None or reading.price_source is None:
+            continue
+        truth = {_dec(x) for x in gt[key].get("price", [])} - {None}
+        tally = counts.setdefault(reading.price_source, [0, 0])
+        tally[0] += 1
+        tally[1] += reading.price in truth
+    print("price by source (right / read): " + ", ".join(
+        f"{source} {right}/{read} = {right / read:.2f}" for source, (read, right) in sorted(counts.items())))
 
 
 def _shingles(text: str) -> Counter:

@@ -19,6 +19,10 @@ class Product:
     gtin: str | None = None
     mpn: str | None = None
     category: str | None = None
+    # Where the price was read: "json-ld" | "microdata" | "rdfa" | "opengraph" | "platform" (a shop platform's
+    # stock template, extractors/platforms) | "selector" (the source's own) | "visible" (the page as shown).
+    price_source: str | None = None
+    price_confidence: float | None = None  # how often a price read that way is right (extractors/products.py)
 
     @property
     def key(self) -> str | None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from lxml import html
 
-from extractors import ratings, selectors as sel, structured
+from extractors import platforms, ratings, selectors as sel, structured
 from extractors.dates import parse_date
 from extractors.document import Document, as_document
 from extractors.records import Review, ReviewPage
@@ -53,14 +54,49 @@ def _extract(document: Document, selectors: dict[str, Any], now: datetime | None
     if not reviews and selectors.get("review"):
         reviews = _selected_reviews(document, selectors, lang, now)
     aggregate, count = _aggregate(document)
-    if aggregate is None and isinstance(selectors.get("aggregate_rating"), str):
-        root = sel.root_selector(document.tree)
-        if root is not None:  # the selected element as a rating widget: its text, attributes or star width
-            aggregate = _selected_rating(root, selectors["aggregate_rating"], relative=False)
+    aggregate = aggregate if aggregate is not None else _page_rating(document, selectors)
+    # the review list of the page's platform or review widget (extractors/platforms): its stock template's markup
+    for platform in platforms.detected(document) if not selectors.get("review") else ():
+        if not platform.reviews:
+            continue
+        shown = _selected_reviews(document, platform.reviews, lang, now)
+        if shown and (len(shown) > len(reviews) or not {r.text for r in reviews} & {r.text for r in shown}):
+            # the list the page shows, when structured data holds fewer or others (WooCommerce's JSON-LD keeps its
+            # five newest reviews on every page of the list)
+            reviews = shown
+        elif shown:
+            reviews = _filled(reviews, shown)
+        if aggregate is None:
+            aggregate = _page_rating(document, platform.reviews)
+        if count is None and platform.reviews.get("review_count"):
+            root = sel.root_selector(document.tree)
+            count = _count(sel.first_text(root, platform.reviews["review_count"])) if root is not None else None
     unique: dict[str, Review] = {}
     for review in reviews[:MAX_REVIEWS]:
         unique.setdefault(review.id, review)
     return ReviewPage(aggregate_rating=aggregate, review_count=count, reviews=list(unique.values()))
+
+
+def _filled(reviews: list[Review], shown: list[Review]) -> list[Review]:
+    """Structured reviews with the empty fields the platform's template shows (stars drawn, not in the data),
+    matched by their text."""
+    by_text = {r.text: r for r in shown if r.text}
+    out = []
+    for review in reviews:
+        match = by_text.get(review.text) if review.text else None
+        if match is not None:
+            review = replace(review, **{f: getattr(match, f) for f in ("author", "rating", "title", "published")
+                                        if getattr(review, f) is None and getattr(match, f) is not None})
+        out.append(review)
+    return out
+
+
+def _page_rating(document: Document, selectors: dict[str, Any]) -> float | None:
+    """The aggregate rating a selected widget shows: its text, attributes or star width."""
+    if not isinstance(selectors.get("aggregate_rating"), str):
+        return None
+    root = sel.root_selector(document.tree)
+    return _selected_rating(root, selectors["aggregate_rating"], relative=False) if root is not None else None
 
 
 def _clean(value: str | None, limit: int = MAX_TEXT) -> str | None:

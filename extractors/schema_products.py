@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from dossier.urls import web_link
-from extractors import availability, structured
+from extractors import availability, identifiers, structured
 from extractors.document import Document
 from extractors.prices import Context, find_sign, iso_currency, to_decimal
 from extractors.records import Product
@@ -19,7 +19,7 @@ OFFER_TYPES = {"Offer", "AggregateOffer"}
 OLD_PRICE_TYPES = ("strikethroughprice", "listprice", "msrp", "srp", "regularprice", "originalprice")
 # Properties through which a page refers to a product it does not present (see `presents_products`).
 REFERRING_PROPERTIES = ("itemReviewed", "isPartOf", "mentions")
-SKU_KEYS = ("sku", "productID", "mpn", "gtin13", "gtin", "gtin12", "gtin14", "gtin8", "identifier")
+SKU_KEYS = ("sku", "productID", "identifier")  # a GTIN or MPN is no SKU: Product.key falls back to them itself
 
 
 def _offers(node: dict[str, Any]) -> list[dict[str, Any]]:
@@ -75,10 +75,22 @@ def _offer_price(offer: dict[str, Any], separator: str | None) -> tuple[Decimal 
 def _sku(node: dict[str, Any], offer: dict[str, Any] | None) -> str | None:
     for source in (node, offer or {}):
         for key in SKU_KEYS:
-            value = text(source.get(key))
+            value = identifiers.clean(text(source.get(key)))
             if value:
                 return value
     return None
+
+
+def generic_ids(document: Document) -> set[str]:
+    """The productID/identifier values of the page's products: ids of any kind, weaker than a declared sku."""
+    out = set()
+    for node, _parent in product_nodes(document):
+        if not text(node.get("sku")):
+            for key in ("productID", "identifier"):
+                value = identifiers.clean(text(node.get(key)))
+                if value:
+                    out.add(value)
+    return out
 
 
 def _url(value: Any, page_url: str) -> str | None:
@@ -121,8 +133,10 @@ def product_from_node(node: dict[str, Any], page_url: str, context: Context, sep
         availability=state, sku=_sku(node, offer), url=_url(node.get("url"), page_url) or (
             _url(offer.get("url"), page_url) if offer else None),
         brand=brand, old_price=old_price if old_price != price else None,
-        gtin=text(node.get("gtin13") or node.get("gtin") or node.get("gtin12") or node.get("gtin14")),
-        mpn=text(node.get("mpn")), category=text(node.get("category")) or text(parent.get("category")),
+        gtin=identifiers.clean(text(node.get("gtin13") or node.get("gtin") or node.get("gtin12")
+                                    or node.get("gtin14") or node.get("gtin8"))),
+        mpn=identifiers.clean(text(node.get("mpn"))), category=text(node.get("category")) or text(parent.get("category")),
+        price_source=(node.get(structured.SYNTAX) or "json-ld") if price is not None else None,
     )
 
 
@@ -170,12 +184,14 @@ def _product_nodes(roots: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any]
             if kinds <= NEEDS_OFFERS and not node.get("offers"):
                 continue
             seen.add(id(node))
+            node.setdefault(structured.SYNTAX, root.get(structured.SYNTAX))
             variants = _variants(node)
             if "ProductGroup" in kinds or variants:
                 if node.get("offers"):
                     yield node, None
                 for variant in variants:
                     seen.add(id(variant))
+                    variant.setdefault(structured.SYNTAX, root.get(structured.SYNTAX))
                     yield variant, node
             else:
                 yield node, None
@@ -183,6 +199,7 @@ def _product_nodes(roots: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any]
         for node in structured.walk(root):
             if types(node) & OFFER_TYPES and isinstance(node.get("itemOffered"), dict) and id(node) not in seen:
                 item = dict(node["itemOffered"])
+                item.setdefault(structured.SYNTAX, root.get(structured.SYNTAX))
                 item.setdefault("offers", {k: v for k, v in node.items() if k != "itemOffered"})
                 seen.add(id(node))
                 seen.add(id(node["itemOffered"]))
@@ -237,5 +254,5 @@ def opengraph_product(document: Document, page_url: str, context: Context, separ
         name=og.get("og:title"), price=price, currency=iso_currency(currency, context) if currency else None,
         availability=availability.from_schema(og.get("product:availability") or og.get("og:availability")),
         sku=og.get("product:retailer_item_id"), url=_url(og.get("og:url"), page_url),
-        brand=og.get("product:brand"), old_price=old_price if old_price != price else None,
+        brand=og.get("product:brand"), old_price=old_price if old_price != price else None, price_source="opengraph",
     )

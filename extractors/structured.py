@@ -5,11 +5,12 @@ Shared by the product and review extractors: `nodes(document)` yields every type
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from extractors.document import Document
 
+SYNTAX = "@syntax"  # the key `roots` marks each top-level node with: "json-ld", "microdata" or "rdfa"
 MAX_DEPTH = 12  # structured data nested deeper than this is not a product page's; it also stops reference cycles
 
 
@@ -86,13 +87,20 @@ def roots(document: Document) -> list[dict[str, Any]]:
     data = document.structured
     out: list[dict[str, Any]] = []
     for item in data.get("json-ld") or []:
-        out.extend(_flatten_graph(item))
+        out.extend(_tagged(_flatten_graph(item), "json-ld"))
     for item in data.get("microdata") or []:
         node = _from_microdata(item)
         if isinstance(node, dict):
-            out.append(node)
-    out.extend(_from_rdfa(data.get("rdfa") or []))
+            out.extend(_tagged([node], "microdata"))
+    out.extend(_tagged(_from_rdfa(data.get("rdfa") or []), "rdfa"))
     return out
+
+
+def _tagged(nodes: Iterable[dict[str, Any]], syntax: str) -> Iterator[dict[str, Any]]:
+    """Each top-level node marked with the syntax it came in (`SYNTAX`): where a price was read is recorded."""
+    for node in nodes:
+        node.setdefault(SYNTAX, syntax)
+        yield node
 
 
 def _flatten_graph(item: Any) -> Iterator[dict[str, Any]]:
