@@ -49,7 +49,7 @@ def diff_rules(config: DossierConfig) -> Rules:
 
 def digest_items(changes: list[ChangeView]) -> list[DigestItem]:
     return [DigestItem(c.competitor_slug, c.competitor_name, c.kind, c.title or c.entity, c.before, c.after,
-                       c.magnitude, c.severity, c.url) for c in changes]
+                       c.magnitude, c.severity, c.url, c.uncertain) for c in changes]
 
 
 def wanted(item: DigestItem, rules: AlertRules, recipient: Recipient | None = None) -> bool:

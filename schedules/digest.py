@@ -94,6 +94,7 @@ class DigestItem:
     magnitude: Decimal | None
     severity: str
     url: str | None
+    uncertain: bool = False  # read from a less trusted source than the night before: maybe a misreading
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +232,7 @@ def _view(item: DigestItem) -> dict[str, Any]:
                     else _measure(kind, _magnitude(item.magnitude))),
         "link": link,
         "url_text": None if link or not item.url else clean_line(item.url, 300),
+        "uncertain": item.uncertain,
     }
 
 

@@ -57,6 +57,7 @@ class Draft:
     after: str | None = None
     magnitude: Decimal | None = None
     severity: str = "low"
+    uncertain: bool = False  # read from a less trusted source than the reading it is compared with
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,8 @@ class PriceSeen:
     currency: str | None
     availability: str | None
     page_url: str | None = None  # the page the product was read on (a listing, or its own page)
+    price_source: str | None = None  # where the price was read (extractors.records.Product.price_source)
+    price_confidence: float | None = None
 
 
 def money(price: Decimal | None, currency: str | None) -> str | None:
@@ -116,16 +119,22 @@ def product_drafts(changed: list[tuple[PriceSeen, PriceSeen]], added: list[Price
     baseline's `price_anomaly` held back from (the last price trusted): such a product is compared with it.
 
     A URL-keyed product whose URL differs only by tracking or session parameters is the same product: an
-    added and a missing one with the same canonical key are compared, not reported as added and removed.
+    added and a missing one with the same canonical key are compared, not reported as added and removed. So is a
+    product whose key changed while its URL stayed (an upgrade now reads the SKU its page shows): the only added
+    and the only missing product at one URL are the same product.
     A missing product is removed only when the crawl was complete and its page was not among this run's
     failed fetches: a page that answered 500 tells nothing about the product (DESIGN.md: no false removals).
     """
     by_canonical = {canonical_key(then.key): then for then in missing}
+    by_url = _one_per_url(missing)
+    added_urls = _one_per_url(added)
     changed = list(changed)
     paired: set[str] = set()
     pending_added: list[PriceSeen] = []
     for now in added:
         then = by_canonical.get(canonical_key(now.key))
+        if then is None and now.url and added_urls.get(canonical_url(now.url)) is now:
+            then = by_url.get(canonical_url(now.url))  # its key changed (a SKU read where its URL was the key)
         if then is not None and then.key not in paired:
             paired.add(then.key)
             changed.append((then, now))
@@ -145,6 +154,16 @@ def product_drafts(changed: list[tuple[PriceSeen, PriceSeen]], added: list[Price
                 drafts.append(Draft("product_removed", f"product:{then.key}", then.name, then.url,
                                     money(then.price, then.currency), None, severity="medium"))
     return drafts
+
+
+def _one_per_url(products: list[PriceSeen]) -> dict[str, PriceSeen]:
+    """Products by canonical URL, where the URL is one product's only (not a listing several were read on)."""
+    by_url: dict[str, PriceSeen | None] = {}
+    for product in products:
+        if product.url:
+            url = canonical_url(product.url)
+            by_url[url] = None if url in by_url else product
+    return {url: product for url, product in by_url.items() if product is not None}
 
 
 def _anomalous(old: Decimal, new: Decimal, rules: Rules) -> bool:
@@ -185,13 +204,24 @@ def _change_drafts(then: PriceSeen, now: PriceSeen, rules: Rules, confirmed: boo
                                 money(now.price, now.currency), change, severity="low"))
         elif abs(change) >= rules.price_change_pct:
             kind = "price_up" if change > 0 else "price_down"
+            uncertain = _weaker(then, now)
             drafts.append(Draft(kind, entity, now.name, now.url, money(then.price, then.currency),
-                                money(now.price, now.currency), change, _price_severity(change, rules)))
+                                money(now.price, now.currency), change,
+                                "low" if uncertain else _price_severity(change, rules), uncertain))
     if then.availability == "in_stock" and now.availability == "out_of_stock":
         drafts.append(Draft("out_of_stock", entity, now.name, now.url, "in stock", "out of stock", severity="medium"))
     elif then.availability == "out_of_stock" and now.availability == "in_stock":
         drafts.append(Draft("back_in_stock", entity, now.name, now.url, "out of stock", "in stock", severity="medium"))
     return drafts
+
+
+def _weaker(then: PriceSeen, now: PriceSeen) -> bool:
+    """Tonight's price was read from a less trusted source than the one it is compared with (visible text after
+    JSON-LD): the change may be a misreading, not the shop's price moving. Readings without a recorded source
+    (stored before sources were) are not doubted."""
+    if then.price_confidence is None or now.price_confidence is None:
+        return False
+    return now.price_confidence < then.price_confidence
 
 
 def _price_severity(change: Decimal, rules: Rules) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import re
 from decimal import Decimal
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, and_, exists, func, or_, select, text
@@ -48,7 +49,8 @@ def diff_run(engine: Engine, run_id: int, rules: Rules = Rules()) -> int:
             return 0
         rows = [{"run_id": run_id, "competitor_id": source.competitor_id, "source_id": source.id,
                  "kind": d.kind, "entity": d.entity[:700], "title": d.title, "url": d.url, "before": d.before,
-                 "after": d.after, "magnitude": d.magnitude, "severity": d.severity} for source, d in drafts]
+                 "after": d.after, "magnitude": d.magnitude, "severity": d.severity, "uncertain": d.uncertain}
+                for source, d in drafts]
         unique = {(r["kind"], r["entity"]): r for r in rows}  # two sources may see the same product change
         before = session.scalar(select(func.count()).select_from(models.Change).where(models.Change.run_id == run_id))
         session.execute(insert_for(session.get_bind(), models.Change.__table__)
@@ -145,27 +147,25 @@ def _product_drafts(session: Session, run_id: int, source: models.Source, comple
     product = models.Product
     label = (product.key, product.name, product.url)
     changed_rows = session.execute(
-        select(*label, old.price, old.currency, old.availability, old.url,
-               cur.price, cur.currency, cur.availability, cur.url)
+        select(*label, *_seen_columns(old), *_seen_columns(cur))
         .select_from(cur).join(product, product.id == cur.product_id)
         .join(old, and_(old.product_id == cur.product_id, old.run_id == runs[0], old.source_id == source.id))
         .where(cur.run_id == run_id, cur.source_id == source.id,
                or_(old.price.is_distinct_from(cur.price), old.currency.is_distinct_from(cur.currency),
                    old.availability.is_distinct_from(cur.availability))))
-    changed = [(PriceSeen(*row[:3], *row[3:7]), PriceSeen(*row[:3], *row[7:11])) for row in changed_rows]
+    changed = [_seen_pair(row) for row in changed_rows]
     held = _held_prices(session, runs[0], source)
     if held:  # compared with the price trusted before the anomaly, even when unchanged since the baseline
         changed = [pair for pair in changed if pair[0].key not in held]
         held_rows = session.execute(
-            select(*label, old.price, old.currency, old.availability, old.url,
-                   cur.price, cur.currency, cur.availability, cur.url)
+            select(*label, *_seen_columns(old), *_seen_columns(cur))
             .select_from(cur).join(product, product.id == cur.product_id)
             .join(old, and_(old.product_id == cur.product_id, old.run_id == runs[0], old.source_id == source.id))
             .where(cur.run_id == run_id, cur.source_id == source.id, product.key.in_(list(held))))
-        changed += [(PriceSeen(*row[:3], *row[3:7]), PriceSeen(*row[:3], *row[7:11])) for row in held_rows]
+        changed += [_seen_pair(row) for row in held_rows]
     window = runs if len(complete_runs) < wanted else [r for r in runs if r >= complete_runs[-1]]
     added_rows = session.execute(
-        select(cur.product_id, *label, cur.price, cur.currency, cur.availability, cur.url)
+        select(cur.product_id, *label, *_seen_columns(cur))
         .select_from(cur).join(product, product.id == cur.product_id)
         .where(cur.run_id == run_id, cur.source_id == source.id,
                ~exists().where(old.product_id == cur.product_id, old.source_id == source.id,
@@ -186,7 +186,7 @@ def _product_drafts(session: Session, run_id: int, source: models.Source, comple
         recent = list(session.scalars(select(models.CrawlRun.id).where(models.CrawlRun.id >= since,
                                                                        models.CrawlRun.id <= run_id)))
         missing_rows = session.execute(
-            select(*label, old.price, old.currency, old.availability, old.url)
+            select(*label, *_seen_columns(old))
             .select_from(old).join(product, product.id == old.product_id)
             .where(old.source_id == source.id, old.run_id.in_(presence),
                    ~exists().where(cur.product_id == old.product_id, cur.source_id == source.id,
@@ -195,6 +195,18 @@ def _product_drafts(session: Session, run_id: int, source: models.Source, comple
         for row in missing_rows:
             missing.setdefault(row.key, PriceSeen(*row))  # its last sighting
     return product_drafts(changed, added, list(missing.values()), unseen, complete, rules, held)
+
+
+def _seen_columns(observation: Any) -> tuple[Any, ...]:
+    """A price observation's columns in PriceSeen's order after (key, name, url)."""
+    return (observation.price, observation.currency, observation.availability, observation.url,
+            observation.price_source, observation.price_confidence)
+
+
+def _seen_pair(row: Any) -> tuple[PriceSeen, PriceSeen]:
+    """(baseline, tonight) of a row `select(*label, *_seen_columns(old), *_seen_columns(cur))`."""
+    width = 6
+    return PriceSeen(*row[:3], *row[3:3 + width]), PriceSeen(*row[:3], *row[3 + width:3 + 2 * width])
 
 
 def _held_prices(session: Session, baseline: int, source: models.Source) -> dict[str, tuple[Decimal, str | None]]:
@@ -241,8 +253,7 @@ def _products_back(session: Session, run_id: int, source: models.Source,
     old = aliased(models.PriceObservation)
     product = models.Product
     rows = session.execute(
-        select(old.product_id, old.run_id, product.key, product.name, product.url, old.price, old.currency,
-               old.availability, old.url)
+        select(old.product_id, old.run_id, product.key, product.name, product.url, *_seen_columns(old))
         .join(product, product.id == old.product_id)
         .where(old.source_id == source.id, old.product_id.in_(list(candidates)),
                old.run_id.in_(_good_crawls(run_id, source.id)))

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, Numeric,
-    String, Text, Unicode, UniqueConstraint,
+    String, Text, Unicode, UniqueConstraint, false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -144,6 +144,8 @@ class PriceObservation(RunSourceRow, Base):
     old_price: Mapped[Decimal | None]
     availability: Mapped[str | None] = mapped_column(String(16))
     url: Mapped[str | None] = mapped_column(Text)
+    price_source: Mapped[str | None] = mapped_column(String(16))  # json-ld, microdata, ..., visible (Product)
+    price_confidence: Mapped[float | None]
 
 
 class Review(Base):
@@ -323,6 +325,9 @@ class Change(Base):
     after: Mapped[str | None] = mapped_column(Text)
     magnitude: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     severity: Mapped[str] = mapped_column(String(8), default="low")
+    # A price change read from a less trusted source than the night before (visible text after JSON-LD): reported
+    # as uncertain, not alerted as a certainty.
+    uncertain: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -29,6 +29,7 @@ class ChangeView:
     magnitude: Decimal | None
     severity: str
     created_at: datetime
+    uncertain: bool = False  # a price change read from a less trusted source than the night before
 
     def as_json(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in self.__slots__}
@@ -70,7 +71,8 @@ def list_changes(engine: Engine, *, run_id: int | None = None, since: datetime |
         query = query.limit(limit)
     with session_scope(engine) as session:
         return [ChangeView(c.id, c.run_id, slug, name, c.kind, c.entity, c.title, c.url, c.before, c.after,
-                           c.magnitude, c.severity, c.created_at) for c, slug, name in session.execute(query)]
+                           c.magnitude, c.severity, c.created_at, bool(c.uncertain))
+                for c, slug, name in session.execute(query)]
 
 
 def get_run(engine: Engine, run_id: int) -> RunView | None:

@@ -225,6 +225,8 @@ class RunWriter:
             observations.setdefault((source_id, competitor_id, key), {
                 "price": product.price, "currency": product.currency, "old_price": product.old_price,
                 "availability": product.availability, "url": page_url,  # the page it was read on
+                "price_source": getattr(product, "price_source", None),
+                "price_confidence": getattr(product, "price_confidence", None),
             })
         statement = insert_for(connection, table)
         statement = statement.on_conflict_do_update(

@@ -153,3 +153,33 @@ def test_sets_rating_and_reviews():
     bad = review_draft("r1", "Jens", 1.0, None, "Lieferung drei Wochen zu spät", None, "reviews.example", Rules())
     good = review_draft("r2", "Eva", 5.0, "Top", "Alles gut", None, "reviews.example", Rules())
     assert (bad.severity, bad.after, good.severity) == ("high", "Lieferung drei Wochen zu spät", "low")
+
+
+def test_a_product_whose_key_changed_at_the_same_url_is_compared_not_removed_and_added():
+    """An upgrade reads the SKU a page shows where the URL was the key: the product is the one it was."""
+    url = "https://k.example/p/kettle-17"
+    before = {url: seen(url, "49.00", url=url), "https://k.example/list": seen("L1", "5.00", url="https://k.example/list"),
+              "L2": seen("L2", "6.00", url="https://k.example/list")}
+    after = {"KT-17": seen("KT-17", "45.00", url=url + "?utm_source=x"), "L3": seen("L3", "5.00", url="https://k.example/list"),
+             "L4": seen("L4", "6.00", url="https://k.example/list")}
+    drafts = {(d.kind, d.entity) for d in compare_products(before, after, set(), Rules())}
+    assert ("price_down", "product:KT-17") in drafts
+    assert ("product_removed", f"product:{url}") not in drafts and ("product_added", "product:KT-17") not in drafts
+    # several products read on one listing URL are not paired by it: each is added or removed as it is
+    assert {("product_added", "product:L3"), ("product_added", "product:L4"), ("product_removed", "product:L2")} <= drafts
+
+
+def test_a_price_change_read_from_a_weaker_source_than_last_night_is_uncertain_not_alerted_as_certain():
+    """JSON-LD said 100 last night; tonight only the visible page could be read and says 80: maybe a misreading."""
+    then = PriceSeen("A", "A", "https://k.example/A", Decimal("100"), "EUR", "in_stock", None, "json-ld", 0.9)
+    visible = PriceSeen("A", "A", "https://k.example/A", Decimal("80"), "EUR", "in_stock", None, "visible", 0.7)
+    [drop] = compare_products({"A": then}, {"A": visible}, set(), Rules())
+    assert (drop.kind, drop.uncertain, drop.severity) == ("price_down", True, "low")
+    # the same drop read from JSON-LD again is a certain, high-severity change
+    declared = PriceSeen("A", "A", "https://k.example/A", Decimal("80"), "EUR", "in_stock", None, "json-ld", 0.9)
+    [drop] = compare_products({"A": then}, {"A": declared}, set(), Rules())
+    assert (drop.uncertain, drop.severity) == (False, "high")
+    # a reading stored before sources were recorded is not doubted
+    old = PriceSeen("A", "A", "https://k.example/A", Decimal("100"), "EUR", "in_stock")
+    [drop] = compare_products({"A": old}, {"A": visible}, set(), Rules())
+    assert drop.uncertain is False

@@ -157,6 +157,17 @@ def test_before_after_and_signed_percent():
     assert "+4.70 %" in digest.html and "\u22125.28 %" in digest.html
 
 
+def test_an_uncertain_price_change_says_so_and_a_certain_one_does_not():
+    from dataclasses import replace
+    certain = item(kind="price_down", before="100.00 EUR", after="80.00 EUR", magnitude="-20.00", severity="high")
+    doubtful = replace(item(kind="price_down", title="LR 300", before="100.00 EUR", after="80.00 EUR",
+                            magnitude="-20.00", severity="low"), uncertain=True)
+    digest = render([certain, doubtful])
+    note = "Uncertain: tonight's price was read from a less reliable part of the page than last night's"
+    assert digest.text.count(note) == 1 and digest.html.count(note) == 1
+    assert digest.text.index("LR 300") < digest.text.index(note)  # under the uncertain item, not the certain one
+
+
 @pytest.mark.parametrize("value, expected", [
     ("4.7", "+4.70 %"), ("-5.28", "\u22125.28 %"), ("0", "0.00 %"), ("12.345", "+12.35 %"), ("-0.001", "0.00 %"),
     ("100", "+100.00 %"),

@@ -172,6 +172,17 @@ def test_currency_change_is_its_own_kind(engine):
     assert changes(engine, second) == [("currency_changed", "product:A", "100.00 EUR", "110.00 USD", None)]
 
 
+def test_a_price_read_from_a_weaker_source_than_last_night_is_stored_as_an_uncertain_change(engine):
+    """Last night JSON-LD said 100; tonight only the visible page could be read: the drop is kept, as uncertain."""
+    from dataclasses import replace
+    night(engine, [replace(product("A", "100"), price_source="json-ld", price_confidence=0.9),
+                   replace(product("B", "50"), price_source="json-ld", price_confidence=0.9)])
+    second = night(engine, [replace(product("A", "80"), price_source="visible", price_confidence=0.7),
+                            replace(product("B", "40"), price_source="json-ld", price_confidence=0.9)])
+    stored = {c.entity: (c.kind, c.uncertain, c.severity) for c in list_changes(engine, run_id=second)}
+    assert stored == {"product:A": ("price_down", True, "low"), "product:B": ("price_down", False, "high")}
+
+
 def test_url_keyed_products_ignore_tracking_parameters(engine):
     def by_url(url, price):
         return Product(name="Laufrad", price=Decimal(price), currency="EUR", availability="in_stock", url=url)
