@@ -76,6 +76,9 @@ class SourceKind:
     follows_site_links: ClassVar[bool] = False  # every same-host link (site), else only `follow` matches
     html: ClassVar[bool] = True
     audits: ClassVar[bool] = False  # a site audit: robots.txt and sitemap read, each page's SEO basics stored
+    # a listing (products, reviews, jobs): without `paginate` or `page_param`, the page's own "next page" link is
+    # followed (extractors/pagination.py: rel=next, the platform's pagination, a "Next" link in a pager)
+    paginates: ClassVar[bool] = False
 
     def extract(self, plan: SourcePlan, document: Document, headers: dict[str, str]) -> Iterator[Observation]:
         raise NotImplementedError
@@ -109,6 +112,8 @@ class SiteKind(SourceKind):
 
 
 class CatalogKind(SourceKind):
+    paginates = True
+
     def extract(self, plan, document, headers):
         selectors = dict(plan.selectors)
         products = extract_products(document, document.url, selectors or None)
@@ -117,6 +122,8 @@ class CatalogKind(SourceKind):
 
 
 class ReviewsKind(SourceKind):
+    paginates = True
+
     def extract(self, plan, document, headers):
         page = extract_reviews(document, document.url, plan.selectors or None)
         if page.reviews or page.aggregate_rating is not None:
@@ -132,6 +139,8 @@ class AdsKind(SourceKind):
 
 
 class JobsKind(SourceKind):
+    paginates = True
+
     def extract(self, plan, document, headers):
         jobs = extract_jobs(document, document.url)
         if jobs:

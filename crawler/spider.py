@@ -29,6 +29,7 @@ from crawler.traps import trap_reason
 from dossier.urls import canonical_url
 from extractors import Document
 from extractors.encoding import decode_html
+from extractors.pagination import next_page
 
 log = logging.getLogger(__name__)
 
@@ -223,14 +224,20 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, scrapy.Spider):
         # fetch row for written when its worker dies (crawler/reconcile.py); first, it could lose the rest.
         yield Observation("fetch", plan, response.url, info)
         if kind.html:
-            yield from self._links(plan, response)
+            yield from self._links(plan, response, document if kind.paginates else None)
         yield from self._next_numbered_page(plan, response, observations, info.content_hash)
 
-    def _links(self, plan: SourcePlan, response: Response) -> Iterator[scrapy.Request]:
+    def _links(self, plan: SourcePlan, response: Response, listing: Document | None) -> Iterator[scrapy.Request]:
+        """`listing`: the page of a source kind that paginates, whose own next-page link is followed when the
+        source configures no pagination."""
         depth = response.meta["dossier_depth"]
         if plan.paginate:  # first: a next page keeps its listing's depth even when `follow` matches it too
             for href in _select(response, plan.paginate):
                 yield from some(self.page_request(plan, response.urljoin(href), depth))
+        elif listing is not None and not plan.page_param:
+            following = next_page(listing, response.url)
+            if following and allowed_url(plan, following):
+                yield from some(self.page_request(plan, following, depth))
         if depth < plan.max_depth:
             for link in self.links[plan.source_id].extract_links(response):
                 if allowed_url(plan, link.url):

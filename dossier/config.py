@@ -54,7 +54,10 @@ class Source(_Strict):
     sitemap: bool = Field(False, description="Also read the site's sitemap.xml (and those robots.txt names).")
     follow: str | None = Field(None, description="Follow only links whose path matches this regular expression.")
     deny: str | None = Field(None, description="Never follow links whose URL matches this regular expression.")
-    paginate: str | None = Field(None, description="CSS selector of the 'next page' link.")
+    paginate: str | None = Field(None, description=(
+        "CSS selector of the 'next page' link. Without it (and without page_param), a catalog, marketplace, "
+        "reviews or jobs source follows the page's own next-page link: rel=next, its shop platform's or review "
+        "widget's pagination, or a 'Next' link in a pager."))
     page_param: str | None = Field(None, description="Query parameter numbering a listing's pages (e.g. `page`): "
                                    "?page=2, 3, … are fetched until a page brings no new items or fails, "
                                    "within max_pages.")

@@ -61,3 +61,15 @@ def test_job_postings_with_title_location_and_date_until_a_page_has_none(listing
     result, sites, products, jobs, fetched = listings
     assert jobs == {(title, f"{city}, DE", date.fromisoformat(posted)) for title, city, posted in JOBS}
     assert sites.paths("kranrad") == ["/robots.txt", "/karriere/", "/karriere/?seite=2", "/karriere/?seite=3"]
+
+
+def test_a_listing_without_a_paginate_selector_follows_the_pages_own_next_link(tmp_path):
+    """No `paginate` configured: the marketplace listing's rel=next link is followed to the last page all the same."""
+    with Sites(bazaar=BAZAAR) as sites:
+        config = write_config(tmp_path, [{"slug": "northwind", "name": "Northwind Tools", "sources": [
+            {"kind": "marketplace", "url": f"{sites.base('bazaar')}/seller/northwind/",
+             "selectors": MARKETPLACE_SELECTORS, "currency": "USD"}]}])
+        result = run_once(config, f"sqlite:///{tmp_path / 'dossier.db'}", tmp_path / "outbox")
+        assert result.status == "succeeded", result.failed_sources
+        assert sites.paths("bazaar") == ["/robots.txt", "/seller/northwind/", "/seller/northwind/?page=2",
+                                         "/seller/northwind/?page=3"]
