@@ -26,10 +26,13 @@ MIN_REPEATS = 3  # sibling product cards: at least this many of the same tag and
 # Never content: a price or stock label inside these is not the product's.
 HARD_SKIP = frozenset({"nav", "footer", "aside", "script", "style", "noscript", "template"})
 # Not price tags, but a buy button or the h1 may sit inside them.
-SOFT_SKIP = frozenset({"header", "select", "option", "form", "button", "label", "textarea"})
+SOFT_SKIP = frozenset({"header", "select", "option", "button", "label", "textarea"})
 NOT_CONTENT = frozenset({"script", "style", "link", "input", "body", "html", "head", "title", "img", "svg"})
 HIDDEN_CLASSES = frozenset({"hidden", "a-hidden", "d-none", "hide", "is-hidden", "visually-hidden", "sr-only",
                             "aok-hidden"})
+# Attributes that name what an element is: class, id, microdata, and the test-id attributes shops' front ends keep
+# in production (React's data-testid, Cypress's data-cy, data-qa, data-test; Wix and Amazon name parts data-hook).
+NAMING_ATTRIBUTES = ("class", "id", "itemprop", "data-testid", "data-test", "data-qa", "data-cy", "data-hook")
 STOCK_HINTS = ("stock", "avail", "nalich", "lager", "verfueg", "dispon", "delivery-status")
 
 
@@ -71,7 +74,7 @@ class _Scan:
 
 
 def _attrs(el: html.HtmlElement) -> str:
-    return " ".join(str(el.get(a) or "") for a in ("class", "id", "itemprop", "data-testid")).lower()
+    return " ".join(str(el.get(a) or "") for a in NAMING_ATTRIBUTES).lower()
 
 
 _COUNT_DESCENDANTS = etree.XPath("count(descendant::*)")
@@ -150,8 +153,7 @@ def _scan(tree: html.HtmlElement) -> _Scan:
         if len(attrs) == 1 and classes is not None:
             named = classes.lower()
         else:
-            named = " ".join((classes or "", attrs.get("id", ""), attrs.get("itemprop", ""),
-                              attrs.get("data-testid", ""))).lower()
+            named = " ".join([attrs[a] for a in NAMING_ATTRIBUTES if a in attrs]).lower()
         kind = kinds[named]
         if tag == "button" or (tag == "a" and kind == "buy") or (
                 tag == "input" and attrs.get("type", "").lower() in ("submit", "button")):
@@ -173,7 +175,12 @@ def _scan(tree: html.HtmlElement) -> _Scan:
     return scan
 
 
+_MODIFIER = re.compile(r"(?<!\S)(?:with|has)[-_]\S*")
+
+
 def _says_old(attrs: str) -> bool:
+    # "with-list-price", "has-old-price": a modifier saying the element has an old price beside it, not that it is one
+    attrs = _MODIFIER.sub(" ", attrs)
     if OLD_PRICE_TOKENS.intersection(_TOKEN_SPLIT.split(attrs)):
         return True
     compact = attrs.replace("-", "").replace("_", "")
