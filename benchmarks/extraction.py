@@ -11,6 +11,7 @@ Each dev-data set is skipped with a message when its folder is absent; nothing h
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import re
@@ -390,6 +391,26 @@ def bench_labelled() -> None:
           f"{_rate(len(labels['pages']), seconds)}")
 
 
+def bench_platforms() -> None:
+    """The shop-platform and review-widget pages (fixtures/labelled/platforms), read with no configuration: with
+    their platform rows, and with the rows switched off, which measures the generic rules on markup they were not
+    built on (the rows were written for these pages, the generic rules were not)."""
+    from unittest import mock
+
+    from extractors import platforms
+    from fixtures.labelled import platform_pages
+
+    pages = platform_pages.pages()
+    for label, patch in (("with rows", None), ("generic", mock.patch.object(platforms, "detected", lambda d: []))):
+        start = time.process_time()
+        with patch or contextlib.nullcontext():
+            checks = [c for folder, page in pages for c in platform_pages.checks(folder, page)
+                      if c.field != "platform" or patch is None]
+        seconds = time.process_time() - start
+        print(f"platforms  {label:9s} pages={len(pages)} fields={len(checks)} "
+              f"right={sum(c.ok for c in checks) / len(checks):.3f} {_rate(len(pages), seconds)}")
+
+
 BENCHES: dict[str, tuple[str, Callable[[Path], None]]] = {
     "products": ("zyte-product-extraction-benchmark", bench_products),
     "articles": ("zyte-article-extraction-benchmark", bench_articles),
@@ -417,6 +438,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.no_labelled and not args.only:
         bench_labelled()
+        bench_platforms()
     for name in args.only or list(BENCHES):
         folder_name, bench = BENCHES[name]
         folder = args.data / folder_name

@@ -289,3 +289,10 @@ IDENTIFIER_LABELS: tuple[tuple[str, str, str], ...] = (
     ("hr", "šifra", "sku"), ("hr", "šifra proizvoda", "sku"), ("hr", "šifra artikla", "sku"),
     ("sl", "šifra", "sku"), ("sl", "šifra izdelka", "sku"), ("sr", "šifra", "sku"), ("sr", "šifra artikla", "sku"),
 )
+
+# The word review templates write before an author's name ("By Anna", "Od Tereza K.", "von Jürgen"): one row per
+# phrase with its language, lower-case; dropped from a name read by its shape (extractors/review_list.py).
+AUTHOR_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("en", "by"), ("de", "von"), ("ru", "от"), ("uk", "від"), ("pl", "od"), ("cs", "od"), ("fr", "par"),
+    ("es", "por"), ("pt", "por"), ("it", "di"), ("it", "da"), ("nl", "door"),
+)

@@ -90,8 +90,9 @@ def star_width(style: str | None) -> float | None:
 
 
 def from_element(el: html.HtmlElement) -> float | None:
-    """The 1-5 rating an element shows: content/data attributes, aria-label/title, width, class, icons, text."""
-    for attr in ("content", "data-rating", "data-score", "data-value", "data-rating-value", "value"):
+    """The 1-5 rating an element shows: content/data attributes, aria-label/title, width, class, icons, a read-only
+    rating `<select>`'s selected option, text."""
+    for attr in ("content", "data-rating", "data-score", "data-value", "data-rating-value", "data-grade", "value"):
         value = el.get(attr)
         if value:
             rating = to_five(value, el.get("data-best") or el.get("data-max") or el.get("max"))
@@ -112,6 +113,10 @@ def from_element(el: html.HtmlElement) -> float | None:
     rating = _from_class(el.get("class") or "") or _from_src(el)
     if rating is not None:
         return rating
+    selected = el.xpath("descendant-or-self::select[1]//option[@selected][1]/@value")
+    if selected:
+        return to_five(str(selected[0]), max((o.get("value") for o in el.iter("option") if (o.get("value") or "")
+                                              .isdigit()), key=int, default=None))
     text = " ".join(el.text_content().split())
     if text and any(c.isdigit() for c in text):
         return to_five(text)
@@ -167,4 +172,4 @@ def count_stars(el: html.HtmlElement) -> float | None:
             total += 1
         else:
             total += 1 if "star" in classes.split() or classes.endswith("star") else 0
-    return round(total, 2) if total > 0 else None
+    return round(total, 2) if 0 < total <= 5 else None  # more: two layers of icons (the empty row under the full)

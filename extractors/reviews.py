@@ -10,7 +10,7 @@ from typing import Any
 
 from lxml import html
 
-from extractors import platforms, ratings, selectors as sel, structured
+from extractors import platforms, ratings, review_list, selectors as sel, structured
 from extractors.dates import parse_date
 from extractors.document import Document, as_document
 from extractors.records import Review, ReviewPage
@@ -55,11 +55,13 @@ def _extract(document: Document, selectors: dict[str, Any], now: datetime | None
         reviews = _selected_reviews(document, selectors, lang, now)
     aggregate, count = _aggregate(document)
     aggregate = aggregate if aggregate is not None else _page_rating(document, selectors)
+    matched_row = False
     # the review list of the page's platform or review widget (extractors/platforms): its stock template's markup
     for platform in platforms.detected(document) if not selectors.get("review") else ():
         if not platform.reviews:
             continue
         shown = _selected_reviews(document, platform.reviews, lang, now)
+        matched_row = matched_row or bool(shown)
         if shown and (len(shown) > len(reviews) or not {r.text for r in reviews} & {r.text for r in shown}):
             # the list the page shows, when structured data holds fewer or others (WooCommerce's JSON-LD keeps its
             # five newest reviews on every page of the list)
@@ -71,6 +73,10 @@ def _extract(document: Document, selectors: dict[str, Any], now: datetime | None
         if count is None and platform.reviews.get("review_count"):
             root = sel.root_selector(document.tree)
             count = _count(sel.first_text(root, platform.reviews["review_count"])) if root is not None else None
+    if not selectors.get("review") and not matched_row:  # no source, no known platform: the list by its shape
+        shown = review_list.generic_reviews(document.tree, lang, now)
+        # alone when nothing else read reviews; beside structured ones it only fills what they leave out
+        reviews = _filled(reviews, shown) if reviews else shown
     unique: dict[str, Review] = {}
     for review in reviews[:MAX_REVIEWS]:
         unique.setdefault(review.id, review)

@@ -1,0 +1,198 @@
+"""A page's review list when neither structured data, the source's selectors nor a known platform row read it.
+
+A review list is a run of sibling blocks of one kind (the same tag and class) that each show a rating widget, and
+most of them a date and a text: the shape every review widget and shop template shares (WooCommerce's
+`li.review`, Judge.me's `.jdgm-rev`, Shopware's `.product-detail-review-item`, a hand-made list). Inside a block,
+the parts are told by the words their class, id or itemprop names (`author`, `date`, `body`...), as the
+structured-data vocabularies name them; what no name tells is taken by its shape (a `<time>`, a date-like short
+text, the longest paragraph). Product cards of a listing show stars too, but no date: they are not reviews.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+from typing import Any
+
+from lxml import etree, html
+
+from extractors import ratings
+from extractors.dates import parse_date
+from extractors.phrases import AUTHOR_PREFIXES
+from extractors.records import Review
+
+_TOKENS = re.compile(r"[^a-z0-9]+")
+# What an unnamed text needs to be taken for a date: a numeric date (14.11.2026, 11/14/26, 2026-11-14) or a year
+# beside a word (a month's name: "3 marca 2026", "March 3, 2026"). Prices ("3,80 €") and counts are not.
+_DATE_LIKE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|[^\W\d_]{3,}.{0,20}\b(?:19|20)\d\d\b|\b(?:19|20)\d\d\b.{0,20}[^\W\d_]{3,}")
+# Name words (class, id, itemprop, data-hook tokens) of a review's parts.
+RATING_WORDS = frozenset({"rating", "stars", "star", "score", "rate", "ratingvalue", "reviewrating"})
+AUTHOR_WORDS = frozenset({"author", "reviewer", "nickname", "customer", "user", "username", "name", "byline"})
+DATE_WORDS = frozenset({"date", "time", "timestamp", "posted", "published", "created", "datepublished"})
+TEXT_WORDS = frozenset({"body", "text", "content", "comment", "description", "message", "reviewbody", "opinion",
+                        "review"})
+TITLE_WORDS = frozenset({"title", "headline", "heading", "summary", "subject"})
+SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "nav", "footer", "header", "svg", "form", "button",
+                       "select", "option", "textarea"})
+MIN_REVIEWS = 2
+MIN_TEXT = 15
+MAX_RATINGS = 600
+MAX_LEVELS = 8
+MAX_REVIEWS = 5000
+MAX_RUNS = 8
+_NAMING = ("class", "id", "itemprop", "data-hook", "data-testid")
+_PREFIXES = frozenset(prefix for _lang, prefix in AUTHOR_PREFIXES)
+
+
+def _words(el: html.HtmlElement) -> set[str]:
+    raw = " ".join(str(el.get(a) or "") for a in _NAMING).lower()
+    return set(_TOKENS.split(raw)) - {""} if raw.strip() else set()
+
+
+def _text(el: html.HtmlElement) -> str:
+    return " ".join(el.text_content().split())
+
+
+def _rating_elements(tree: html.HtmlElement) -> list[html.HtmlElement]:
+    """Elements named as a rating (or labelled "4 out of 5 stars") that read as one, in document order."""
+    found = []
+    walker = etree.iterwalk(tree, events=("start",))
+    for _event, el in walker:
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag in SKIP_TAGS:
+            walker.skip_subtree()
+            continue
+        words = _words(el)
+        label = (el.get("aria-label") or el.get("title") or "").lower()
+        if RATING_WORDS & words or ("star" in label and any(c.isdigit() for c in label)):
+            if ratings.from_element(el) is not None:
+                found.append(el)
+                walker.skip_subtree()  # its stars are one rating, not several
+                if len(found) >= MAX_RATINGS:
+                    break
+    return found
+
+
+def _signature(el: html.HtmlElement) -> tuple[str, str]:
+    return el.tag, " ".join(sorted((el.get("class") or "").split()))
+
+
+def _block_runs(tree: html.HtmlElement) -> list[list[tuple[html.HtmlElement, html.HtmlElement]]]:
+    """Runs of same-kind sibling blocks that each hold a rating, as (block, its rating element), longest first."""
+    groups: dict[tuple[Any, ...], dict[html.HtmlElement, html.HtmlElement]] = {}
+    for rating in _rating_elements(tree):
+        node = rating
+        for _level in range(MAX_LEVELS):
+            parent = node.getparent()
+            if parent is None or parent.tag in ("body", "html"):
+                break
+            signature = _signature(node)
+            if sum(1 for sibling in parent if isinstance(sibling.tag, str) and _signature(sibling) == signature) >= 2:
+                groups.setdefault((parent, *signature), {}).setdefault(node, rating)
+                break
+            node = parent
+    runs = [list(blocks.items()) for blocks in groups.values() if len(blocks) >= MIN_REVIEWS]
+    return sorted(runs, key=len, reverse=True)[:MAX_RUNS]
+
+
+def _named(block: html.HtmlElement, words: frozenset[str], skip: set[html.HtmlElement]) -> list[html.HtmlElement]:
+    return [el for el in block.iterdescendants() if isinstance(el.tag, str) and el.tag not in SKIP_TAGS
+            and el not in skip and words & _words(el)]
+
+
+def _inside(el: html.HtmlElement, others: set[html.HtmlElement]) -> bool:
+    return any(o is el or o in el.iterancestors() for o in others)
+
+
+def _date(block: html.HtmlElement, lang: str | None, now: datetime | None) -> tuple[Any, html.HtmlElement | None]:
+    candidates = [el for el in block.iter("time")] + _named(block, DATE_WORDS, set())
+    for el in candidates:
+        for value in (el.get("datetime"), el.get("content"), el.get("data-content"), _text(el)):
+            if value and len(value) <= 80:
+                published = parse_date(value, lang, now)
+                if published is not None:
+                    return published, el
+    for el in block.iterdescendants():  # an unnamed short text that is or holds a date ("Anna, 14.11.2026")
+        if isinstance(el.tag, str) and el.tag not in SKIP_TAGS and len(el) <= 3:
+            value = _text(el)
+            if 6 <= len(value) <= 60 and _DATE_LIKE.search(value):
+                published = parse_date(value, lang, now)
+                if published is not None:
+                    return published, el
+    return None, None
+
+
+def _prose(text: str) -> bool:
+    """Words, not a row of prices or figures ("3,80 € - 4,09 €", "$259.990 -42%")."""
+    letters = sum(1 for c in text if c.isalpha())
+    return len(text.split()) >= 3 and letters * 2 >= len(text.replace(" ", ""))
+
+
+def _priced(block: html.HtmlElement) -> bool:
+    """A block that shows a price: a product card of a carousel or listing, not a review."""
+    return any(isinstance(el.tag, str) and "price" in (el.get("class") or "").lower() for el in block.iter())
+
+
+def _short(elements: list[html.HtmlElement], limit: int) -> html.HtmlElement | None:
+    for el in elements:
+        value = _text(el)
+        if value and len(value) <= limit:
+            return el
+    return None
+
+
+def _review(block: html.HtmlElement, rating_el: html.HtmlElement, lang: str | None,
+            now: datetime | None) -> Review | None:
+    rating = ratings.from_element(rating_el)
+    published, date_el = _date(block, lang, now)
+    used = {rating_el} | ({date_el} if date_el is not None else set())
+    author_el = _short([el for el in _named(block, AUTHOR_WORDS, used) if not _inside(el, used)
+                        and not (TITLE_WORDS & _words(el))], 80)
+    if author_el is not None:
+        used.add(author_el)
+    title_el = _short([el for el in _named(block, TITLE_WORDS, used) if not _inside(el, used)]
+                      + [el for el in block.iter("h2", "h3", "h4", "h5") if not _inside(el, used)], 200)
+    if title_el is not None:
+        used.add(title_el)
+    texts = [el for el in _named(block, TEXT_WORDS, used) if not _inside(el, used)
+             and not any(u in el.iterdescendants() for u in used) and len(_text(el)) >= MIN_TEXT]
+    if not texts:  # no part named as the text: the longest block of the review that holds none of its other parts
+        texts = [el for el in block.iter("p", "div", "span", "blockquote") if el is not block
+                 and not _inside(el, used) and not any(u in el.iterdescendants() for u in used)]
+    body = max((_text(el) for el in texts), key=len, default="")
+    if len(body) < MIN_TEXT or not _prose(body):
+        body = ""
+    if rating is None or not (body or published):
+        return None
+    author = _without_prefix(_text(author_el)) if author_el is not None else None
+    title = _text(title_el) if title_el is not None else None
+    review_id = next((block.get(a) for a in ("data-review-id", "data-reviewid", "data-id", "id") if block.get(a)),
+                     None)
+    if review_id is None:
+        key = "\x1f".join([author or "", str(published or ""), body or title or ""])
+        review_id = "sha1:" + hashlib.sha1(key.encode("utf-8", "replace")).hexdigest()
+    return Review(id=review_id, author=author, rating=rating, title=title, text=body or None, published=published)
+
+
+def _without_prefix(author: str) -> str:
+    """"Od Tereza K." -> "Tereza K.": the "by" a template writes before the name (AUTHOR_PREFIXES)."""
+    first, _, rest = author.partition(" ")
+    return rest.strip() if rest.strip() and first.lower().rstrip(":") in _PREFIXES else author
+
+
+def generic_reviews(tree: html.HtmlElement | None, lang: str | None, now: datetime | None) -> list[Review]:
+    """The reviews of the page's review list by its shape; [] when it has none (a listing's cards have no date)."""
+    if tree is None:
+        return []
+    best: list[Review] = []
+    for run in _block_runs(tree):  # the run that reads as most reviews (a rating histogram's rows read as none)
+        if len(run) <= len(best):
+            break
+        if sum(1 for block, _rating in run if _priced(block)) * 2 > len(run):
+            continue  # product cards with their stars
+        reviews = [r for block, rating in run[:MAX_REVIEWS] if (r := _review(block, rating, lang, now)) is not None]
+        dated = sum(1 for r in reviews if r.published is not None)
+        if len(reviews) >= MIN_REVIEWS and dated * 2 >= len(reviews) and len(reviews) > len(best):
+            best = reviews
+    return best
