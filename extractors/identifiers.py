@@ -23,9 +23,9 @@ for _lang, _phrase, _kind in IDENTIFIER_LABELS:
 _LABELS = sorted(_KIND, key=len, reverse=True)
 # After a label: an optional "no."/"#" and colon, then the value: in the same text, or after at most six tags
 # (`</dt><dd>`, `</strong>`, `</span> <span class="value">`).
-_AFTER_LABEL = re.compile(r"(?![\w-])\s*(?:no\.?|nr\.?|#)?\s*[:：#]?\s*(?:&nbsp;\s*)?(?:<(?!/?(?:script|style|a\b)[^>]*>)"
-                          r"/?[a-zA-Z][^<>]{0,200}>\s*(?:&nbsp;\s*)?(?:[:：]\s*)?){0,6}" + _VALUE + r"(?=[\s<,;)]|$)",
-                          re.IGNORECASE)
+_AFTER_LABEL = re.compile(r"(?![\w-])\s*(?:no\.?|nr\.?|#)?\s*[:：#]?\s*(?:&nbsp;\s*)?"
+                          r"(?:<(?!/?(?:script|style|a\b)[^>]*>)/?[a-zA-Z][^<>]{0,200}>\s*(?:&nbsp;\s*)?(?:[:：]\s*)?){0,6}"
+                          + _VALUE + r"(?=[\s<,;)]|$)", re.IGNORECASE)
 _H1 = re.compile(r"<h1[\s>]", re.IGNORECASE)
 # Lower case without changing the text's length (str.lower turns some letters into two), so that a position in the
 # lowered text is the same position in the page: Latin, Greek and Cyrillic capitals.

@@ -24,7 +24,8 @@ from extractors.records import Review
 _TOKENS = re.compile(r"[^a-z0-9]+")
 # What an unnamed text needs to be taken for a date: a numeric date (14.11.2026, 11/14/26, 2026-11-14) or a year
 # beside a word (a month's name: "3 marca 2026", "March 3, 2026"). Prices ("3,80 €") and counts are not.
-_DATE_LIKE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|[^\W\d_]{3,}.{0,20}\b(?:19|20)\d\d\b|\b(?:19|20)\d\d\b.{0,20}[^\W\d_]{3,}")
+_DATE_LIKE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b"
+                        r"|[^\W\d_]{3,}.{0,20}\b(?:19|20)\d\d\b|\b(?:19|20)\d\d\b.{0,20}[^\W\d_]{3,}")
 # Name words (class, id, itemprop, data-hook tokens) of a review's parts.
 RATING_WORDS = frozenset({"rating", "stars", "star", "score", "rate", "ratingvalue", "reviewrating"})
 AUTHOR_WORDS = frozenset({"author", "reviewer", "nickname", "customer", "user", "username", "name", "byline"})
@@ -123,6 +124,13 @@ def _date(block: html.HtmlElement, lang: str | None, now: datetime | None) -> tu
     return None, None
 
 
+def content_id(author: str | None, published: Any, body: str | None, title: str | None) -> str:
+    """A stable id for a review without a platform id: the same review hashes the same on every run, whichever
+    reader (structured data, a selector, a platform row, its shape) read it."""
+    key = "\x1f".join([author or "", str(published or ""), body or title or ""])
+    return "sha1:" + hashlib.sha1(key.encode("utf-8", "replace")).hexdigest()
+
+
 def _prose(text: str) -> bool:
     """Words, not a row of prices or figures ("3,80 € - 4,09 €", "$259.990 -42%")."""
     letters = sum(1 for c in text if c.isalpha())
@@ -169,9 +177,7 @@ def _review(block: html.HtmlElement, rating_el: html.HtmlElement, lang: str | No
     title = _text(title_el) if title_el is not None else None
     review_id = next((block.get(a) for a in ("data-review-id", "data-reviewid", "data-id", "id") if block.get(a)),
                      None)
-    if review_id is None:
-        key = "\x1f".join([author or "", str(published or ""), body or title or ""])
-        review_id = "sha1:" + hashlib.sha1(key.encode("utf-8", "replace")).hexdigest()
+    review_id = review_id or content_id(author, published, body or None, title)
     return Review(id=review_id, author=author, rating=rating, title=title, text=body or None, published=published)
 
 

@@ -2,7 +2,6 @@
 in Product/Organization/LocalBusiness too), then per-source selectors. Ratings on 1-5, one id per review."""
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import replace
 from datetime import datetime
@@ -112,12 +111,6 @@ def _clean(value: str | None, limit: int = MAX_TEXT) -> str | None:
     return cleaned or None
 
 
-def _content_id(author: str | None, published: Any, body: str | None, title: str | None) -> str:
-    """A stable id for a review without a platform id: the same review hashes the same on every run."""
-    key = "\x1f".join([author or "", str(published or ""), body or title or ""])
-    return "sha1:" + hashlib.sha1(key.encode("utf-8", "replace")).hexdigest()
-
-
 def _platform_ids(tree: html.HtmlElement | None) -> dict[str, str]:
     """Review body text -> platform id, read from the review elements of microdata markup (data-review-id...)."""
     out: dict[str, str] = {}
@@ -152,7 +145,7 @@ def _review_from_node(node: dict[str, Any], lang: str | None, now: datetime | No
     if not (body or title or rating is not None):
         return None
     review_id = (platform_ids.get(body or "") or text(node.get("identifier")) or text(node.get("@id"))
-                 or _content_id(author, published, body, title))
+                 or review_list.content_id(author, published, body, title))
     return Review(id=str(review_id), author=_clean(author, 300), rating=rating, title=title, text=body,
                   published=published)
 
@@ -194,8 +187,8 @@ def _selected_reviews(document: Document, selectors: dict[str, Any], lang: str |
         if not (body or title or rating is not None):
             continue
         platform_id = pick("id") or next((scope.root.get(a) for a in ID_ATTRIBUTES if scope.root.get(a)), None)
-        out.append(Review(id=platform_id or _content_id(author, published, body, title), author=author,
-                          rating=rating, title=title, text=body, published=published))
+        out.append(Review(id=platform_id or review_list.content_id(author, published, body, title),
+                          author=author, rating=rating, title=title, text=body, published=published))
     return out
 
 

@@ -135,7 +135,8 @@ def product_from_node(node: dict[str, Any], page_url: str, context: Context, sep
         brand=brand, old_price=old_price if old_price != price else None,
         gtin=identifiers.clean(text(node.get("gtin13") or node.get("gtin") or node.get("gtin12")
                                     or node.get("gtin14") or node.get("gtin8"))),
-        mpn=identifiers.clean(text(node.get("mpn"))), category=text(node.get("category")) or text(parent.get("category")),
+        mpn=identifiers.clean(text(node.get("mpn"))),
+        category=text(node.get("category")) or text(parent.get("category")),
         price_source=(node.get(structured.SYNTAX) or "json-ld") if price is not None else None,
     )
 
