@@ -55,6 +55,7 @@ class VisiblePrice:
     old_price: Decimal | None
     # Other amounts shown in the same short price block (the struck or "internet"/"list" price beside it).
     block_amounts: tuple[Decimal, ...] = ()
+    element: html.HtmlElement | None = None  # the element the price was read from
 
 
 @dataclass(slots=True)
@@ -334,7 +335,19 @@ def visible_price(tree: html.HtmlElement, context: Context, separator: str | Non
     block = _price_block(element)
     in_block = tuple(amount for el, amount in parsed_of.items() if el is not element and (
         el is block or block in set(_ancestors(el, 6))))
-    return VisiblePrice(parsed, near_old[0] if near_old else None, in_block)
+    return VisiblePrice(parsed, near_old[0] if near_old else None, in_block, element)
+
+
+def beside_heading(element: html.HtmlElement, scan: _Scan, limit: int = 3000) -> bool:
+    """The element sits in one compact block with the page's h1 (a product's summary), not elsewhere on the page
+    (a listing's price filter in its sidebar): their closest common ancestor holds at most `limit` characters."""
+    if scan.heading_el is None:
+        return False
+    around_heading = set(_ancestors(scan.heading_el, 200)) | {scan.heading_el}
+    node: html.HtmlElement | None = element
+    while node is not None and node not in around_heading:
+        node = node.getparent()
+    return node is not None and node.tag not in ("body", "html") and len(node.text_content()) <= limit
 
 
 def visible_availability(tree: html.HtmlElement, scan: _Scan | None = None) -> str | None:

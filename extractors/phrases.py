@@ -162,7 +162,8 @@ OLD_PRICE_TOKENS = frozenset({"old", "was", "strike", "strikethrough", "striked"
 OLD_PRICE_WORDS: tuple[str, ...] = ("oldprice", "priceold", "wasprice", "listprice", "regularprice", "strikeprice",
                                     "originalprice", "compareatprice", "crossedprice", "linethrough", "pricebefore",
                                     "beforeprice", "prevprice", "pricewas", "fullprice", "initialprice",
-                                    "preisalt", "altpreis", "streichpreis", "staraya", "oldcost")
+                                    "preisalt", "altpreis", "streichpreis", "staraya", "oldcost",
+                                    "nonsale")  # BigCommerce Stencil's "price--non-sale": the regular price
 # Attribute words of prices that are not the product's own (per unit, instalments, shipping, others' offers).
 PRICE_NOISE_HINTS: tuple[str, ...] = ("unit", "per", "instal", "monthly", "shipping", "delivery", "related",
                                       "recommend", "similar", "carousel", "upsell", "cross", "bundle", "save",

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dossier.urls import web_link
-from extractors import availability, heuristics, identifiers, platforms
+from extractors import availability, heuristics, identifiers, platforms, product_list
 from extractors import selectors as sel
 from extractors.document import Document, as_document
 from extractors.prices import Context, iso_currency, parse_price
@@ -87,7 +87,7 @@ def _extract(document: Document, url: str, selectors: dict[str, Any]) -> list[Pr
         selected = by_platform
     scan = _LazyScan(document)
     if not any(p.price is not None for p in found):
-        found = _with_visible_price(document, found, context, separator, scan)
+        found = _shown_products(document, url, found, context, separator, scan)
     products = _dedupe(found)
     if any(p.price is not None and p.currency is None for p in products) and not context.declared:
         context = replace(context, declared=heuristics.page_currency(document.tree, context, scan.get()))
@@ -339,6 +339,24 @@ def _merge_by_name(structured: list[Product], selected: list[Product]) -> list[P
 def _combine(base: Product, extra: Product) -> Product:
     filled = {f: getattr(extra, f) for f in Product.__slots__ if getattr(base, f) is None}
     return replace(base, **{k: v for k, v in filled.items() if v is not None})
+
+
+def _shown_products(document: Document, url: str, found: list[Product], context: Context, separator: str | None,
+                    lazy: _LazyScan) -> list[Product]:
+    """Products as the page shows them: its own price near the h1 (a product page), else the product cards of
+    its listing (extractors/product_list.py). A run of cards on a page with a buy button or a price of its own
+    beside the h1 is its "related products": the page's product is the one it is about."""
+    cards = product_list.card_run(lazy.get()) if len(found) != 1 else []
+    for card in cards:
+        lazy.get()._listing[card] = True  # the cards' prices and buttons are not the page's own
+    shown = _with_visible_price(document, found, context, separator, lazy)
+    if not cards or heuristics.button_availability(lazy.get()) or (shown and shown[0].price is None):
+        return shown  # a buy button of its own, or the stock label of an unavailable product: a product page
+    own = heuristics.visible_price(document.tree, context, separator, lazy.get())
+    if own is not None and own.element is not None and heuristics.beside_heading(own.element, lazy.get()):
+        return shown  # a price of its own beside the h1: a product page, the cards are its related products
+    listed = product_list.products(cards, lazy.get(), url, context, separator)
+    return _merge_by_name(found, listed) if listed else shown
 
 
 def _with_visible_price(document: Document, found: list[Product], context: Context,

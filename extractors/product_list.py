@@ -1,0 +1,141 @@
+"""The product cards of a category listing by their shape, when no structured data, selector or platform row reads
+them: a run of sibling blocks of one kind (the same tag and first class) that each show a price and a link.
+
+Every shop template renders a listing so (WooCommerce's `li.product`, Magento's `li.product-item`, OpenCart's
+`.product-thumb`, a hand-made grid). Inside a card: the link to the product, its name (a heading, else an element
+named name/title, else the link's text or the image's alt), the price (price-named elements, the struck one the old
+price, as the visible-price heuristics tell them) and stock wording. A product page's "related products" are such a
+run too: the caller keeps the cards only when the page shows no price of its own outside them.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lxml import html
+
+from dossier.urls import web_link
+from extractors import availability, heuristics
+from extractors.phrases import STRIKE_TAGS
+from extractors.prices import Context, parse_price
+from extractors.records import Product
+
+MIN_CARDS = 2
+MAX_LEVELS = 8
+MAX_CARDS = 2000
+MAX_NAME = 300
+_TOKENS = re.compile(r"[^a-z0-9]+")
+_DIGIT = re.compile(r"\d")
+NAME_WORDS = frozenset({"name", "title", "heading", "productname", "producttitle"})
+SKU_ATTRIBUTES = ("data-sku", "data-product-sku", "data-product_sku", "data-product-id", "data-id-product",
+                  "data-product_id", "data-productid", "data-item-id", "data-sku-id")
+
+
+def _signature(el: html.HtmlElement) -> tuple[str, str]:
+    classes = (el.get("class") or "").split()
+    return el.tag, classes[0] if classes else ""
+
+
+def card_run(scan: heuristics._Scan) -> list[html.HtmlElement]:
+    """The longest run of same-kind sibling blocks that each hold a price-named element and a link (2 or more)."""
+    groups: dict[tuple[Any, ...], list[html.HtmlElement]] = {}
+    seen: set[html.HtmlElement] = set()
+    for _pos, price in scan.prices:
+        node = price
+        for _level in range(MAX_LEVELS):
+            parent = node.getparent()
+            if parent is None or parent.tag in ("body", "html"):
+                break
+            signature = _signature(node)
+            if (signature[1] or node.tag in ("li", "article", "tr")) and next(node.iter("a"), None) is not None:
+                siblings = [s for s in parent if isinstance(s.tag, str) and _signature(s) == signature]
+                if len(siblings) >= MIN_CARDS:  # the lowest repeated block with a link: the card
+                    if node not in seen:
+                        seen.add(node)
+                        groups.setdefault((parent, *signature), []).append(node)
+                    break
+            node = parent
+    runs = [cards for cards in groups.values() if len(cards) >= MIN_CARDS]
+    return max(runs, key=len)[:MAX_CARDS] if runs else []
+
+
+def _words(el: html.HtmlElement) -> set[str]:
+    return set(_TOKENS.split(f"{el.get('class') or ''} {el.get('itemprop') or ''}".lower())) - {""}
+
+
+def _text(el: html.HtmlElement) -> str:
+    return " ".join(el.text_content().split())
+
+
+def _link(card: html.HtmlElement, page_url: str) -> tuple[str | None, str | None]:
+    """(product URL, the link's own text): the card's first link to a page, the one with the most text first."""
+    links = [a for a in card.iter("a") if web_link(a.get("href"), page_url)]
+    if not links:
+        return None, None
+    best = max(links, key=lambda a: (len(_text(a)) if len(_text(a)) <= MAX_NAME else 0, -links.index(a)))
+    return web_link(links[0].get("href"), page_url), _text(best) or None
+
+
+def _name(card: html.HtmlElement, link_text: str | None) -> str | None:
+    for el in card.iter("h2", "h3", "h4", "h5", "h6"):
+        value = _text(el)
+        if value and len(value) <= MAX_NAME:
+            return value
+    for el in card.iter():
+        if isinstance(el.tag, str) and NAME_WORDS & _words(el) and not heuristics._says_old(
+                (el.get("class") or "").lower()):
+            value = _text(el)
+            if value and len(value) <= MAX_NAME and any(c.isalpha() for c in value):
+                return value
+    if link_text and any(c.isalpha() for c in link_text):
+        return link_text
+    image = next(card.iter("img"), None)
+    return (image.get("alt") or None) if image is not None else None
+
+
+def _prices(card: html.HtmlElement, named: set[html.HtmlElement], context: Context,
+            separator: str | None) -> tuple[Any, Any, str | None]:
+    """(price, old price, currency) the card shows: the lowest unstruck amount and the highest struck one."""
+    current, old, currency = [], [], None
+    for el in card.iter():
+        if el.tag in STRIKE_TAGS and el not in named:  # a struck amount, named or not, is the old price
+            parsed = parse_price(_text(el)[:heuristics.MAX_PRICE_TEXT], decimal_separator=separator, context=context)
+            if parsed.amount:
+                old.append(parsed.amount)
+            continue
+        if el not in named or any(d in named and _DIGIT.search(_text(d)) for d in el.iterdescendants()):
+            continue  # a wrapper around price elements: read the inner ones (a currency sign's is no price)
+        raw = _text(el)
+        if not raw or len(raw) > heuristics.MAX_PRICE_TEXT:
+            continue
+        parsed = parse_price(raw, decimal_separator=separator, context=context)
+        if parsed.amount is None or parsed.amount == 0:
+            continue
+        attrs = heuristics._attrs(el)
+        if heuristics._NOISE_RE.search(attrs):
+            continue
+        (old if heuristics._struck(el) else current).append(parsed.amount)
+        currency = currency or parsed.currency
+    price = current[0] if current else None  # the first shown: "ex. VAT" and per-unit figures come after it
+    old_price = max((a for a in old if price is None or a > price), default=None)
+    return price, old_price, currency
+
+
+def products(cards: list[html.HtmlElement], scan: heuristics._Scan, page_url: str, context: Context,
+             separator: str | None) -> list[Product]:
+    named = {el for _pos, el in scan.prices}
+    stocks = {el for _pos, el in scan.stocks}
+    out = []
+    for card in cards:
+        url, link_text = _link(card, page_url)
+        name = _name(card, link_text)
+        price, old_price, currency = _prices(card, named, context, separator)
+        if name is None or price is None:
+            continue
+        state = next((availability.from_text(_text(el)) for el in card.iter() if el in stocks
+                      and availability.from_text(_text(el))), None)
+        sku = next((card.get(a) for a in SKU_ATTRIBUTES if card.get(a)), None) or next(
+            (el.get(a) for el in card.iter() for a in SKU_ATTRIBUTES if isinstance(el.tag, str) and el.get(a)), None)
+        out.append(Product(name=name, price=price, currency=currency, availability=state, sku=sku, url=url,
+                           old_price=old_price, price_source="visible"))
+    return out
