@@ -6,6 +6,12 @@ offer page carries schema.org Product microdata (name, sku = the offer id, gtin1
 priceCurrency, availability; AggregateRating), so the row only adds what a page without it would need. Search
 results are article[data-role=offer] cards (data-analytics-view-value = the offer id) whose price is labelled
 "<price> zł aktualna cena"; the listing links its next page with rel=next (a[data-role=next-page]).
+Reviews ("Opinie o produkcie" on the product page, /produkt/<slug>-<uuid>?offerId=N) come as schema.org JSON-LD: a
+Product with aggregateRating (ratingValue, ratingCount) and review[] (author.name masked "m...a", reviewRating,
+reviewBody, ISO datePublished), beside the Opbox box state (script[data-serialize-box-id]: rating, reviews with
+author/rating/content/datePublished/votes). Structured data gives every review field, so the row has no review
+selectors: the rendered review list's markup is not grounded. More reviews load in place (20 at a time), with no
+next-page link to follow.
 """
 from extractors.platforms import Platform
 
@@ -15,7 +21,9 @@ PLATFORM = Platform(
             "schema.org Product/Offer microdata, [data-testid=price-primary] aria-label 'cena … zł', "
             "[data-testid=aggregateRatingValue]) and search listing (data-box-name=allegro.listing.items, "
             "article[data-role=offer][data-analytics-view-value], h2 a, span[aria-label$='aktualna cena'], "
-            "a[data-role=next-page][rel=next]); assets from assets.allegrostatic.com, images from a.allegroimg.com"),
+            "a[data-role=next-page][rel=next]); assets from assets.allegrostatic.com, images from a.allegroimg.com; "
+            "reviews from the product page's JSON-LD Product.review[] and script[data-serialize-box-id] box state "
+            "(scrapfly/scrapfly-scrapers allegro-scraper/allegro.py, results/product.json, test.py)"),
     markers=("assets.allegrostatic.com", "a.allegroimg.com"),
     product={
         "name": "div[data-box-name='allegro.showoffer.summary'] h1",
