@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -104,7 +105,9 @@ def compare_products(before: dict[str, PriceSeen], after: dict[str, PriceSeen], 
     changed = [(before[key], now) for key, now in after.items() if key in before and _differs(before[key], now)]
     added = [now for key, now in after.items() if key not in before]
     missing = [then for key, then in before.items() if key not in after]
-    return product_drafts(changed, added, missing, unseen_urls, complete, rules)
+    identified = {canonical_url(now.url) for key, now in after.items() if now.url and not _is_url(key)}
+    return product_drafts(changed, added, missing, unseen_urls, complete, rules,
+                          identified_urls=lambda: identified)
 
 
 def _differs(then: PriceSeen, now: PriceSeen) -> bool:
@@ -113,7 +116,8 @@ def _differs(then: PriceSeen, now: PriceSeen) -> bool:
 
 def product_drafts(changed: list[tuple[PriceSeen, PriceSeen]], added: list[PriceSeen], missing: list[PriceSeen],
                    unseen_urls: set[str], complete: bool, rules: Rules,
-                   held: dict[str, tuple[Decimal, str | None]] | None = None) -> list[Draft]:
+                   held: dict[str, tuple[Decimal, str | None]] | None = None,
+                   identified_urls: Callable[[], set[str]] | None = None) -> list[Draft]:
     """The drafts of a source's products, given what the database found: pairs that differ, products new to
     the source, and products missing (the removal candidates). `held` gives, per product key, the price its
     baseline's `price_anomaly` held back from (the last price trusted): such a product is compared with it.
@@ -124,6 +128,8 @@ def product_drafts(changed: list[tuple[PriceSeen, PriceSeen]], added: list[Price
     and the only missing product at one URL are the same product.
     A missing product is removed only when the crawl was complete and its page was not among this run's
     failed fetches: a page that answered 500 tells nothing about the product (DESIGN.md: no false removals).
+    Nor is a product keyed by its URL (read on a listing whose card showed no SKU) while a product with a SKU was
+    read tonight at that URL (`identified_urls`: tonight's products with an identifier, asked only when needed).
     """
     by_canonical = {canonical_key(then.key): then for then in missing}
     by_url = _one_per_url(missing)
@@ -149,11 +155,32 @@ def product_drafts(changed: list[tuple[PriceSeen, PriceSeen]], added: list[Price
         drafts.append(Draft("product_added", f"product:{now.key}", now.name, now.url, None,
                             money(now.price, now.currency), severity="medium"))
     if complete:  # a crawl cut by max_pages proves nothing about the products it did not reach
+        read_by_sku: set[str] | None = None
         for then in missing:
+            if _is_url(then.key) and identified_urls is not None:
+                read_by_sku = identified_urls() if read_by_sku is None else read_by_sku
+                if canonical_url(then.key) in read_by_sku:
+                    continue  # its page was read tonight and keyed by its SKU: the same product, still listed
             if then.key not in paired and (then.page_url or then.url) not in unseen_urls:
                 drafts.append(Draft("product_removed", f"product:{then.key}", then.name, then.url,
                                     money(then.price, then.currency), None, severity="medium"))
-    return drafts
+    return _one_per_product(drafts)
+
+
+def _one_per_product(drafts: list[Draft]) -> list[Draft]:
+    """One change of a kind per product: a product read on a listing (keyed by its URL: the card shows no SKU)
+    and on its own page at that URL (keyed by its SKU) is one product; the SKU-keyed reading's change is kept."""
+    identified = {(d.kind, canonical_url(d.url)) for d in drafts if d.url and not _url_keyed(d)}
+    return [d for d in drafts if not (_url_keyed(d) and (d.kind, canonical_url(d.entity.removeprefix("product:")))
+                                      in identified)]
+
+
+def _url_keyed(draft: Draft) -> bool:
+    return _is_url(draft.entity.removeprefix("product:"))
+
+
+def _is_url(key: str) -> bool:
+    return key[:8].lower().startswith(("http://", "https://"))
 
 
 def _one_per_url(products: list[PriceSeen]) -> dict[str, PriceSeen]:

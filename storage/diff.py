@@ -194,7 +194,14 @@ def _product_drafts(session: Session, run_id: int, source: models.Source, comple
             .order_by(old.run_id.desc()))
         for row in missing_rows:
             missing.setdefault(row.key, PriceSeen(*row))  # its last sighting
-    return product_drafts(changed, added, list(missing.values()), unseen, complete, rules, held)
+    def identified_urls() -> set[str]:
+        """The canonical URLs of the products with an identifier (not keyed by URL) this source read tonight."""
+        rows = session.execute(select(product.key, product.url).select_from(cur)
+                               .join(product, product.id == cur.product_id)
+                               .where(cur.run_id == run_id, cur.source_id == source.id))
+        return {canonical_url(url) for key, url in rows if url and not key.lower().startswith(("http://", "https://"))}
+
+    return product_drafts(changed, added, list(missing.values()), unseen, complete, rules, held, identified_urls)
 
 
 def _seen_columns(observation: Any) -> tuple[Any, ...]:

@@ -5,7 +5,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
@@ -222,12 +222,15 @@ class RunWriter:
                 "brand": product.brand, "category": getattr(product, "category", None),
                 "url": product.url or page_url, "first_seen_run_id": self.run_id, "last_seen_run_id": self.run_id,
             })
-            observations.setdefault((source_id, competitor_id, key), {
+            seen = {
                 "price": product.price, "currency": product.currency, "old_price": product.old_price,
                 "availability": product.availability, "url": page_url,  # the page it was read on
                 "price_source": getattr(product, "price_source", None),
                 "price_confidence": getattr(product, "price_confidence", None),
-            })
+            }
+            held = observations.get((source_id, competitor_id, key))
+            if held is None or _more_trusted(seen, held):  # its listing's card and its own page: the surer reading
+                observations[(source_id, competitor_id, key)] = seen
         statement = insert_for(connection, table)
         statement = statement.on_conflict_do_update(
             index_elements=["competitor_id", "key"],
@@ -237,8 +240,14 @@ class RunWriter:
         ids = self._ids(connection, table, ["competitor_id", "key"], list(catalog))
         rows = [{"run_id": self.run_id, "source_id": source_id, "product_id": ids[(competitor_id, key)], **values}
                 for (source_id, competitor_id, key), values in observations.items()]
-        connection.execute(insert_for(connection, models.PriceObservation.__table__)
-                           .on_conflict_do_nothing(index_elements=["run_id", "source_id", "product_id"]), rows)
+        observed = models.PriceObservation.__table__
+        statement = insert_for(connection, observed)
+        statement = statement.on_conflict_do_update(  # read again by a surer source in a later batch: that reading
+            index_elements=["run_id", "source_id", "product_id"],
+            set_={c: statement.excluded[c] for c in ("price", "currency", "old_price", "availability", "url",
+                                                     "price_source", "price_confidence")},
+            where=func.coalesce(statement.excluded.price_confidence, 0) > func.coalesce(observed.c.price_confidence, 0))
+        connection.execute(statement, rows)
         self._products.clear()
 
     def _write_reviews(self, connection) -> None:
@@ -314,3 +323,8 @@ class RunWriter:
                                                     cols[-1].in_(lasts))
             found.update((tuple(row[1:]), row[0]) for row in connection.execute(query))
         return found
+
+
+def _more_trusted(seen: dict[str, Any], held: dict[str, Any]) -> bool:
+    """A reading of the product from a more trusted source than the one kept (its page's JSON-LD after its card)."""
+    return (seen["price_confidence"] or 0) > (held["price_confidence"] or 0)

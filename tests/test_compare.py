@@ -183,3 +183,26 @@ def test_a_price_change_read_from_a_weaker_source_than_last_night_is_uncertain_n
     old = PriceSeen("A", "A", "https://k.example/A", Decimal("100"), "EUR", "in_stock")
     [drop] = compare_products({"A": old}, {"A": visible}, set(), Rules())
     assert drop.uncertain is False
+
+
+def test_a_product_read_on_its_listing_and_on_its_page_changes_once():
+    """The listing's card shows no SKU (keyed by URL), the product page does: one product, one change."""
+    url = "https://k.example/products/drill.html"
+    before = {url: seen(url, "129.99", url=url), "NW-DR": seen("NW-DR", "129.99", url=url)}
+    after = {url: seen(url, "119.99", url=url), "NW-DR": seen("NW-DR", "119.99", url=url)}
+    drafts = [(d.kind, d.entity) for d in compare_products(before, after, set(), Rules())]
+    assert drafts == [("price_down", "product:NW-DR")]
+    # two products that only share a listing's URL are not merged: they have their own keys
+    listing = "https://k.example/products/"
+    before = {"A": seen("A", "10", url=listing), "B": seen("B", "20", url=listing)}
+    after = {"A": seen("A", "11", url=listing), "B": seen("B", "22", url=listing)}
+    assert len(compare_products(before, after, set(), Rules())) == 2
+
+
+def test_a_card_keyed_by_url_is_not_removed_while_its_page_is_read_by_its_sku():
+    """Last night the listing's card showed no SKU (out of stock: no add-to-cart button); tonight it does, or only
+    the product's page is read: the product is still listed, not removed."""
+    url = "https://k.example/products/impact-driver.html"
+    before = {url: seen(url, "149.00", url=url), "NW-IMP": seen("NW-IMP", "149.00", url=url)}
+    after = {"NW-IMP": seen("NW-IMP", "149.00", url=url)}
+    assert compare_products(before, after, set(), Rules()) == []

@@ -183,6 +183,29 @@ def test_a_price_read_from_a_weaker_source_than_last_night_is_stored_as_an_uncer
     assert stored == {"product:A": ("price_down", True, "low"), "product:B": ("price_down", False, "high")}
 
 
+def test_a_product_read_twice_in_a_run_keeps_its_surer_reading(engine):
+    """Its listing's card (a platform row) and its own page (JSON-LD), in either order and in separate batches:
+    the JSON-LD reading is the one stored, so the next night's comparison is not made uncertain by crawl order."""
+    from dataclasses import replace
+    refs = sync_sources(engine, COMPETITORS)
+    catalog = refs[0]
+    for order in (("platform", "json-ld"), ("json-ld", "platform")):
+        run_id = start_run(engine)
+        writer = RunWriter(engine, run_id)
+        for source in order:
+            confidence = {"platform": 0.85, "json-ld": 0.9}[source]
+            price = {"platform": "99", "json-ld": "100"}[source]
+            writer.add_products(catalog.source_id, catalog.competitor_id,
+                                [replace(product("A", price), price_source=source, price_confidence=confidence)],
+                                f"{SHOP}produkte/")
+            writer.flush()
+        writer.close()
+        with session_scope(engine) as session:
+            stored = session.execute(select(models.PriceObservation.price, models.PriceObservation.price_source)
+                                     .where(models.PriceObservation.run_id == run_id)).all()
+        assert [(str(p), s) for p, s in stored] == [("100.00", "json-ld")], order
+
+
 def test_url_keyed_products_ignore_tracking_parameters(engine):
     def by_url(url, price):
         return Product(name="Laufrad", price=Decimal(price), currency="EUR", availability="in_stock", url=url)

@@ -25,7 +25,7 @@ PLATFORM = Platform(
         "price": ".price ins .woocommerce-Price-amount, .price > .woocommerce-Price-amount",
         "old_price": ".price del .woocommerce-Price-amount",
         "url": "a.woocommerce-LoopProduct-link::attr(href)",
-        "sku": "a.add_to_cart_button::attr(data-product_sku)",
+        "sku": ".add_to_cart_button::attr(data-product_sku)",  # an <a> in classic themes, a <button> in block ones
     },
     reviews={
         "review": "#reviews ol.commentlist li.review",
