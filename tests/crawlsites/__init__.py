@@ -179,6 +179,7 @@ class _Handler(BaseHTTPRequestHandler):
         reply = sites._reply(self.server.name, self.path)
         slow = reply.delay > 0 or reply.trickle > 0
         sites._enter(self.server.name, self.path, self.headers.get("User-Agent"), slow)
+        left = False
         try:
             if reply.delay > 0 and sites.stopping.wait(reply.delay):
                 return
@@ -198,6 +199,12 @@ class _Handler(BaseHTTPRequestHandler):
                                                        else len(body)))
             for name, value in reply.headers.items():
                 self.send_header(name, value.replace("{base}", sites.base(self.server.name)))
+            if not slow:
+                # answered: counted out before its first byte goes. The client may be done with it as soon as the
+                # headers arrive (a Content-Length past max_bytes) and send its next request before this thread
+                # gets back from writing: two "in flight" that never were.
+                sites._leave(slow)
+                left = True
             self.end_headers()
             if reply.trickle > 0:
                 self._trickle(reply, body)
@@ -209,7 +216,8 @@ class _Handler(BaseHTTPRequestHandler):
             log.debug("%s %s: client gone: %s", self.server.name, self.path, exc)
             self.close_connection = True
         finally:
-            sites._leave(slow)
+            if not left:
+                sites._leave(slow)
 
     def _reset(self) -> None:
         """Abort the connection: SO_LINGER with a zero timeout makes close() send RST instead of FIN."""
