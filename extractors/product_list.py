@@ -19,9 +19,9 @@ from extractors import availability, heuristics
 from extractors.phrases import STRIKE_TAGS
 from extractors.prices import Context, parse_price
 from extractors.records import Product
+from extractors.repeats import repeated_ancestor
 
 MIN_CARDS = 2
-MAX_LEVELS = 8
 MAX_CARDS = 2000
 MAX_NAME = 300
 _TOKENS = re.compile(r"[^a-z0-9]+")
@@ -36,25 +36,19 @@ def _signature(el: html.HtmlElement) -> tuple[str, str]:
     return el.tag, classes[0] if classes else ""
 
 
+def _card_like(node: html.HtmlElement) -> bool:
+    return bool(node.get("class") or node.tag in ("li", "article", "tr")) and next(node.iter("a"), None) is not None
+
+
 def card_run(scan: heuristics._Scan) -> list[html.HtmlElement]:
     """The longest run of same-kind sibling blocks that each hold a price-named element and a link (2 or more)."""
     groups: dict[tuple[Any, ...], list[html.HtmlElement]] = {}
     seen: set[html.HtmlElement] = set()
     for _pos, price in scan.prices:
-        node = price
-        for _level in range(MAX_LEVELS):
-            parent = node.getparent()
-            if parent is None or parent.tag in ("body", "html"):
-                break
-            signature = _signature(node)
-            if (signature[1] or node.tag in ("li", "article", "tr")) and next(node.iter("a"), None) is not None:
-                siblings = [s for s in parent if isinstance(s.tag, str) and _signature(s) == signature]
-                if len(siblings) >= MIN_CARDS:  # the lowest repeated block with a link: the card
-                    if node not in seen:
-                        seen.add(node)
-                        groups.setdefault((parent, *signature), []).append(node)
-                    break
-            node = parent
+        found = repeated_ancestor(price, _signature, _card_like)  # the lowest repeated block with a link
+        if found is not None and found[1] not in seen:
+            seen.add(found[1])
+            groups.setdefault(found[0], []).append(found[1])
     runs = [cards for cards in groups.values() if len(cards) >= MIN_CARDS]
     return max(runs, key=len)[:MAX_CARDS] if runs else []
 

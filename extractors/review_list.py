@@ -20,6 +20,7 @@ from extractors import ratings
 from extractors.dates import parse_date
 from extractors.phrases import AUTHOR_PREFIXES
 from extractors.records import Review
+from extractors.repeats import repeated_ancestor
 
 _TOKENS = re.compile(r"[^a-z0-9]+")
 # What an unnamed text needs to be taken for a date: a numeric date (14.11.2026, 11/14/26, 2026-11-14) or a year
@@ -38,7 +39,6 @@ SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "nav", "footer
 MIN_REVIEWS = 2
 MIN_TEXT = 15
 MAX_RATINGS = 600
-MAX_LEVELS = 8
 MAX_REVIEWS = 5000
 MAX_RUNS = 8
 _NAMING = ("class", "id", "itemprop", "data-hook", "data-testid")
@@ -83,16 +83,9 @@ def _block_runs(tree: html.HtmlElement) -> list[list[tuple[html.HtmlElement, htm
     """Runs of same-kind sibling blocks that each hold a rating, as (block, its rating element), longest first."""
     groups: dict[tuple[Any, ...], dict[html.HtmlElement, html.HtmlElement]] = {}
     for rating in _rating_elements(tree):
-        node = rating
-        for _level in range(MAX_LEVELS):
-            parent = node.getparent()
-            if parent is None or parent.tag in ("body", "html"):
-                break
-            signature = _signature(node)
-            if sum(1 for sibling in parent if isinstance(sibling.tag, str) and _signature(sibling) == signature) >= 2:
-                groups.setdefault((parent, *signature), {}).setdefault(node, rating)
-                break
-            node = parent
+        found = repeated_ancestor(rating, _signature)
+        if found is not None:
+            groups.setdefault(found[0], {}).setdefault(found[1], rating)
     runs = [list(blocks.items()) for blocks in groups.values() if len(blocks) >= MIN_REVIEWS]
     return sorted(runs, key=len, reverse=True)[:MAX_RUNS]
 
