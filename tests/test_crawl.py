@@ -148,10 +148,6 @@ def test_obey_robots_false_is_honoured_and_recorded_as_a_warning(crawl):
     assert "robots.txt is NOT obeyed" in warning and "obey_robots: false" in warning
 
 
-def test_one_request_at_a_time_per_domain_when_the_config_says_one(crawl):
-    assert max(hit.in_flight for hit in crawl.sites.hits) == 1
-
-
 def test_sitemaps_named_in_robots_txt_nested_and_gzipped_are_read(crawl):
     rows = crawl.rows(f"{crawl.acme}/")
     for path in ("/from-sitemap.html", "/from-deep.html", "/from-gzip.html"):

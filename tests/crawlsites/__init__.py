@@ -47,6 +47,7 @@ class Reply:
     content_length: int | None = None
     no_length: bool = False
     trickle: float = 0.0
+    hold: float = 0.0  # seconds before answering, counted in flight (a page that takes a moment, not a fault)
     chunk: int = 1024
     endless: bool = False
 
@@ -182,6 +183,8 @@ class _Handler(BaseHTTPRequestHandler):
         left = False
         try:
             if reply.delay > 0 and sites.stopping.wait(reply.delay):
+                return
+            if reply.hold > 0 and sites.stopping.wait(reply.hold):
                 return
             if reply.reset:
                 self._reset()
