@@ -55,9 +55,14 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, urlencode(query, quote_via=quote, safe="/:@!$'()*+,;-._~"), ""))
 
 
+def is_url_key(key: str) -> bool:
+    """A product key that is its URL (no SKU, GTIN or MPN was read for it)."""
+    return key[:7].lower() == "http://" or key[:8].lower() == "https://"
+
+
 def canonical_key(key: str) -> str:
     """A product key as compared: a URL key canonicalised, a SKU or content hash as it is."""
-    return canonical_url(key) if key[:7].lower() == "http://" or key[:8].lower() == "https://" else key
+    return canonical_url(key) if is_url_key(key) else key
 
 
 def web_link(href: str | None, base: str) -> str | None:

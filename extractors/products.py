@@ -94,8 +94,9 @@ def _extract(document: Document, url: str, selectors: dict[str, Any]) -> list[Pr
     products = _main_first([_finish(p, context) for p in products], url)
     if products and not selected:
         products[0] = _shown_price(products, context, separator, scan)
-    if products and _about_this_page(products[0], document, url):
-        products[0] = _identified(products[0], document, url)
+    canonical = _canonical(document) if products else None
+    if products and _about_this_page(products[0], url, canonical):
+        products[0] = _identified(products[0], document, url, canonical)
     products = [_with_url_id(p) for p in products]
     return [_with_confidence(p) for p in _settle_availability(products, scan)]
 
@@ -168,11 +169,11 @@ def _settle_availability(products: list[Product], scan: _LazyScan) -> list[Produ
     return products
 
 
-def _about_this_page(product: Product, document: Document, url: str) -> bool:
+def _about_this_page(product: Product, url: str, canonical: str | None) -> bool:
     """The product is the page's own (its URL is the page's or its canonical's), not a card of a listing."""
     if not product.url:
         return True
-    paths = {_path(url), _path(_canonical(document))}
+    paths = {_path(url), _path(canonical)}
     return _path(product.url) in paths
 
 
@@ -186,7 +187,7 @@ def _canonical(document: Document) -> str | None:
     return web_link(str(found[0]), document.url) if found else None
 
 
-def _identified(product: Product, document: Document, url: str) -> Product:
+def _identified(product: Product, document: Document, url: str, canonical: str | None) -> Product:
     """The page's product with the identifiers structured data left out: labelled rows ("Artikelnummer: 4711"),
     else for the SKU the item id of the page's URL (extractors/identifiers.py)."""
     rows = identifiers.labelled(document.text)
@@ -194,7 +195,7 @@ def _identified(product: Product, document: Document, url: str) -> Product:
     if "sku" in rows and product.sku is not None and product.sku in generic_ids(document):
         filled["sku"] = rows["sku"]  # schema.org productID is any id; the shown "Item number" is the merchant's SKU
     if product.sku is None and "sku" not in filled:
-        item_id = identifiers.url_item_id(_canonical(document) or url) or identifiers.url_item_id(url)
+        item_id = identifiers.url_item_id(canonical or url) or identifiers.url_item_id(url)
         if item_id:
             filled["sku"] = item_id
     return replace(product, **filled) if filled else product
@@ -349,21 +350,21 @@ def _shown_products(document: Document, url: str, found: list[Product], context:
     cards = product_list.card_run(lazy.get()) if len(found) != 1 else []
     for card in cards:
         lazy.get()._listing[card] = True  # the cards' prices and buttons are not the page's own
-    shown = _with_visible_price(document, found, context, separator, lazy)
+    own = heuristics.visible_price(document.tree, context, separator, lazy.get())
+    shown = _with_visible_price(document, found, lazy, own)
     if not cards or heuristics.button_availability(lazy.get()) or (shown and shown[0].price is None):
         return shown  # a buy button of its own, or the stock label of an unavailable product: a product page
-    own = heuristics.visible_price(document.tree, context, separator, lazy.get())
     if own is not None and own.element is not None and heuristics.beside_heading(own.element, lazy.get()):
         return shown  # a price of its own beside the h1: a product page, the cards are its related products
     listed = product_list.products(cards, lazy.get(), url, context, separator)
     return _merge_by_name(found, listed) if listed else shown
 
 
-def _with_visible_price(document: Document, found: list[Product], context: Context,
-                        separator: str | None, lazy: _LazyScan) -> list[Product]:
+def _with_visible_price(document: Document, found: list[Product], lazy: _LazyScan,
+                        shown: heuristics.VisiblePrice | None) -> list[Product]:
+    """The main product with the price the page shows (`shown`, heuristics.visible_price) when data gave none."""
     tree = document.tree
     scan = lazy.get()
-    shown = heuristics.visible_price(tree, context, separator, scan)
     if shown is None:
         if found or not scan.heading:
             return found

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
-from dossier.urls import canonical_key, canonical_url
+from dossier.urls import canonical_key, canonical_url, is_url_key
 
 # Noise filtered before texts are compared (DESIGN.md, diff rules): dates, times, counters and tokens change on
 # every visit of many pages without anything a marketer cares about having changed.
@@ -105,7 +105,7 @@ def compare_products(before: dict[str, PriceSeen], after: dict[str, PriceSeen], 
     changed = [(before[key], now) for key, now in after.items() if key in before and _differs(before[key], now)]
     added = [now for key, now in after.items() if key not in before]
     missing = [then for key, then in before.items() if key not in after]
-    identified = {canonical_url(now.url) for key, now in after.items() if now.url and not _is_url(key)}
+    identified = {canonical_url(now.url) for key, now in after.items() if now.url and not is_url_key(key)}
     return product_drafts(changed, added, missing, unseen_urls, complete, rules,
                           identified_urls=lambda: identified)
 
@@ -157,7 +157,7 @@ def product_drafts(changed: list[tuple[PriceSeen, PriceSeen]], added: list[Price
     if complete:  # a crawl cut by max_pages proves nothing about the products it did not reach
         read_by_sku: set[str] | None = None
         for then in missing:
-            if _is_url(then.key) and identified_urls is not None:
+            if is_url_key(then.key) and identified_urls is not None:
                 read_by_sku = identified_urls() if read_by_sku is None else read_by_sku
                 if canonical_url(then.key) in read_by_sku:
                     continue  # its page was read tonight and keyed by its SKU: the same product, still listed
@@ -176,11 +176,7 @@ def _one_per_product(drafts: list[Draft]) -> list[Draft]:
 
 
 def _url_keyed(draft: Draft) -> bool:
-    return _is_url(draft.entity.removeprefix("product:"))
-
-
-def _is_url(key: str) -> bool:
-    return key[:8].lower().startswith(("http://", "https://"))
+    return is_url_key(draft.entity.removeprefix("product:"))
 
 
 def _one_per_url(products: list[PriceSeen]) -> dict[str, PriceSeen]:

@@ -14,7 +14,7 @@ from storage import models
 from storage.compare import (
     Draft, PriceSeen, Rules, compare_pages, compare_rating, compare_sets, parse_money, product_drafts, review_draft,
 )
-from dossier.urls import canonical_url
+from dossier.urls import canonical_url, is_url_key
 from storage.db import session_scope
 from storage.diff_checklist import checklist_drafts
 from storage.runs import GOOD_RUNS, OK_STATUS
@@ -199,7 +199,7 @@ def _product_drafts(session: Session, run_id: int, source: models.Source, comple
         rows = session.execute(select(product.key, product.url).select_from(cur)
                                .join(product, product.id == cur.product_id)
                                .where(cur.run_id == run_id, cur.source_id == source.id))
-        return {canonical_url(url) for key, url in rows if url and not key.lower().startswith(("http://", "https://"))}
+        return {canonical_url(url) for key, url in rows if url and not is_url_key(key)}
 
     return product_drafts(changed, added, list(missing.values()), unseen, complete, rules, held, identified_urls)
 
