@@ -1,7 +1,7 @@
 """Crawl benchmark: N product pages served on 127.0.0.1, fetched side by side by a bare Scrapy spider and by
 Dossier's whole crawl (spider, extraction, storage writer), with the same politeness settings.
 
-    python -m benchmarks.crawl [--pages N] [--kind catalog|site] [--render static|js] [--concurrency 8]
+    python -m benchmarks.crawl [--pages N] [--kind catalog|site] [--render static|js|mixed] [--concurrency 8]
                                [--rounds 1] [--db URL] [--no-autothrottle] [--pipeline-only]
 
 `--render static` (default, 1,000 pages): plain HTML fetched by Scrapy's HTTP client.
@@ -9,6 +9,11 @@ Dossier's whole crawl (spider, extraction, storage writer), with the same polite
 small inline script; the Dossier source is `render: js` with `wait_for: "main[data-ready]"`, and the bare spider
 uses scrapy-playwright with the same Chromium, the same launch flags (crawler/settings.py CHROMIUM_ARGS) and the
 same PageMethod wait.
+`--render mixed` (default 200 pages): every page runs a site script, and every tenth product page sets its price
+only by JavaScript, a moment after it loads (the HTML has the product's name, no price). No bare spider: Dossier's
+crawl with `render: auto` against the same crawl with `render: js` for every page, neither with a wait_for (the
+generic wait: network idle, then the DOM quiet); prints the pages/s of each, their ratio (the target of issue 21:
+auto >= 5x js) and the prices each stored.
 
 Prints pages/s of each and their ratio (the target of issue 4: the pipeline at >= 70 % of the bare spider), and
 the peak resident memory of each crawl process (the target of issue 8: <= 400 MB for 20,000 static pages).
@@ -44,7 +49,9 @@ UA = "DossierBench/1.0 (+https://example.org/bench)"
 WAIT_FOR = "main[data-ready]"  # the js pages' script marks <main> once the price is written
 RSS_TARGET_MB = 400
 RSS_TARGET_PAGES = 20_000
-DEFAULT_PAGES = {"static": 1000, "js": 200}
+DEFAULT_PAGES = {"static": 1000, "js": 200, "mixed": 200}
+AUTO_TARGET = 5.0  # issue 21: render: auto at >= 5x the pages/s of render: js on the mixed site
+JS_EVERY = 10  # mixed: every tenth product page needs JavaScript for its price
 
 # -- the site ----------------------------------------------------------------------------------------------------
 
@@ -66,6 +73,13 @@ PRICE_SCRIPT = """<script id="price-js">
 </script>
 """
 READY_SCRIPT = "<script>document.getElementById('main').setAttribute('data-ready', '1');</script>"
+SITE_SCRIPT = '<script src="/site.js"></script>'  # mixed: every page runs one, as on any shop
+
+
+def _late(page: str) -> str:
+    """A js page whose script waits a moment after the load event before it writes the price (mixed)."""
+    return page.replace("(function () {", "window.addEventListener('load', () => setTimeout(function () {", 1) \
+        .replace("})();\n</script>", "}, 150));\n</script>", 1)
 
 
 def _scripted(template: str) -> str:
@@ -84,6 +98,10 @@ class Site:
     def __init__(self, pages: int, render: str, base: str) -> None:
         template = TEMPLATE.read_text(encoding="utf-8").replace("{base}", base)
         self.template = _scripted(template) if render == "js" else template
+        self.render = render
+        if render == "mixed":
+            self.template = template.replace("</head>", SITE_SCRIPT + "</head>", 1)
+            self.js_template = _late(_scripted(template)).replace("</head>", SITE_SCRIPT + "</head>", 1)
         self.pages = pages
         links = "\n".join(f'<li><a href="/products/{_slug(n)}.html">Laser Level {n}</a></li>'
                           for n in range(1, pages + 1))
@@ -93,6 +111,8 @@ class Site:
     def get(self, path: str) -> bytes | None:
         if path == "/robots.txt":
             return b"User-agent: *\nAllow: /\n"
+        if path == "/site.js":
+            return b"window.shop = {ready: true};"
         if path in ("/products/", "/products/index.html"):
             return self.listing
         match = re.fullmatch(r"/products/item-(\d+)\.html", path)
@@ -102,7 +122,8 @@ class Site:
 
     def product(self, n: int) -> bytes:
         price = Decimal(19) + Decimal(n) / 4
-        return (self.template.replace("laser-level-24ft", _slug(n)).replace("Laser Level 24ft", f"Laser Level {n}")
+        template = self.js_template if self.render == "mixed" and n % JS_EVERY == 0 else self.template
+        return (template.replace("laser-level-24ft", _slug(n)).replace("Laser Level 24ft", f"Laser Level {n}")
                 .replace("NW-LVL-24", f"NW-{n:04}").replace("59.00", f"{price:.2f}")).encode()
 
 
@@ -122,7 +143,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = b"not found"
         else:
             self.send_response(200)
-        kind = "text/plain" if path.endswith(".txt") else "text/html; charset=utf-8"
+        kind = {".txt": "text/plain", ".js": "text/javascript"}.get(path[path.rfind("."):], "text/html; charset=utf-8")
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -132,10 +153,17 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A browser closing its connection early (a page it no longer needs) is no error of the site."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 def serve(pages: int, port: int, render: str) -> None:
     """Serve the site on 127.0.0.1:port until killed."""
     _Handler.site = Site(pages, render, f"http://127.0.0.1:{port}")
-    server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+    server = _Server(("127.0.0.1", port), _Handler)
     server.daemon_threads = True
     print("ready", flush=True)
     server.serve_forever()
@@ -158,6 +186,10 @@ def _config(base: str, kind: str, pages: int, concurrency: int, render: str) -> 
         source["deny"] = r"^http://[^/]+/(?!products/item-)"
     if render == "js":
         source.update(render="js", wait_for=WAIT_FOR)
+    elif render in ("auto", "js-every-page"):  # mixed: no wait_for, the generic wait
+        source.update(render="auto" if render == "auto" else "js")
+    else:
+        source.update(render="static")
     return {"defaults": {"user_agent": UA, "download_delay": 0, "concurrency_per_domain": concurrency,
                          "timeout": 30, "max_pages": pages + 10},
             "competitors": [{"slug": "bench", "name": "Bench", "sources": [source]}]}
@@ -333,7 +365,7 @@ def _run_pipeline(config_path: Path, database_url: str, autothrottle: bool) -> d
         crawl = session.get(CrawlRun, run_id).stats["crawl"]
     engine.dispose()
     return {"pages": pages, "elapsed": crawl["elapsed_time_seconds"], "items": crawl.get("item_scraped_count"),
-            "priced": priced, **measured}
+            "priced": priced, "rendered": crawl.get("playwright/page_count", 0), **measured}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -341,8 +373,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, help="product pages (default: 1000 static, 200 js)")
     parser.add_argument("--kind", choices=("catalog", "site"), default="catalog",
                         help="catalog: products extracted; site: page facts and technologies")
-    parser.add_argument("--render", choices=("static", "js"), default="static",
-                        help="js: prices written by an inline script, crawled in Chromium by both spiders")
+    parser.add_argument("--render", choices=("static", "js", "mixed"), default="static",
+                        help="js: prices written by an inline script, crawled in Chromium by both spiders; mixed: "
+                             "one product page in ten needs JavaScript, render: auto against render: js")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrency_per_domain of both crawls")
     parser.add_argument("--rounds", type=int, default=1, help="alternate the two crawls this many times")
     parser.add_argument("--db", help="database URL (default: a SQLite file in a temporary folder)")
@@ -373,6 +406,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             assert server.stdout is not None and server.stdout.readline().strip() == "ready"
             base = f"http://127.0.0.1:{port}"
+            if args.render == "mixed":
+                _compare_renders(args, folder, base)
+                return 0
             config_path = folder / "competitors.yaml"
             config_path.write_text(yaml.safe_dump(_config(base, args.kind, args.pages, args.concurrency,
                                                           args.render)))
@@ -391,6 +427,40 @@ def main(argv: list[str] | None = None) -> int:
             server.wait(timeout=10)
     _report(args, bare, full)
     return 0
+
+
+def _compare_renders(args, folder: Path, base: str) -> None:
+    """The mixed site crawled by Dossier with render: auto and with render: js, alternately, `rounds` times."""
+    runs: dict[str, list[dict]] = {"auto": [], "js-every-page": []}
+    for number in range(args.rounds):
+        for render, done in runs.items():
+            config_path = folder / f"competitors-{render}.yaml"
+            config_path.write_text(yaml.safe_dump(_config(base, args.kind, args.pages, args.concurrency, render)))
+            database_url = f"sqlite:///{folder / f'bench-{render}-{number}.db'}"
+            done.append(_run_pipeline(config_path, database_url, not args.no_autothrottle))
+            print(f"round {number + 1}: render {render}: {done[-1]['pages']} pages in {done[-1]['elapsed']:.2f} s, "
+                  f"{done[-1]['priced']} prices, {done[-1]['rendered']} pages rendered", flush=True)
+
+    def rate(render: str, key: str) -> float:
+        return statistics.median(run["pages"] / run[key] for run in runs[render])
+
+    throttle = "off" if args.no_autothrottle else "on"
+    print(f"\n{args.pages} product pages (one in {JS_EVERY} priced only by JavaScript) and their listing on "
+          f"127.0.0.1, concurrency_per_domain {args.concurrency}, AutoThrottle {throttle}, {args.rounds} round(s), "
+          f"{os.cpu_count()} CPU(s); medians")
+    print(f"{'':<16}{'pages':>7}{'rendered':>10}{'crawl s':>9}{'pages/s':>9}{'wall s':>8}{'pages/s':>9}"
+          f"{'prices':>8}{'tree MB':>9}")
+    for render, done in runs.items():
+        print(f"{'render: ' + render.split('-')[0]:<16}{done[0]['pages']:>7}{done[0]['rendered']:>10}"
+              f"{statistics.median(r['elapsed'] for r in done):>9.2f}{rate(render, 'elapsed'):>9.1f}"
+              f"{statistics.median(r['wall'] for r in done):>8.2f}{rate(render, 'wall'):>9.1f}"
+              f"{min(r['priced'] for r in done):>8}{max(r['tree_mb'] for r in done):>9.0f}")
+    ratio = rate("auto", "elapsed") / rate("js-every-page", "elapsed")
+    wall_ratio = rate("auto", "wall") / rate("js-every-page", "wall")
+    every_price = all(run["priced"] == args.pages for done in runs.values() for run in done)
+    verdict = "met" if ratio >= AUTO_TARGET and every_price else "NOT met"
+    print(f"ratio auto/js: {ratio:.1f}x over the crawl, {wall_ratio:.1f}x over wall time (target >= {AUTO_TARGET:g}x "
+          f"with every price read): {verdict}; every price read: {'yes' if every_price else 'NO'}")
 
 
 def _report(args, bare: list[dict], full: list[dict]) -> None:

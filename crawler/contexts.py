@@ -1,4 +1,4 @@
-"""Browser contexts of render: js sources, recycled: a competitor's pages go to one context for
+"""Browser contexts of rendered pages (render: js and auto), recycled: a competitor's pages go to one context for
 DOSSIER_BROWSER_PAGES_PER_CONTEXT pages (crawler/settings.py), then to a fresh one, and the old one is closed once
 its last page has been answered.
 
@@ -7,9 +7,13 @@ cache, cookies and the memory Chromium keeps per context: over thousands of page
 competitor's context (`playwright_context`); this download handler, which sees every rendered request of its
 process (of a distributed run's worker too), turns the name into a generation and retires the old generations
 (tests/test_faults_browser.py).
+
+Playwright itself is started on the first rendered page, not when the crawl starts: with render: auto the default,
+most crawls install this handler and many render nothing, so they never start Playwright's driver.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 
@@ -32,6 +36,20 @@ class RecyclingPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         self.served: Counter[str] = Counter()  # rendered requests per context name as the spider gave it
         self.in_flight: Counter[str] = Counter()  # per generation
         self.retired: set[str] = set()
+        self._start_lock = asyncio.Lock()
+
+    async def _maybe_launch_in_thread(self) -> None:
+        """At engine start: nothing (scrapy-playwright starts Playwright here); the first rendered page does."""
+
+    def _engine_started(self) -> None:
+        """As _maybe_launch_in_thread, for the Scrapy versions whose handlers are not async."""
+
+    async def _create_browser_context(self, name: str, context_kwargs: dict | None, spider=None):
+        """A page's first need of Playwright (a context, and with it the browser) starts it."""
+        async with self._start_lock:
+            if getattr(self, "browser_provider", None) is None:
+                await self._launch()
+        return await super()._create_browser_context(name, context_kwargs, spider)
 
     async def _download_request(self, request: Request, spider=None) -> Response:
         if not request.meta.get("playwright"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from datetime import datetime, timezone
+from functools import partial
 
 from scrapy.utils.defer import deferred_from_coro
 
@@ -41,6 +42,11 @@ class StoragePipeline:
     def close_spider(self) -> None:
         if self.writer is None:
             return
+        spider = getattr(self.crawler, "spider", None)
+        if self.failure is None and spider is not None:
+            # render: auto, what tonight's pages showed of each URL pattern, for the nights after
+            for source_id, memory in getattr(spider, "render_memory", {}).items():
+                self._write(partial(self.writer.add_render_patterns, source_id, memory.changed()))
         if self.failure is None:
             self._write(self.writer.close)
         if self.failure is not None:

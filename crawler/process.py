@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import replace
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
@@ -23,6 +24,7 @@ from crawler.spider import CompetitorSpider
 from dossier.config import DossierConfig, load_config
 from dossier.errors import CrawlError, StorageError
 from storage.db import create_db_engine
+from storage.render_patterns import load_render_patterns
 from storage.runs import sync_sources
 from storage.writer import RunWriter
 
@@ -48,13 +50,13 @@ def crawl_settings(config: DossierConfig, plans: list[SourcePlan], database_url:
         "DOSSIER_RUN_ID": run_id,
         "LOG_LEVEL": "INFO" if verbose else "WARNING",
     }, priority="project")
-    if any(plan.render == "js" for plan in plans):
+    if any(plan.may_render for plan in plans):
         settings.setdict({
             "DOWNLOAD_HANDLERS": default_settings.PLAYWRIGHT_DOWNLOAD_HANDLERS,
             "PLAYWRIGHT_BROWSER_TYPE": "chromium",
             "PLAYWRIGHT_LAUNCH_OPTIONS": {
                 "executable_path": find_chromium(), "headless": True,
-                # only the js sources' hosts resolve: a redirect inside the browser cannot leave them
+                # only the js and auto sources' hosts resolve: a redirect inside the browser cannot leave them
                 "args": [*default_settings.CHROMIUM_ARGS, f"--host-resolver-rules={host_resolver_rules(plans)}"]},
             # images, fonts and media are never needed to read prices and texts; off-site and private
             # addresses are refused (crawler/safety.py)
@@ -81,8 +83,10 @@ def _pages_per_context() -> int:
 
 
 def crawl(config_path: str, database_url: str, run_id: int, verbose: bool = False,
-          overrides: dict[str, Any] | None = None, shared: str | None = None) -> None:
-    """Crawl every source of the config for run `run_id`, storing through the storage pipeline.
+          overrides: dict[str, Any] | None = None, shared: str | None = None,
+          only: frozenset[int] | None = None) -> None:
+    """Crawl every source of the config for run `run_id` (`only`: just the sources of these ids, for
+    `dossier run --competitor`), storing through the storage pipeline.
 
     `overrides` are Scrapy settings above the config's (benchmarks/crawl.py turns AutoThrottle off with it).
     `shared` names a distributed run and this worker ("RUN TOKEN WORKER", crawler/distributed.py): this process
@@ -90,8 +94,9 @@ def crawl(config_path: str, database_url: str, run_id: int, verbose: bool = Fals
     config = load_config(config_path)
     engine = create_db_engine(database_url)
     refs = sync_sources(engine, [c.model_dump(mode="json", by_alias=True) for c in config.competitors])
-    plans = build_plans(refs, config.defaults)
+    plans = build_plans([ref for ref in refs if only is None or ref.source_id in only], config.defaults)
     plans = _without_unrenderable(plans, engine, run_id)
+    plans = _with_render_patterns(plans, engine)
     engine.dispose()
     settings = crawl_settings(config, plans, database_url, run_id, verbose)
     settings.setdict(overrides or {}, priority="cmdline")
@@ -119,17 +124,32 @@ def _shared_frontier(announcement: str, settings: Settings) -> RedisFrontier:
 
 
 def _without_unrenderable(plans: list[SourcePlan], engine, run_id: int) -> list[SourcePlan]:
-    """With no browser, render: js sources fail alone (their start URL records why); the rest still crawl."""
-    js = [plan for plan in plans if plan.render == "js"]
-    if not js:
+    """With no browser, render: js sources fail alone (their start URL records why); render: auto sources are read
+    statically, with a warning in their report; the rest crawl as they are."""
+    if not any(plan.may_render for plan in plans):
         return plans
     try:
         find_chromium()
     except CrawlError as exc:
         writer = RunWriter(engine, run_id)
-        for plan in js:
-            log.error("%s: %s", plan.url, exc)
-            writer.record_fetch(plan.source_id, plan.url, None, str(exc), None, None, None)
+        kept = []
+        for plan in plans:
+            if plan.render == "js":
+                log.error("%s: %s", plan.url, exc)
+                writer.record_fetch(plan.source_id, plan.url, None, str(exc), None, None, None)
+            elif plan.render == "auto":
+                warning = f"render: auto read every page statically tonight: {exc}"
+                log.warning("%s: %s", plan.url, warning)
+                kept.append(replace(plan, render="static", warnings=(*plan.warnings, warning)))
+            else:
+                kept.append(plan)
         writer.close()
-        return [plan for plan in plans if plan.render != "js"]
+        return kept
     return plans
+
+
+def _with_render_patterns(plans: list[SourcePlan], engine) -> list[SourcePlan]:
+    """render: auto sources with what their URL patterns showed on the nights before (crawler/render_auto.py)."""
+    known = load_render_patterns(engine, [plan.source_id for plan in plans if plan.render == "auto"])
+    return [replace(plan, render_patterns=known[plan.source_id]) if plan.source_id in known else plan
+            for plan in plans]

@@ -168,10 +168,10 @@ async def _getaddrinfo(host: str) -> list[str]:
 
 class BrowserGuard:
     """PLAYWRIGHT_ABORT_REQUEST: the browser loads nothing heavy (images, fonts, media), nothing outside the
-    sites of the crawl's js sources and their allow_domains, and no private address a source does not allow."""
+    sites of the crawl's js and auto sources and their allow_domains, and no private address a source does not allow."""
 
     def __init__(self, plans: Iterable[SourcePlan], blocked_types: Iterable[str], resolve: Resolve = _getaddrinfo):
-        self.plans = [plan for plan in plans if plan.render == "js"]
+        self.plans = [plan for plan in plans if plan.may_render]
         self.blocked_types = frozenset(blocked_types)
         self._resolve = resolve
         self._resolved: dict[str, list[str]] = {}  # a page asks for many resources of few hosts
@@ -195,11 +195,12 @@ class BrowserGuard:
 
 
 def host_resolver_rules(plans: Iterable[SourcePlan]) -> str:
-    """Chromium's --host-resolver-rules: only the hosts of the js sources (and their allow_domains) resolve, so a
-    redirect inside the browser to any other host fails before a connection (route handlers never see it)."""
+    """Chromium's --host-resolver-rules: only the hosts of the js and auto sources (and their allow_domains)
+    resolve, so a redirect inside the browser to any other host fails before a connection (route handlers never see
+    it)."""
     hosts: set[str] = set()
     for plan in plans:
-        if plan.render != "js":
+        if not plan.may_render:
             continue
         host = urlsplit(plan.url).hostname or ""
         hosts |= {host, f"www.{host.removeprefix('www.')}", host.removeprefix("www.")}

@@ -16,6 +16,9 @@ from extractors import (
 log = logging.getLogger(__name__)
 
 
+RENDERING = frozenset({"js", "auto"})  # the renders that need Chromium
+
+
 @dataclass(frozen=True, slots=True)
 class SourcePlan:
     """One configured source, resolved against the defaults: everything the spider needs to crawl it."""
@@ -39,6 +42,15 @@ class SourcePlan:
     obey_robots: bool = True
     allow_private: bool = False
     allow_domains: tuple[str, ...] = ()
+    # render: auto, what the source's URL patterns showed on the nights before: {pattern: counts}
+    # (crawler/render_auto.py; loaded from storage when the crawl starts)
+    render_patterns: dict[str, dict[str, int]] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()  # said in the source's report when its crawl starts (e.g. no browser for auto)
+
+    @property
+    def may_render(self) -> bool:
+        """Some of its pages may be rendered in Chromium: render js, or auto."""
+        return self.render in RENDERING
 
     @property
     def host(self) -> str:

@@ -11,15 +11,18 @@ from urllib.parse import parse_qs, urlsplit
 import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
-from scrapy_playwright.page import PageMethod
 from w3lib.url import add_or_replace_parameter
 
 from crawler import settings as default_settings
-from crawler.accounting import BLOCKED_PREFIX, MAX_ERROR, describe_failure, fetched, first_line, redirect_hops
+from crawler.accounting import (
+    BLOCKED_PREFIX, MAX_ERROR, FetchInfo, describe_failure, fetched, first_line, redirect_hops,
+)
 from crawler.blocked import blocking_challenge
 from crawler.callbacks import asked_url, settles, some
 from crawler.discovery_callbacks import DiscoveryCallbacks
 from crawler.frontier import Claim, LocalFrontier, page_field
+from crawler.render_auto import RenderMemory
+from crawler.render_callbacks import AutoRender
 from crawler.safety import allowed_url
 from crawler.soft404 import SOFT_404_ERROR
 from crawler.soft404_probe import Soft404Probe
@@ -40,9 +43,10 @@ def response_headers(response: Response) -> dict[str, str]:
     return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
 
 
-class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, scrapy.Spider):
+class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, AutoRender, scrapy.Spider):
     """Its soft-404 probe and check are crawler/soft404_probe.py; its robots.txt and sitemap requests and callbacks
-    are crawler/discovery_callbacks.py."""
+    are crawler/discovery_callbacks.py; render: auto's second, rendered reading of a page is
+    crawler/render_callbacks.py."""
 
     name = "dossier"
 
@@ -58,6 +62,9 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, scrapy.Spider):
         # per source: the fingerprint of its site's answer to a URL that cannot exist ("" when not a page or the
         # check is off), kept in the frontier (shared by a distributed run's workers) and cached here
         self.not_found: dict[int, str] = {}
+        # render: auto, per source: what its URL patterns showed, the nights before and tonight (crawler/render_auto.py)
+        self.render_memory: dict[int, RenderMemory] = {plan.source_id: RenderMemory(plan.render_patterns)
+                                                       for plan in plans if plan.render == "auto"}
 
     @staticmethod
     def _link_extractor(plan: SourcePlan) -> LinkExtractor:
@@ -72,6 +79,10 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, scrapy.Spider):
         crawler.signals.connect(spider.frontier.scheduled, signal=scrapy.signals.request_scheduled)
         crawler.signals.connect(spider.frontier.dropped, signal=scrapy.signals.request_dropped)
         return spider
+
+    @staticmethod
+    def document_of(response: Response) -> Document:
+        return document_of(response)
 
     @property
     def timeout(self) -> float:
@@ -107,6 +118,7 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, scrapy.Spider):
             message = f"robots.txt is NOT obeyed for {plan.url} (obey_robots: false in the config)"
             log.warning("%s: %s", plan.competitor_slug, message)
             self.reports[plan.source_id].warnings.append(message)
+        self.reports[plan.source_id].warnings.extend(plan.warnings)
         if SOURCE_KINDS[plan.kind].html and plan.render != "js":  # the start page waits for the soft-404 probe
             requests = [self.probe_request(plan)]
         else:
@@ -147,11 +159,7 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, scrapy.Spider):
         if not plan.obey_robots:
             meta["dont_obey_robotstxt"] = True
         if plan.render == "js":
-            timeout_ms = self.timeout * 1000
-            # attached, not visible: a price in a hidden element or a JSON-LD block is data all the same
-            wait = (PageMethod("wait_for_selector", plan.wait_for, state="attached", timeout=timeout_ms)
-                    if plan.wait_for else PageMethod("wait_for_load_state", "networkidle", timeout=timeout_ms))
-            meta.update(playwright=True, playwright_context=plan.competitor_slug, playwright_page_methods=[wait])
+            meta.update(self.browser_meta(plan))
         # dont_filter: the frontier's claim is the source's dupe filter; Scrapy's would silently drop a redirect
         # to a URL already fetched (no fetch row), and redirect loops end at REDIRECT_MAX_TIMES instead.
         request = scrapy.Request(url, callback=self.parse_page, errback=self.on_error, meta=meta, dont_filter=True)
@@ -161,6 +169,7 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, scrapy.Spider):
         if claim is Claim.OVER_BUDGET:
             self.reports[plan.source_id].cut_by_max_pages = True
             return None
+        self.renders_directly(plan, request)  # render: auto, a pattern whose pages all need the browser
         self.reports[plan.source_id].requested += 1
         return request
 
@@ -179,6 +188,12 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, scrapy.Spider):
                 yield Observation("fetch", plan, response.url, info)
                 return  # an alias of a page of the source already read (or queued): read once
             self.frontier.mark_read(plan.source_id, final, asked)
+        yield from self.read_page(plan, response)
+
+    def read_page(self, plan: SourcePlan, response: Response, render: bool = True) -> Iterator[Any]:
+        """A page answered: checked (size, challenge, soft 404), extracted and stored, its links followed; or, for
+        render: auto (unless `render` is False), held back for its rendered reading (crawler/render_callbacks.py)."""
+        info = fetched(response)
         max_bytes = self.settings.getint("DOWNLOAD_MAXSIZE")
         if "playwright" in response.flags and max_bytes and len(response.body) > max_bytes:
             # the browser knows no DOWNLOAD_MAXSIZE: the rendered page is refused here instead
@@ -186,7 +201,7 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, scrapy.Spider):
                 response, f"rendered page larger than max_bytes ({max_bytes} bytes): not read"))
             return
         kind = SOURCE_KINDS[plan.kind]
-        document = _document(response) if not kind.html or isinstance(response, TextResponse) else None
+        document = document_of(response) if not kind.html or isinstance(response, TextResponse) else None
         observations: list[Observation] | None = None
         if kind.html and document is not None:
             # a captcha or "Access denied" answered with 200: no page of the site (crawler/blocked.py)
@@ -215,6 +230,16 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, scrapy.Spider):
             except Exception as exc:  # an extractor's bug, not the page's: a failed fetch, told as a bug
                 yield _extraction_bug(plan, response, exc)
                 return
+        if render and (rendering := self.render_request(plan, response, document, observations)) is not None:
+            yield rendering  # the page is read when the browser has answered, or failed
+            return
+        yield from self.store_page(plan, response, document, observations, info,
+                                   response.meta.get("redirect_urls") or [])
+
+    def store_page(self, plan: SourcePlan, response: Response, document: Document, observations: list[Observation],
+                   info: FetchInfo, chain: list[str]) -> Iterator[Any]:
+        """The page's observations and its fetch row, then its links: `chain`, the redirects that led to it."""
+        kind = SOURCE_KINDS[plan.kind]
         if chain:  # the audit of a page says how it was reached
             observations = [replace(o, payload=(o.payload, tuple(chain))) if o.what == "audit" else o
                             for o in observations]
@@ -266,13 +291,16 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, scrapy.Spider):
         request = failure.request
         plan = self.plans[request.meta["dossier_source_id"]]
         info = describe_failure(failure, self.timeout, plan.wait_for, self.settings.getint("DOWNLOAD_MAXSIZE"))
+        if (again := self.render_failed_directly(plan, request, info)) is not None:
+            yield again  # render: auto, the browser failed: the page is asked for statically
+            return
         log.info("%s: %s failed: %s", plan.competitor_slug, request.url, info.error)
         for url, hop in redirect_hops(request, info.error):
             yield Observation("fetch", plan, url, hop)
         yield Observation("fetch", plan, request.url, info)
 
 
-def _document(response: Response) -> Document:
+def document_of(response: Response) -> Document:
     """The page parsed once, shared by the challenge check and the source kind's extractors."""
     if isinstance(response, TextResponse):  # Scrapy's decoding, unless the declared charset plainly lies
         text = decode_html(response.body, decoded=(response.encoding, response.text))

@@ -27,7 +27,11 @@ class _Strict(BaseModel):
 class Defaults(_Strict):
     max_pages: int = Field(500, ge=1, le=1_000_000, description="Pages a source may fetch in one run at most.")
     max_depth: int = Field(5, ge=0, le=100, description="Link depth from the start URL a crawl may follow.")
-    render: Literal["static", "js"] = Field("static", description="`static` fetches with Scrapy; `js` renders in Chromium.")
+    render: Literal["static", "js", "auto"] = Field("auto", description=(
+        "`static` fetches with Scrapy; `js` renders every page in Chromium; `auto` fetches statically and renders a "
+        "page in Chromium only when its static read lacks what the source is read for (a price, reviews, postings, "
+        "a page's text), learnt per URL pattern and remembered per source across nights (docs/crawling.md). "
+        "Without Chromium, `auto` sources are read statically, with a warning."))
     user_agent: str = Field("DossierBot/0.1 (+https://github.com/dossier-crawler/dossier)",
                             description="The honest User-Agent sent to competitors, with a contact URL.")
     download_delay: float = Field(1.0, ge=0, le=600, description="Seconds between requests to one domain.")
@@ -49,8 +53,10 @@ class Source(_Strict):
                                "their mail in the mailbox is read.")
     max_pages: int | None = Field(None, ge=1, le=1_000_000, description="Overrides defaults.max_pages.")
     max_depth: int | None = Field(None, ge=0, le=100, description="Overrides defaults.max_depth.")
-    render: Literal["static", "js"] | None = Field(None, description="Overrides defaults.render.")
-    wait_for: str | None = Field(None, description="With render: js, a CSS selector to wait for before reading the page.")
+    render: Literal["static", "js", "auto"] | None = Field(None, description="Overrides defaults.render.")
+    wait_for: str | None = Field(None, description="With render: js or auto, a CSS selector to wait for before "
+                                 "reading a rendered page (without it: until the network is idle and the page "
+                                 "has stopped changing).")
     sitemap: bool = Field(False, description="Also read the site's sitemap.xml (and those robots.txt names).")
     follow: str | None = Field(None, description="Follow only links whose path matches this regular expression.")
     deny: str | None = Field(None, description="Never follow links whose URL matches this regular expression.")
@@ -163,8 +169,8 @@ class Source(_Strict):
             raise ValueError("senders: only for kind: newsletter")
         if self.kind == "ads" and self.format not in AD_FORMATS:
             raise ValueError(f"format: ads sources need format: {' or '.join(AD_FORMATS)}")
-        if self.wait_for and (self.render or "static") != "js":
-            raise ValueError("wait_for: only with render: js")
+        if self.wait_for and self.render == "static":
+            raise ValueError("wait_for: only with render: js or auto")
         host = urlsplit(self.url).hostname or ""
         if not self.allow_private and _is_literal_private(host):
             raise ValueError(f"url: {host} is a private or loopback address; add allow_private: true if you mean it")
@@ -320,6 +326,17 @@ class DossierConfig(_Strict):
             if competitor.slug in seen:
                 raise ValueError(f"competitors: competitors[{index}].slug '{competitor.slug}' is used twice")
             seen.add(competitor.slug)
+        return self
+
+    @model_validator(mode="after")
+    def _wait_for_renders(self) -> DossierConfig:
+        if self.defaults.render != "static":
+            return self
+        for index, competitor in enumerate(self.competitors):
+            for number, source in enumerate(competitor.sources):
+                if source.wait_for and source.render is None:
+                    raise ValueError(f"competitors: competitors[{index}].sources[{number}].wait_for: only with render: "
+                                     "js or auto (defaults.render is static: set render on the source)")
         return self
 
 

@@ -368,3 +368,21 @@ class SchedulerJob(Base):
     id: Mapped[str] = mapped_column(Unicode(191), primary_key=True)
     next_run_time: Mapped[float | None] = mapped_column(Float(25), index=True)  # UTC timestamp
     job_state: Mapped[bytes] = mapped_column(LargeBinary)  # the pickled job: a textual function reference and kwargs
+
+
+class RenderPattern(Base):
+    """render: auto, per source and URL pattern (crawler/render_auto.py): what its pages showed over the nights, and
+    so whether they are rendered directly (`js`), left static (`static`) or rendered when read incomplete
+    (`sample`). Read when a crawl starts, written when it ends."""
+
+    __tablename__ = "render_pattern"
+    __table_args__ = (UniqueConstraint("source_id", "pattern"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    pattern: Mapped[str] = mapped_column(String(300))  # /products/*.html?page
+    decision: Mapped[str] = mapped_column(String(8))  # sample | js | static
+    static_complete: Mapped[int] = mapped_column(Integer, default=0)  # pages read complete without the browser
+    render_gained: Mapped[int] = mapped_column(Integer, default=0)  # incomplete pages the browser read more of
+    render_no_gain: Mapped[int] = mapped_column(Integer, default=0)  # incomplete pages it read no more of
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id", ondelete="SET NULL"))  # updated by
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -51,6 +51,7 @@ class RunWriter:
         self._channels: list[dict[str, Any]] = []
         self._articles: list[dict[str, Any]] = []
         self._newsletters: list[dict[str, Any]] = []
+        self._render_patterns: list[dict[str, Any]] = []
 
     # -- buffering ---------------------------------------------------------------------------------
     def record_fetch(self, source_id: int, url: str, status: int | None, error: str | None,
@@ -141,6 +142,16 @@ class RunWriter:
                 "main_text": letter.main_text})
         self._maybe_flush(self._newsletters)
 
+    def add_render_patterns(self, source_id: int, patterns: Mapping[str, Any]) -> None:
+        """render: auto, what the source's URL patterns showed up to this run (crawler/render_auto.PatternStats:
+        its decision() and counts), replacing what was kept of them."""
+        for pattern, stats in patterns.items():
+            self._render_patterns.append({
+                "source_id": source_id, "pattern": pattern, "decision": stats.decision(),
+                "static_complete": stats.static_complete, "render_gained": stats.render_gained,
+                "render_no_gain": stats.render_no_gain, "run_id": self.run_id, "updated_at": models.utcnow()})
+        self._maybe_flush(self._render_patterns)
+
     def _maybe_flush(self, buffer: Sequence[Any]) -> None:
         if len(buffer) >= FLUSH_EVERY:
             self.flush()
@@ -174,6 +185,8 @@ class RunWriter:
             self._write_products(connection)
             self._write_reviews(connection)
             self._write_ads(connection)
+            self._write_simple(connection, models.RenderPattern, self._render_patterns, ["source_id", "pattern"],
+                               update=True)
 
     def _write_simple(self, connection, model, rows: list[dict[str, Any]], keys: list[str], update: bool = False) -> None:
         if not rows:

@@ -33,8 +33,13 @@ def with_source(**source):
      "subpattern at position 0)"),
     (with_source(kind="catalog", url="https://k.example/", currency="euro"),
      "competitors.yaml: competitors[0].sources[0].currency: an ISO 4217 code such as EUR, RUB or USD"),
-    (with_source(kind="site", url="https://k.example/", wait_for=".price"),
-     "competitors.yaml: competitors[0].sources[0].wait_for: only with render: js"),
+    (with_source(kind="site", url="https://k.example/", render="static", wait_for=".price"),
+     "competitors.yaml: competitors[0].sources[0].wait_for: only with render: js or auto"),
+    ({"defaults": {"render": "static"}, **with_source(kind="site", url="https://k.example/", wait_for=".price")},
+     "competitors.yaml: competitors: competitors[0].sources[0].wait_for: only with render: js or auto "
+     "(defaults.render is static: set render on the source)"),
+    (with_source(kind="site", url="https://k.example/", render="browser"),
+     "competitors.yaml: competitors[0].sources[0].render: Input should be 'static', 'js' or 'auto'"),
     ({"competitors": [{"slug": "Kran Rad", "name": "K", "sources": [{"kind": "site", "url": "https://k.example/"}]}]},
      "competitors.yaml: competitors[0].slug: use lower-case letters, digits, - and _ (e.g. kranrad)"),
     ({"competitors": [{"slug": "k", "sources": [{"kind": "site", "url": "https://k.example/"}]}]},
@@ -69,7 +74,16 @@ def test_a_good_config_gets_the_documented_defaults():
     assert config.defaults.max_pages == 500
     assert config.defaults.obey_robots is True
     assert config.competitors[0].sources[0].setting("max_pages", config.defaults) == 500
+    assert config.competitors[0].sources[0].setting("render", config.defaults) == "auto"
     assert config.alerts.email.from_ == "d@example.org"
+
+
+@pytest.mark.parametrize("defaults, source", [({}, {}), ({}, {"render": "js"}), ({}, {"render": "auto"}),
+                                              ({"render": "static"}, {"render": "auto"})])
+def test_wait_for_goes_with_a_rendering_source(defaults, source):
+    config = parse_config({"defaults": defaults, **with_source(kind="catalog", url="https://k.example/",
+                                                               wait_for=".price", **source)})
+    assert config.competitors[0].sources[0].wait_for == ".price"
 
 
 def test_private_addresses_need_allow_private():

@@ -79,7 +79,8 @@ def js_crawl(tmp_path_factory):
             {"slug": "jsb", "name": "JS B", "sources": [
                 {"kind": "site", "url": f"{base}/other.html", "render": "js", "wait_for": ".ready", "max_depth": 0},
                 {"kind": "site", "url": f"{base}/static.html", "max_depth": 0},
-                {"kind": "catalog", "url": f"{base}/render.html?as=static", "selectors": SELECTORS, "currency": "USD"},
+                {"kind": "catalog", "url": f"{base}/render.html?as=static", "render": "static", "selectors": SELECTORS,
+                 "currency": "USD"},
             ]},
         ], timeout=2)
         database_url = f"sqlite:///{folder / 'dossier.db'}"
@@ -159,17 +160,26 @@ def test_without_a_browser_only_the_js_sources_fail_and_say_how_to_fix_it(tmp_pa
     with Sites(shop=JS_SITE) as sites:
         base = sites.base("shop")
         config = write_config(tmp_path, [{"slug": "mixed", "name": "Mixed", "sources": [
-            {"kind": "site", "url": f"{base}/static.html", "max_depth": 0},
+            {"kind": "site", "url": f"{base}/static.html", "render": "static", "max_depth": 0},
             {"kind": "catalog", "url": f"{base}/render.html", "render": "js", "wait_for": ".price[data-ready]"},
+            {"kind": "catalog", "url": f"{base}/render.html?as=static", "selectors": SELECTORS},  # auto, the default
         ]}])
         database_url = f"sqlite:///{tmp_path / 'dossier.db'}"
         result = run_once(config, database_url, tmp_path / "outbox")
     fetches, outcomes, prices, stats = _query(database_url, result.run_id)
     assert result.status == "partial"
     assert outcomes[f"{base}/static.html"].status == "succeeded"
+    # render: auto reads statically instead, with a warning in its report: the product, without its price
+    auto = f"{base}/render.html?as=static"
+    assert outcomes[auto].status == "succeeded" and fetches[auto].status == 200
+    assert [(name, price) for name, price, _, url in prices if url == auto] == [("Widget", None)]
+    (warning,) = stats["sources"][str(outcomes[auto].source_id)]["warnings"]
+    assert warning == f"render: auto read every page statically tonight: render: js needs Chromium and none was " \
+                      f"found: {fix}"
     js = outcomes[f"{base}/render.html"]
     assert js.status == "failed" and js.reason.endswith(fix) and "\n" not in js.reason
     assert fetches[f"{base}/render.html"].error.endswith(fix)
     asked = sites.paths("shop")
     assert "/static.html" in asked and "/render.html" not in asked  # the js page was never asked for
+    assert "/app.js" not in asked  # nothing rendered
     assert result.failed_sources == [f"mixed {base}/render.html: {js.reason}"]

@@ -54,7 +54,7 @@ BAD_VALUES = [
     ((*SOURCE, "selectors"), {"price": "//span[@class='preis'"}), ((*SOURCE, "selectors"), {"price": "//x:span"}),
     ((*SOURCE, "selectors"), {"price": "(//span"}), ((*SOURCE, "selectors"), {"name": "   "}),
     ((*SOURCE, "paginate"), "a..next"), ((*SOURCE, "paginate"), "//a[@rel='next'"),
-    ((*SOURCE, "wait_for"), ".preis"),  # only with render: js
+    ((*SOURCE, "render"), "chromium"),  # static, js or auto
     # bad cron and time zones
     (("schedule", "cron"), "61 2 * * *"), (("schedule", "cron"), "0 2 * *"), (("schedule", "cron"), "@nightly"),
     (("schedule", "cron"), "* * * * * * *"), (("schedule", "cron"), ""), (("schedule", "timezone"), "Mars/Olympus"),

@@ -42,3 +42,28 @@ def test_bad_database_urls_are_one_line_errors(url, message):
     with pytest.raises(StorageError, match=message) as caught:
         open_database(url)
     assert "\n" not in str(caught.value) and "secret" not in str(caught.value)
+
+
+def test_render_patterns_are_kept_per_source_and_pattern_across_runs(engine):
+    from crawler.render_auto import PatternStats
+    from storage.render_patterns import load_render_patterns
+    from storage.runs import start_run, sync_sources
+    from storage.writer import RunWriter
+
+    (ref,) = sync_sources(engine, [{"slug": "k", "name": "K", "sources": [{"kind": "catalog",
+                                                                         "url": "https://k.example/"}]}])
+    first, second = start_run(engine), start_run(engine)
+    writer = RunWriter(engine, first)
+    writer.add_render_patterns(ref.source_id, {"/p/*.html": PatternStats(render_gained=3),
+                                               "/ask/*": PatternStats(render_no_gain=3)})
+    writer.close()
+    writer = RunWriter(engine, second)  # the next night: one pattern again, its counts replaced
+    writer.add_render_patterns(ref.source_id, {"/p/*.html": PatternStats(static_complete=1)})
+    writer.close()
+    assert load_render_patterns(engine, [ref.source_id, ref.source_id + 1]) == {ref.source_id: {
+        "/p/*.html": {"static_complete": 1, "render_gained": 0, "render_no_gain": 0},
+        "/ask/*": {"static_complete": 0, "render_gained": 0, "render_no_gain": 3}}}
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT pattern, decision, run_id FROM render_pattern ORDER BY pattern")
+        assert [tuple(row) for row in rows] == [("/ask/*", "static", first), ("/p/*.html", "sample", second)]
+    assert load_render_patterns(engine, []) == {}
