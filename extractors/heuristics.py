@@ -204,6 +204,33 @@ def _element_text(el: html.HtmlElement) -> str:
     return " ".join(el.text_content().split())
 
 
+def _struck_itself(el: html.HtmlElement) -> bool:
+    return (el.tag in STRIKE_TAGS or _says_old(_attrs(el)) or "line-through" in (el.get("style") or ""))
+
+
+def unstruck_text(el: html.HtmlElement) -> tuple[str, list[str]]:
+    """(the element's text without its struck-through parts, the text of each struck part).
+
+    A price tag that shows the sale price beside the crossed-out one (`<p class="price"><del>179,00 €</del>
+    <span>149,00 €</span></p>`) says its current price in what is not struck: the struck amount is the old one."""
+    if not len(el):
+        return _element_text(el), []
+    kept: list[str] = [el.text or ""]
+    struck: list[str] = []
+
+    def walk(node: html.HtmlElement) -> None:
+        for child in node:
+            if isinstance(child.tag, str) and _struck_itself(child):
+                struck.append(_element_text(child))
+            elif isinstance(child.tag, str):
+                kept.append(child.text or "")
+                walk(child)
+            kept.append(child.tail or "")
+
+    walk(el)
+    return " ".join("".join(kept).split()), [t for t in struck if t]
+
+
 def _names_listing(el: html.HtmlElement) -> bool:
     attrs = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
     if not attrs.strip():
@@ -272,10 +299,12 @@ def _in_listing(el: html.HtmlElement, scan: _Scan) -> bool:
     return verdict
 
 
-def _candidate_text(el: html.HtmlElement) -> str:
+def _candidate_texts(el: html.HtmlElement) -> tuple[str, list[str]]:
+    """(the text a price tag shows unstruck, the texts of its struck-through parts)."""
     if el.tag == "meta":
-        return el.get("content") or ""
-    return _element_text(el) or (el.get("content") or "")
+        return el.get("content") or "", []
+    shown, struck = unstruck_text(el)
+    return shown or ("" if struck else el.get("content") or ""), struck
 
 
 def _sign_beside(el: html.HtmlElement) -> bool:
@@ -306,10 +335,15 @@ def visible_price(tree: html.HtmlElement, context: Context, separator: str | Non
     olds: list[tuple[int, Decimal]] = []
     named = {el for _pos, el in scan.prices}
     parsed_of: dict[html.HtmlElement, Decimal] = {}
+    struck_of: dict[html.HtmlElement, list[Decimal]] = {}  # the struck amounts shown inside each price tag
     for pos, el in scan.prices:
         if any(d in named and not _struck(d, 1) for d in el.iterdescendants()):
             continue  # a wrapper around price elements (old and new together): read the inner ones
-        raw = _candidate_text(el)
+        raw, struck_parts = _candidate_texts(el)
+        if struck_parts and not _DIGIT.search(raw):
+            # nothing unstruck beside the struck part: read the tag as a whole, as if none were struck (a template
+            # may name its only price "price-old"; an old price alone is told by the tag's own marks)
+            raw, struck_parts = _element_text(el), []
         if not raw or len(raw) > MAX_PRICE_TEXT or not _DIGIT.search(raw):
             continue
         parsed = parse_price(raw, decimal_separator=separator, context=context)
@@ -318,6 +352,10 @@ def visible_price(tree: html.HtmlElement, context: Context, separator: str | Non
         if _in_listing(el, scan):
             continue
         parsed_of[el] = parsed.amount
+        inner_old = [a for t in struck_parts if len(t) <= MAX_PRICE_TEXT
+                     and (a := parse_price(t, decimal_separator=separator, context=context).amount)]
+        olds.extend((pos, amount) for amount in inner_old)
+        struck_of[el] = inner_old
         if _struck(el):
             olds.append((pos, parsed.amount))
             continue
@@ -334,7 +372,7 @@ def visible_price(tree: html.HtmlElement, context: Context, separator: str | Non
     near_old = [amount for p, amount in olds if abs(p - pos) < 40 and amount > (parsed.amount or 0)]
     block = _price_block(element)
     in_block = tuple(amount for el, amount in parsed_of.items() if el is not element and (
-        el is block or block in set(_ancestors(el, 6))))
+        el is block or block in set(_ancestors(el, 6)))) + tuple(struck_of.get(element, ()))
     return VisiblePrice(parsed, near_old[0] if near_old else None, in_block, element)
 
 

@@ -297,3 +297,60 @@ AUTHOR_PREFIXES: tuple[tuple[str, str], ...] = (
     ("en", "by"), ("de", "von"), ("ru", "от"), ("uk", "від"), ("pl", "od"), ("cs", "od"), ("fr", "par"),
     ("es", "por"), ("pt", "por"), ("it", "di"), ("it", "da"), ("nl", "door"),
 )
+
+# Rating widgets (extractors/review_list.py finds a review list by them, extractors/ratings.py reads them).
+# Class/id tokens that name an element a rating widget, one row per word with its language: as templates write
+# them, lower-case ASCII without accents ("etoiles", "gwiazdki"; Cyrillic ones transliterated or not), compared
+# with whole tokens of the attribute split on non-letters. Words that name a whole review ("avis", "bewertung",
+# "opinia", "отзыв", "recensione") are not here: a block named so holds the rating, and its text, date and author.
+RATING_NAME_WORDS: tuple[tuple[str, str], ...] = (
+    ("en", "rating"), ("en", "stars"), ("en", "star"), ("en", "score"), ("en", "rate"), ("en", "ratingvalue"),
+    ("en", "reviewrating"),
+    ("fr", "etoiles"), ("fr", "etoile"), ("fr", "note"), ("fr", "notation"),
+    ("de", "sterne"), ("de", "sternen"), ("de", "stern"), ("de", "sternebewertung"),
+    ("ru", "zvezdy"), ("ru", "zvezdi"), ("ru", "reyting"), ("ru", "reiting"), ("ru", "rejting"), ("ru", "ocenka"),
+    ("ru", "otsenka"), ("ru", "звезды"), ("ru", "рейтинг"), ("ru", "оценка"),
+    ("uk", "zirky"), ("uk", "zirki"), ("uk", "otsinka"), ("uk", "ocinka"), ("uk", "зірки"), ("uk", "оцінка"),
+    ("pl", "gwiazdki"), ("pl", "gwiazdy"), ("pl", "ocena"),
+    ("es", "estrellas"), ("es", "estrella"), ("es", "valoracion"), ("es", "puntuacion"), ("es", "calificacion"),
+    ("it", "stelle"), ("it", "stella"), ("it", "stelline"), ("it", "voto"), ("it", "punteggio"),
+    ("nl", "sterren"), ("nl", "ster"), ("nl", "beoordeling"), ("nl", "waardering"),
+    ("pt", "estrelas"), ("pt", "estrela"), ("pt", "avaliacao"), ("pt", "nota"), ("pt", "classificacao"),
+    ("tr", "yildiz"), ("tr", "yildizlar"), ("tr", "puan"), ("tr", "degerlendirme"),
+    ("cs", "hvezdicky"), ("cs", "hvezdy"), ("cs", "hodnoceni"),
+    ("sv", "stjarnor"), ("sv", "betyg"), ("da", "stjerner"), ("no", "stjerner"), ("fi", "tahdet"),
+)
+# Words a rating's label (aria-label, title, alt: "4 von 5 Sternen", "Оценка 4 из 5", "5 üzerinden 4 yıldız")
+# starts one of its words with, lower-case, accents kept (they are compared with and without them). A label with
+# such a word and a digit is a rating's; stems of 5 letters or more match as a word's start, shorter ones whole.
+RATING_LABEL_WORDS: tuple[tuple[str, str], ...] = (
+    ("en", "star"), ("en", "stars"), ("en", "rating"), ("en", "rated"),
+    ("fr", "étoile"), ("fr", "note"), ("fr", "noté"), ("fr", "notée"),
+    ("de", "stern"), ("de", "sterne"), ("de", "sternen"), ("de", "bewertung"), ("de", "bewertet"),
+    ("ru", "звезд"), ("ru", "звёзд"), ("ru", "оценк"), ("ru", "рейтинг"),
+    ("uk", "зірк"), ("uk", "оцінк"), ("uk", "рейтинг"),
+    ("pl", "gwiazd"), ("pl", "ocena"), ("pl", "ocen"), ("pl", "oceniono"),
+    ("es", "estrella"), ("es", "valoración"), ("es", "calificación"), ("es", "puntuación"),
+    ("it", "stella"), ("it", "stelle"), ("it", "valutazion"), ("it", "voto"), ("it", "punteggio"),
+    ("nl", "ster"), ("nl", "sterren"), ("nl", "beoordeling"), ("nl", "waardering"),
+    ("pt", "estrela"), ("pt", "avaliação"), ("pt", "nota"), ("pt", "classificação"),
+    ("tr", "yıldız"), ("tr", "puan"), ("tr", "değerlendirme"),
+    ("cs", "hvězd"), ("cs", "hodnocení"),
+    ("sv", "stjärn"), ("sv", "betyg"), ("da", "stjerne"), ("no", "stjerne"), ("fi", "tähte"), ("fi", "tähti"),
+)
+# "N out of 5" as each language writes it: (language, the words between, order). "value-first": "4 sur 5",
+# "4 von 5", "4 из 5", "4 z 5", "4 de 5", "4 su 5"; "best-first": Turkish "5 üzerinden 4" (also "5 yıldız
+# üzerinden 4"), Japanese "5つ星のうち4". "/" is every language's.
+RATING_OUT_OF: tuple[tuple[str, str, str], ...] = (
+    ("en", "out of", "value-first"), ("en", "of", "value-first"), ("en", "/", "value-first"),
+    ("fr", "sur", "value-first"), ("de", "von", "value-first"), ("ru", "из", "value-first"),
+    ("uk", "з", "value-first"), ("uk", "із", "value-first"), ("pl", "z", "value-first"), ("pl", "na", "value-first"),
+    ("cs", "z", "value-first"), ("cs", "ze", "value-first"), ("es", "de", "value-first"),
+    ("pt", "de", "value-first"), ("it", "su", "value-first"), ("nl", "van", "value-first"),
+    ("nl", "uit", "value-first"), ("sv", "av", "value-first"),
+    ("no", "av", "value-first"), ("da", "af", "value-first"), ("bg", "от", "value-first"),
+    ("tr", "üzerinden", "best-first"), ("ja", "のうち", "best-first"),
+)
+# Star glyphs a rating may be drawn with (`★★★★☆`): filled, half, empty.
+STAR_GLYPHS: dict[str, float] = {"★": 1.0, "⭐": 1.0, "✭": 1.0, "✮": 1.0, "✯": 1.0, "✬": 1.0, "✫": 1.0,
+                                 "⯨": 0.5, "⯪": 0.5, "⯫": 0.5, "☆": 0.0, "✩": 0.0}

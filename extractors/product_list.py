@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import html
 
@@ -51,6 +52,47 @@ def card_run(scan: heuristics._Scan) -> list[html.HtmlElement]:
             groups.setdefault(found[0], []).append(found[1])
     runs = [cards for cards in groups.values() if len(cards) >= MIN_CARDS]
     return max(runs, key=len)[:MAX_CARDS] if runs else []
+
+
+MAX_CARD_TEXT = 1000  # a product card is short: its name, price, brand, stock and a badge or two
+CARD_DEPTH = 6  # ancestors of a price looked at for the card that holds it
+_HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+
+
+def lone_card(price: html.HtmlElement, scan: heuristics._Scan, page_url: str) -> html.HtmlElement | None:
+    """The one product card that holds `price`, when a listing shows a single card (its last page, a filter that
+    leaves one product): the lowest short block around the price whose name heading and thumbnail both link to
+    one other page, the way listing templates draw a card. None when the price sits with the page's h1 (a product
+    page's summary) or in no such block (a buy box's linked brand heading has no thumbnail to the same page)."""
+    heading_el = scan.heading_el
+    page = _page_path(page_url)
+    for node in list(heuristics._ancestors(price, CARD_DEPTH)):
+        if heading_el is not None and (node is heading_el or heading_el in node.iterdescendants()):
+            return None
+        if len(node.text_content()) > MAX_CARD_TEXT:
+            return None
+        targets = {t for h in node.iter(*_HEADINGS) if (t := _heading_target(h, page_url, page))}
+        if targets:
+            pictured = {_page_path(t) for a in node.iter("a") if next(a.iter("img"), None) is not None
+                        and (t := web_link(a.get("href"), page_url))}
+            return node if targets & pictured else None
+    return None
+
+
+def _page_path(url: str) -> str:
+    return urlsplit(url).path.rstrip("/")
+
+
+def _heading_target(heading: html.HtmlElement, page_url: str, page: str) -> str | None:
+    """The path of the other page a name heading links to, in it or around it (`<a><img><h3>Name</h3></a>`)."""
+    if not any(c.isalpha() for c in _text(heading)) or len(_text(heading)) > MAX_NAME:
+        return None
+    links = [a for a in heading.iter("a")] + [a for a in heading.iterancestors("a")][:1]
+    for a in links:
+        target = web_link(a.get("href"), page_url)
+        if target and _page_path(target) != page:
+            return _page_path(target)
+    return None
 
 
 def _words(el: html.HtmlElement) -> set[str]:
@@ -99,7 +141,10 @@ def _prices(card: html.HtmlElement, named: set[html.HtmlElement], context: Conte
             continue
         if el not in named or any(d in named and _DIGIT.search(_text(d)) for d in el.iterdescendants()):
             continue  # a wrapper around price elements: read the inner ones (a currency sign's is no price)
-        raw = _text(el)
+        # a price tag showing the sale price beside the crossed-out one: its struck parts are the old price
+        raw, struck_parts = heuristics.unstruck_text(el)
+        if struck_parts and not _DIGIT.search(raw):
+            raw, struck_parts = _text(el), []  # nothing unstruck beside it: the tag as a whole, as before
         if not raw or len(raw) > heuristics.MAX_PRICE_TEXT:
             continue
         parsed = parse_price(raw, decimal_separator=separator, context=context)
@@ -108,11 +153,28 @@ def _prices(card: html.HtmlElement, named: set[html.HtmlElement], context: Conte
         attrs = heuristics._attrs(el)
         if heuristics._NOISE_RE.search(attrs):
             continue
-        (old if heuristics._struck(el) else current).append(parsed.amount)
+        old.extend(a for t in struck_parts if len(t) <= heuristics.MAX_PRICE_TEXT
+                   and (a := parse_price(t, decimal_separator=separator, context=context).amount))
+        if heuristics._struck(el):
+            old.append(parsed.amount)
+        else:
+            current.append((0 if parsed.sign or heuristics._sign_beside(el) else 1, len(current), parsed.amount))
         currency = currency or parsed.currency
-    price = current[0] if current else None  # the first shown: "ex. VAT" and per-unit figures come after it
+    # the first shown with a currency sign beats a bare number (a "1,5 t" capacity in a card named like a tariff);
+    # then the first: "ex. VAT" and per-unit figures come after it
+    price = min(current)[2] if current else None
     old_price = max((a for a in old if price is None or a > price), default=None)
     return price, old_price, currency
+
+
+_CARD_ID = re.compile(r"^data-(?:[a-z]+[-_])*(?:id|sku)$")
+
+
+def _card_id(card: html.HtmlElement) -> str | None:
+    """The item id a card carries in a data attribute of its own named so (`data-offer-id`, `data-tariff-id`,
+    `data-id`): the template's id of the item it renders."""
+    return next((value.strip() for name, value in card.attrib.items()
+                 if _CARD_ID.match(name) and value.strip() and len(value) <= 64), None)
 
 
 def products(cards: list[html.HtmlElement], scan: heuristics._Scan, page_url: str, context: Context,
@@ -129,7 +191,8 @@ def products(cards: list[html.HtmlElement], scan: heuristics._Scan, page_url: st
         state = next((availability.from_text(_text(el)) for el in card.iter() if el in stocks
                       and availability.from_text(_text(el))), None)
         sku = next((card.get(a) for a in SKU_ATTRIBUTES if card.get(a)), None) or next(
-            (el.get(a) for el in card.iter() for a in SKU_ATTRIBUTES if isinstance(el.tag, str) and el.get(a)), None)
+            (el.get(a) for el in card.iter() for a in SKU_ATTRIBUTES if isinstance(el.tag, str) and el.get(a)),
+            None) or _card_id(card)
         out.append(Product(name=name, price=price, currency=currency, availability=state, sku=sku, url=url,
                            old_price=old_price, price_source="visible"))
     return out

@@ -80,7 +80,7 @@ def _extract(document: Document, url: str, selectors: dict[str, Any]) -> list[Pr
         found = _fill_main(found, og) if found else [og]
     selected = False
     if not any(p.price is not None for p in found) and _field_selectors(selectors):
-        found = _merge_by_name(found, _selected_products(document, url, selectors, context, separator))
+        found = _merge_by_name(found, selected_products(document, url, selectors, context, separator))
         selected = any(p.price is not None for p in found)
     if not selected:
         found, by_platform = _platform_products(document, url, found, context, separator)
@@ -228,7 +228,7 @@ def _platform_products(document: Document, url: str, found: list[Product], conte
     structured data left empty, else the product cards of its listing; True when a price came from them."""
     for platform in platforms.detected(document):
         if platform.product:
-            shown = _selected_products(document, url, platform.product, context, separator, "platform")
+            shown = selected_products(document, url, platform.product, context, separator, "platform")
             if shown and shown[0].name is None and found:
                 shown = [replace(shown[0], name=found[0].name)]
             if shown and found:
@@ -242,12 +242,12 @@ def _platform_products(document: Document, url: str, found: list[Product], conte
             elif shown and shown[0].name:
                 found = shown[:1]  # name, SKU and stock from the template; the price is the visible page's
         if platform.listing and not any(p.price is not None for p in found):
-            cards = [p for p in _selected_products(document, url, platform.listing, context, separator, "platform")
+            cards = [p for p in selected_products(document, url, platform.listing, context, separator, "platform")
                      if p.name]
             if any(p.price is not None for p in cards):
                 return _merge_by_name(found, cards), True
         elif platform.listing and len(found) > 1:  # a listing with structured cards: what the cards show besides
-            cards = _selected_products(document, url, platform.listing, context, separator, "platform")
+            cards = selected_products(document, url, platform.listing, context, separator, "platform")
             found = _filled_from_cards(found, cards)
     return found, False
 
@@ -284,7 +284,7 @@ def _field_selectors(selectors: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def _selected_products(document: Document, url: str, selectors: dict[str, Any], context: Context,
+def selected_products(document: Document, url: str, selectors: dict[str, Any], context: Context,
                        separator: str | None, source: str = "selector") -> list[Product]:
     fields = _field_selectors(selectors)
     root = sel.root_selector(document.tree)
@@ -351,6 +351,10 @@ def _shown_products(document: Document, url: str, found: list[Product], context:
     for card in cards:
         lazy.get()._listing[card] = True  # the cards' prices and buttons are not the page's own
     own = heuristics.visible_price(document.tree, context, separator, lazy.get())
+    if not cards and not found and own is not None and own.element is not None:
+        lone = _lone_card(own.element, lazy.get(), url, context, separator)
+        if lone:
+            return lone
     shown = _with_visible_price(document, found, lazy, own)
     if not cards or heuristics.button_availability(lazy.get()) or (shown and shown[0].price is None):
         return shown  # a buy button of its own, or the stock label of an unavailable product: a product page
@@ -358,6 +362,23 @@ def _shown_products(document: Document, url: str, found: list[Product], context:
         return shown  # a price of its own beside the h1: a product page, the cards are its related products
     listed = product_list.products(cards, lazy.get(), url, context, separator)
     return _merge_by_name(found, listed) if listed else shown
+
+
+def _lone_card(price: Any, scan: heuristics._Scan, url: str, context: Context,
+               separator: str | None) -> list[Product]:
+    """A listing that shows one card (its last page, a narrow filter): the page's only price sits in a short block
+    whose own name heading links to another page, away from the h1, and the page has no buy button of its own. The
+    product is the card's (its name, its link), not one named after the category's h1."""
+    card = product_list.lone_card(price, scan, url)
+    if card is None:
+        return []
+    outside = [(pos, b) for pos, b in scan.buttons if card not in b.iterancestors()]  # the card's own are its
+    if heuristics.button_availability(replace(scan, buttons=outside)):
+        return []
+    listed = product_list.products([card], scan, url, context, separator)
+    if not listed or listed[0].url is None or (listed[0].name or "").casefold() == (scan.heading or "").casefold():
+        return []
+    return listed
 
 
 def _with_visible_price(document: Document, found: list[Product], lazy: _LazyScan,

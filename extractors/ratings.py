@@ -7,9 +7,24 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import html
 
+from extractors.phrases import RATING_OUT_OF, STAR_GLYPHS
+
 _NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)(?![\d])")
-_OUT_OF = re.compile(r"(\d{1,3}(?:[.,]\d{1,2})?)\s*(?:/|out of|of|von|из|sur|su|de|z|av|van)\s*(\d{1,3}(?:[.,]\d)?)(?!\d)",
-                     re.IGNORECASE)
+
+
+def _connectors(order: str) -> str:
+    words = sorted({re.escape(w) for _lang, w, o in RATING_OUT_OF if o == order}, key=len, reverse=True)
+    return "|".join(words)
+
+
+# "4,5 out of 5" in the languages of phrases.RATING_OUT_OF: the value first ("4 sur 5", "4 из 5"), or the scale
+# first with at most one word between ("5 üzerinden 4", "5 yıldız üzerinden 4,5", "5つ星のうち4.5")
+_OUT_OF = re.compile(r"(\d{1,3}(?:[.,]\d{1,2})?)\s*(?:" + _connectors("value-first")
+                     + r")\s*(\d{1,3}(?:[.,]\d)?)(?!\d)", re.IGNORECASE)
+_BEST_FIRST = re.compile(r"(?<![\d.,])(\d{1,3})\s*(?:\w+\s*)?(?:" + _connectors("best-first")
+                         + r")\s*(\d{1,3}(?:[.,]\d{1,2})?)(?!\d)", re.IGNORECASE)
+_GLYPHS = "".join(STAR_GLYPHS)
+_GLYPH_ROW = re.compile(f"^[{_GLYPHS}\\s]+$")
 _PERCENT = re.compile(r"(\d{1,3}(?:[.,]\d+)?)\s*%")
 _WIDTH = re.compile(r"width\s*:\s*(\d{1,3}(?:\.\d+)?)\s*%")
 _CLASS_RATING = re.compile(r"(?:star|rating|rate|score)s?[-_]?(?:v\d+-)?(\d{1,3})(?:[-_](\d))?(?!\d)", re.IGNORECASE)
@@ -65,11 +80,9 @@ def parse_rating_text(text: str) -> tuple[float, float | None] | None:
     text = text.strip()[:200]
     if not text:
         return None
-    match = _OUT_OF.search(text)
-    if match:
-        value, best = _num(match.group(1)), _num(match.group(2))
-        if value is not None and best and value <= best:
-            return value, best
+    found = out_of(text)
+    if found is not None:
+        return found
     match = _PERCENT.search(text)
     if match:
         value = _num(match.group(1))
@@ -79,6 +92,36 @@ def parse_rating_text(text: str) -> tuple[float, float | None] | None:
         value = _num(match.group(1))
         return (value, None) if value is not None else None
     return None
+
+
+def out_of(text: str) -> tuple[float, float] | None:
+    """(value, scale) of a rating written "N out of M" in any language of phrases.RATING_OUT_OF, else None."""
+    match = _OUT_OF.search(text)
+    if match:
+        value, best = _num(match.group(1)), _num(match.group(2))
+        if value is not None and best and value <= best:
+            return value, best
+    match = _BEST_FIRST.search(text)
+    if match:
+        best, value = _num(match.group(1)), _num(match.group(2))
+        if value is not None and best and value <= best:
+            return value, best
+    return None
+
+
+def glyph_row(text: str) -> bool:
+    """A text that is only a row of star glyphs ("★★★★☆", "⭐⭐⭐")."""
+    return bool(text) and len(text) <= 40 and _GLYPH_ROW.match(text) is not None
+
+
+def count_glyphs(text: str) -> float | None:
+    """A row of star glyphs as 1-5: filled ones count 1, half ones 0.5, empty ones 0 ("★★★★☆" -> 4.0); a row of
+    ten counts on a scale of 10."""
+    text = "".join(text.split())
+    if not glyph_row(text) or len(text) > 10:
+        return None
+    total = sum(STAR_GLYPHS[c] for c in text)
+    return to_five(total, 10 if len(text) == 10 else 5) if total > 0 else None
 
 
 def star_width(style: str | None) -> float | None:
@@ -120,7 +163,7 @@ def from_element(el: html.HtmlElement) -> float | None:
     text = " ".join(el.text_content().split())
     if text and any(c.isdigit() for c in text):
         return to_five(text)
-    return count_stars(el)
+    return count_stars(el) or count_glyphs(text)
 
 
 def _from_class(classes: str) -> float | None:

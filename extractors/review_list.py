@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -18,17 +19,29 @@ from lxml import etree, html
 
 from extractors import ratings
 from extractors.dates import parse_date
-from extractors.phrases import AUTHOR_PREFIXES
+from extractors.phrases import AUTHOR_PREFIXES, RATING_LABEL_WORDS, RATING_NAME_WORDS
 from extractors.records import Review
 from extractors.repeats import repeated_ancestor
 
-_TOKENS = re.compile(r"[^a-z0-9]+")
+_TOKENS = re.compile(r"[\W_]+")
+
+
+def _fold(text: str) -> str:
+    """Lower-case without accents ("Étoiles" -> "etoiles", "yıldız" -> "yildiz", "звёзд" -> "звезд")."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("ı", "i"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 # What an unnamed text needs to be taken for a date: a numeric date (14.11.2026, 11/14/26, 2026-11-14) or a year
 # beside a word (a month's name: "3 marca 2026", "March 3, 2026"). Prices ("3,80 €") and counts are not.
 _DATE_LIKE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b"
                         r"|[^\W\d_]{3,}.{0,20}\b(?:19|20)\d\d\b|\b(?:19|20)\d\d\b.{0,20}[^\W\d_]{3,}")
-# Name words (class, id, itemprop, data-hook tokens) of a review's parts.
-RATING_WORDS = frozenset({"rating", "stars", "star", "score", "rate", "ratingvalue", "reviewrating"})
+# Name words (class, id, itemprop, data-hook tokens) of a review's parts; a rating's in every language of
+# phrases.RATING_NAME_WORDS ("stars", "etoiles", "sterne", "gwiazdki"), its label's in RATING_LABEL_WORDS.
+RATING_WORDS = frozenset(word for _lang, word in RATING_NAME_WORDS)
+_LABEL_STEMS = tuple(sorted({_fold(w) for _lang, w in RATING_LABEL_WORDS if len(_fold(w)) >= 5}))
+_LABEL_WORDS = frozenset(_fold(w) for _lang, w in RATING_LABEL_WORDS)
+_LABEL_TOKENS = re.compile(r"[^\W\d_]+")
 AUTHOR_WORDS = frozenset({"author", "reviewer", "nickname", "customer", "user", "username", "name", "byline"})
 DATE_WORDS = frozenset({"date", "time", "timestamp", "posted", "published", "created", "datepublished"})
 TEXT_WORDS = frozenset({"body", "text", "content", "comment", "description", "message", "reviewbody", "opinion",
@@ -41,13 +54,15 @@ MIN_TEXT = 15
 MAX_RATINGS = 600
 MAX_REVIEWS = 5000
 MAX_RUNS = 8
+MAX_WIDGET_TEXT = 40
+MAX_WIDGET_PARTS = 12
 _NAMING = ("class", "id", "itemprop", "data-hook", "data-testid")
 _PREFIXES = frozenset(prefix for _lang, prefix in AUTHOR_PREFIXES)
 
 
 def _words(el: html.HtmlElement) -> set[str]:
-    raw = " ".join(str(el.get(a) or "") for a in _NAMING).lower()
-    return set(_TOKENS.split(raw)) - {""} if raw.strip() else set()
+    raw = " ".join(str(el.get(a) or "") for a in _NAMING)
+    return set(_TOKENS.split(_fold(raw))) - {""} if raw.strip() else set()
 
 
 def _text(el: html.HtmlElement) -> str:
@@ -64,15 +79,44 @@ def _rating_elements(tree: html.HtmlElement) -> list[html.HtmlElement]:
         if el.tag in SKIP_TAGS:
             walker.skip_subtree()
             continue
-        words = _words(el)
-        label = (el.get("aria-label") or el.get("title") or "").lower()
-        if RATING_WORDS & words or ("star" in label and any(c.isdigit() for c in label)):
-            if ratings.from_element(el) is not None:
-                found.append(el)
-                walker.skip_subtree()  # its stars are one rating, not several
-                if len(found) >= MAX_RATINGS:
-                    break
+        if rating_widget(el) is not None:
+            found.append(el)
+            walker.skip_subtree()  # its stars are one rating, not several
+            if len(found) >= MAX_RATINGS:
+                break
     return found
+
+
+def rating_widget(el: html.HtmlElement) -> float | None:
+    """The 1-5 rating `el` shows when it is a rating widget: named as one, labelled as one, or a row of star
+    glyphs, in the languages of the phrase tables; else None."""
+    if RATING_WORDS & _words(el) or _labelled_rating(el) or _drawn_rating(el):
+        return ratings.from_element(el)
+    return None
+
+
+def _small(el: html.HtmlElement) -> bool:
+    """A widget's size: a few glyphs or icons and a short text ("4,5", "★★★★☆", "4 out of 5"), not a block."""
+    return len(el.text_content()) <= MAX_WIDGET_TEXT and sum(1 for _ in el.iterdescendants()) <= MAX_WIDGET_PARTS
+
+
+def _labelled_rating(el: html.HtmlElement) -> bool:
+    """An element whose label (aria-label, title) says it is a rating: a rating word and a digit ("4 von 5
+    Sternen", "Оценка: 4"), or, on a widget-sized element, "N out of 5" in a language of phrases.RATING_OUT_OF
+    ("4 sur 5", "4 z 5", "5 üzerinden 4"). A carousel's "1 / 5" labels a whole slide, not a small widget."""
+    label = el.get("aria-label") or el.get("title") or ""
+    if not label or not any(c.isdigit() for c in label):
+        return False
+    words = _LABEL_TOKENS.findall(_fold(label))
+    if any(w in _LABEL_WORDS or w.startswith(_LABEL_STEMS) for w in words):
+        return True
+    found = ratings.out_of(label)
+    return found is not None and found[1] in (5.0, 10.0) and _small(el)
+
+
+def _drawn_rating(el: html.HtmlElement) -> bool:
+    """A row of star glyphs ("★★★★☆"), the way a hand-made template draws a rating in any language."""
+    return _small(el) and ratings.glyph_row(" ".join(el.text_content().split()))
 
 
 def _signature(el: html.HtmlElement) -> tuple[str, str]:

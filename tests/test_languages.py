@@ -1,4 +1,4 @@
-"""Prices, availability phrases and review dates in pl/uk/fr/es/it/nl/pt/tr/cs (issue 20, item 3), with ru/de/en
+"""Prices, availability phrases, review dates and rating widgets in pl/uk/fr/es/it/nl/pt/tr/cs (issue 20, item 3), with ru/de/en
 controls: the labelled rows of fixtures/labelled/languages.json, one test per row; and the shape of the phrase
 tables they are read with (extractors/phrases.py: one row per phrase with its language)."""
 from __future__ import annotations
@@ -10,12 +10,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from lxml import html as lxml_html
 
 from extractors import availability
 from extractors.currencies import LANG_DECIMAL, TLD_DECIMAL
 from extractors.dates import parse_date
-from extractors.phrases import AVAILABILITY_PHRASES, AVAILABILITY_STATES, IDENTIFIER_LABELS, NEXT_PAGE_PHRASES
+from extractors.phrases import (AVAILABILITY_PHRASES, AVAILABILITY_STATES, IDENTIFIER_LABELS, NEXT_PAGE_PHRASES,
+                                RATING_LABEL_WORDS, RATING_NAME_WORDS, RATING_OUT_OF)
 from extractors.prices import Context, parse_price
+from extractors.review_list import rating_widget
 
 LANGUAGES = ("pl", "uk", "fr", "es", "it", "nl", "pt", "tr", "cs")
 CONTROLS = ("ru", "de", "en")
@@ -46,6 +49,8 @@ def test_row(row: dict) -> None:
     if kind == "price":
         parsed = parse_price(text, context=Context.of(row.get("url", ""), lang=row["lang"]))
         assert (parsed.amount, parsed.currency) == (Decimal(expected["amount"]), expected["currency"])
+    elif kind == "rating":
+        assert rating_widget(lxml_html.fragment_fromstring(text)) == expected
     elif kind == "availability":
         assert availability.from_text(text) == expected
         assert availability.states_in(text) == {expected}
@@ -137,3 +142,15 @@ def test_english_numeric_dates_follow_the_pages_region(text: str, lang: str, exp
 
     from extractors.dates import parse_date
     assert parse_date(text, lang, now=datetime(2026, 11, 20, tzinfo=timezone.utc)) == date.fromisoformat(expected)
+
+
+def test_rating_rows_cover_the_languages() -> None:
+    """Each language has labelled rating widgets and rows in the three rating tables."""
+    counts = Counter(row["lang"] for row in ROWS if row["kind"] == "rating" and row["expected"] is not None)
+    assert {lang: counts[lang] for lang in LANGUAGES + CONTROLS if counts[lang] < 2} == {}
+    for table in (RATING_NAME_WORDS, RATING_LABEL_WORDS):
+        assert set(LANGUAGES + CONTROLS) <= {lang for lang, _word in table}
+        assert all(word == word.lower().strip() for _lang, word in table)
+    assert all(word.isascii() or lang in ("ru", "uk") for lang, word in RATING_NAME_WORDS), "classes as written"
+    assert set(LANGUAGES + CONTROLS) <= {lang for lang, _w, _o in RATING_OUT_OF}
+    assert {order for _lang, _w, order in RATING_OUT_OF} == {"value-first", "best-first"}

@@ -131,3 +131,29 @@ def test_the_subscription_a_paywalled_page_is_part_of_is_no_product_of_it():
     both = page.format(paywall, f'<script type="application/ld+json">{offered}</script>')
     assert [(p.name, p.price) for p in extract_products(both, "https://kranrad.example/p/1")] == [
         ("Laufrad LR-200", Decimal("489.00"))]
+
+
+def test_a_product_page_with_one_related_card_reads_its_own_price() -> None:
+    """A product page showing one "you may also like" card: its own price beside the h1 is the product's."""
+    body = ("<html lang='it'><body><main><div class='scheda'><h1>Moka Express 6 tazze</h1>"
+            "<p class='prezzo'>39,90 €</p></div>"
+            "<section class='altri'><h2>Potrebbe piacerti</h2><div class='box'><a href='/p/moka-3/'>"
+            "<h3>Moka Express 3 tazze</h3></a><p class='prezzo'>29,90 €</p></div></section></main></body></html>")
+    products = extract_products(body, "https://caffe.example/p/moka-6/")
+    assert (products[0].name, products[0].price) == ("Moka Express 6 tazze", Decimal("39.90"))
+
+
+def test_a_product_page_whose_price_box_links_elsewhere_is_still_the_product() -> None:
+    """A buy box with a linked heading of its own (the brand) away from the h1, and a buy button: a product page."""
+    body = ("<html lang='fr'><body><div class='galerie'><h1>Cafetière italienne 6 tasses</h1></div>"
+            "<div class='achat'><h3><a href='/marque/bialetti/'>Bialetti</a></h3><p class='prix'>39,90 €</p>"
+            "<button class='add-to-cart'>Ajouter au panier</button></div></body></html>")
+    [product] = extract_products(body, "https://cafe.example/p/cafetiere-6/")
+    assert (product.name, product.price) == ("Cafetière italienne 6 tasses", Decimal("39.90"))
+
+
+def test_a_sale_price_shown_beside_the_struck_one_on_a_product_page() -> None:
+    body = ("<html lang='nl'><body><h1>Fietsbel messing</h1><p class='prijs-price'><del>14,95 €</del> "
+            "<span>9,95 €</span></p></body></html>")
+    [product] = extract_products(body, "https://fiets.example/p/fietsbel/")
+    assert (product.price, product.old_price) == (Decimal("9.95"), Decimal("14.95"))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+import pytest
+
 from extractors import extract_reviews
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
@@ -65,3 +67,50 @@ def test_structured_reviews_get_the_stars_only_the_page_draws():
     found = extract_reviews(page(body + "</div>"), URL, now=NOW)
     assert [(r.author, r.rating, r.published) for r in found.reviews] == [
         ("Anna K.", 5.0, date(2026, 3, 3)), ("Piotr", 2.0, date(2026, 2, 12))]
+
+
+def _reviews_of(widget: str, lang: str, dates: tuple[str, str, str]) -> list:
+    """Three reviews in a plain hand-made list whose rating widget is `widget` formatted with the stars."""
+    texts = ("Lorem ipsum dolor sit amet, consectetur.", "Sed do eiusmod tempor incididunt ut labore.",
+             "Ut enim ad minim veniam, quis nostrud exercitation.")
+    items = "".join(f"<li class='item'><b class='who'>X{i}</b><time datetime='{d}'>{d}</time>"
+                    + widget.format(n=n, stars="★" * n + "☆" * (5 - n)) + f"<p>{t}</p></li>"
+                    for i, (n, d, t) in enumerate(zip((5, 2, 4), dates, texts)))
+    body = f"<html lang='{lang}'><body><h1>—</h1><ul class='list'>{items}</ul></body></html>"
+    return [r.rating for r in extract_reviews(body, URL, now=NOW).reviews]
+
+
+DATES = ("2026-03-01", "2026-02-01", "2026-01-01")
+
+
+@pytest.mark.parametrize(("lang", "widget"), [
+    ("fr", "<span class='etoiles' aria-label='{n} sur 5'>{stars}</span>"),  # a French class name and label
+    ("de", "<div class='sterne' title='{n} von 5 Sternen'></div>"),
+    ("ru", "<span aria-label='Оценка: {n} из 5'></span>"),  # an unnamed element labelled with a rating word
+    ("pl", "<span class='gwiazdki' data-value='{n}'></span>"),
+    ("tr", "<span aria-label='5 üzerinden {n}'>{stars}</span>"),  # the scale first
+    ("es", "<span class='valoracion'>{n} de 5</span>"),
+    ("it", "<span aria-label='{n} su 5 stelle'></span>"),
+    ("cs", "<span class='hodnoceni' aria-label='{n} z 5'></span>"),
+    ("pt", "<span>{stars}</span>"),  # nothing but a row of star glyphs
+])
+def test_a_rating_widget_is_told_in_other_languages(lang: str, widget: str) -> None:
+    assert _reviews_of(widget, lang, DATES) == [5.0, 2.0, 4.0]
+
+
+def test_a_carousels_slide_labels_are_no_ratings() -> None:
+    """"1 / 5" labels each slide of a testimonial carousel (Swiper's default): a whole slide is no rating widget."""
+    slides = "".join(
+        f"<div class='slide' role='group' aria-label='{i} / 5'><p>Lorem ipsum dolor sit amet, consectetur "
+        f"adipiscing elit, sed do eiusmod tempor.</p><time datetime='2026-0{i}-01'>2026-0{i}-01</time></div>"
+        for i in range(1, 6))
+    body = f"<html lang='en'><body><h1>Clients</h1><div class='carousel'>{slides}</div></body></html>"
+    assert extract_reviews(body, URL, now=NOW).reviews == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("★★★★☆", 4.0), ("★★☆☆☆", 2.0), ("⭐⭐⭐", 3.0), ("★★★★★★★☆☆☆", 3.5), ("☆☆☆☆☆", None), ("★★★ great", None),
+])
+def test_star_glyphs_are_counted(text: str, expected: float | None) -> None:
+    from extractors.ratings import count_glyphs
+    assert count_glyphs(text) == expected
