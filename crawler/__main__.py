@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--shared", metavar="'RUN TOKEN WORKER'",
                         help="crawl as this worker of this distributed run (Redis from $DOSSIER_REDIS_URL)")
+    parser.add_argument("--sources", metavar="ID,ID", type=_ids,
+                        help="crawl only the sources of these ids (`dossier run --competitor`)")
     args = parser.parse_args(argv)
     database_url = args.db or os.environ.get("DOSSIER_DATABASE_URL")
     if not database_url:
@@ -27,11 +29,18 @@ def main(argv: list[str] | None = None) -> int:
     from crawler.process import crawl  # Scrapy is imported only once the arguments are good
 
     try:
-        crawl(args.config, database_url, args.run_id, args.verbose, shared=args.shared)
+        crawl(args.config, database_url, args.run_id, args.verbose, shared=args.shared, only=args.sources)
     except DossierError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _ids(value: str) -> frozenset[int]:
+    try:
+        return frozenset(int(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r}: source ids separated by commas, e.g. 3,4") from None
 
 
 if __name__ == "__main__":

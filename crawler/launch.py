@@ -22,13 +22,15 @@ class CrawlOutcome:
 
 
 def crawl_in_subprocess(config_path: str, database_url: str, run_id: int, verbose: bool = False,
-                        timeout: float | None = None, shared: str | None = None) -> CrawlOutcome:
+                        timeout: float | None = None, shared: str | None = None,
+                        only: list[int] | None = None) -> CrawlOutcome:
     """`shared`: crawl as a worker of that distributed run (crawler/distributed.py).
 
     The database URL goes to the child in its environment, not on its command line: a process's arguments are
     readable by every local user (`ps`), its environment only by its own user and root."""
     command = [sys.executable, "-m", "crawler", "--config", str(config_path), "--run-id", str(run_id)] + \
-        (["--verbose"] if verbose else []) + (["--shared", shared] if shared else [])
+        (["--verbose"] if verbose else []) + (["--shared", shared] if shared else []) + \
+        (["--sources", ",".join(map(str, only))] if only is not None else [])
     env = {**os.environ, DATABASE_ENV: database_url}
     try:
         result = subprocess.run(command, stdout=subprocess.PIPE, stderr=None if verbose else subprocess.PIPE,

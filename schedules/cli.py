@@ -9,6 +9,7 @@ from contextlib import nullcontext
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import get_args
 
 import click
 from rich.console import Console
@@ -16,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dossier.errors import EXIT_INTERRUPTED, INTERRUPTED, ConfigError, DossierError
+from dossier.config import SourceKind
 from schedules.options import database_option, outbox_option
 from storage.queries import ChangeView
 
@@ -122,18 +124,25 @@ def init(database_url: str | None) -> None:
 @click.option("--wait", is_flag=True, help="If another run holds the run lock, wait for it instead of exiting 1.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no tables (for cron): only problems, on stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--competitor", help="Run only this competitor (slug), e.g. to try its config: the other "
+              "competitors' history is not touched.")
+@click.option("--source", "source_kind", type=click.Choice(get_args(SourceKind)),
+              help="With --competitor, only its sources of this kind.")
 @click.pass_context
 def run(ctx: click.Context, config_path: Path, database_url: str | None, outbox_dir: Path, wait: bool, quiet: bool,
-        as_json: bool) -> None:
+        as_json: bool, competitor: str | None, source_kind: str | None) -> None:
     """One full run: crawl, extract, store, diff and alert. Exit code 0 succeeded, 1 partial, failed, stopped
     (SIGTERM) or locked (another run is in progress), 2 bad input, 130 interrupted (Ctrl-C)."""
     from dossier.config import load_config
-    from schedules.nightly import RunStopped, run_once, stop_on_signals
+    from schedules.nightly import RunStopped, Scope, run_once, stop_on_signals
     from schedules.progress import LiveProgress, summary_table
     from storage.db import create_db_engine
     from storage.history import competitor_counts
     from storage.queries import list_changes
 
+    if source_kind and not competitor:
+        raise ConfigError("--source: give --competitor too (the source kind of which competitor?)")
+    scope = Scope(competitor, source_kind) if competitor else None
     _config_log_file(ctx, load_config(config_path).schedule.log_file)
     err = Console(stderr=True)
     # with --verbose the crawl process writes its own log to the terminal: no live display to garble
@@ -141,7 +150,7 @@ def run(ctx: click.Context, config_path: Path, database_url: str | None, outbox_
     try:
         with stop_on_signals(), (live or nullcontext()):
             result = run_once(config_path, database_url, outbox_dir, verbose=ctx.obj["verbose"], wait=wait,
-                              on_progress=live.update if live else None)
+                              on_progress=live.update if live else None, scope=scope)
     except RunStopped as stopped:  # one line, no traceback: Ctrl-C is the user's doing, SIGTERM an error
         where = f"run {stopped.run_id} marked failed" if stopped.run_id else "no run was started"
         click.echo(f"{'' if stopped.interrupted else 'error: '}{stopped}: {where}", err=True)
@@ -311,6 +320,10 @@ def _register_commands() -> None:
     cli.add_command(alerts)
     from schedules.cli_runs import runs
     cli.add_command(runs)
+    from schedules.cli_try import COMMANDS as TRY_COMMANDS
+    from schedules.cli_add import COMMANDS as ADD_COMMANDS
+    for command in TRY_COMMANDS + ADD_COMMANDS:
+        cli.add_command(command)
     from schedules.cli_distributed import COMMANDS as DISTRIBUTED_COMMANDS
     for command in DISTRIBUTED_COMMANDS:
         cli.add_command(command)

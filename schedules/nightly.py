@@ -100,12 +100,42 @@ def stop_on_signals() -> Iterator[None]:
             signal.signal(number, handler)
 
 
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """A run of one competitor (`dossier run --competitor`), or of one kind of its sources (`--source`): only
+    those sources are crawled and compared; the other competitors' history is not touched."""
+
+    competitor: str
+    source_kind: str | None = None
+
+    def check(self, config) -> None:
+        """A ConfigError naming the option and what the config offers, when the scope selects nothing."""
+        found = next((c for c in config.competitors if c.slug == self.competitor), None)
+        if found is None:
+            raise ConfigError(f"--competitor: no competitor {self.competitor!r} in the config (its slugs: "
+                              f"{', '.join(c.slug for c in config.competitors)})")
+        kinds = sorted({source.kind for source in found.sources})
+        if self.source_kind is not None and self.source_kind not in kinds:
+            raise ConfigError(f"--source: {self.competitor} has no {self.source_kind!r} source (its kinds: "
+                              f"{', '.join(kinds)})")
+
+    def selects(self, ref) -> bool:
+        return ref.competitor_slug == self.competitor and self.source_kind in (None, ref.kind)
+
+    def as_json(self) -> dict[str, str | None]:
+        return {"competitor": self.competitor, "source": self.source_kind}
+
+
 def run_once(config_path: str | Path, database_url: str | None = None, outbox_dir: str | Path = "outbox",
              smtp_url: str | None = None, verbose: bool = False, *, wait: bool = False,
-             on_progress: ProgressCallback | None = None, progress_interval: float = 1.0) -> RunResult:
-    """Crawl, extract, store, diff and alert once. Bad input raises a DossierError before anything is stored;
-    another run holding the run lock raises RunLockedError (exit code 1), unless `wait` is given."""
+             on_progress: ProgressCallback | None = None, progress_interval: float = 1.0,
+             scope: Scope | None = None) -> RunResult:
+    """Crawl, extract, store, diff and alert once (`scope`: one competitor's sources only). Bad input raises a
+    DossierError before anything is stored; another run holding the run lock raises RunLockedError (exit code 1),
+    unless `wait` is given."""
     config = load_config(config_path)
+    if scope is not None:
+        scope.check(config)
     smtp = smtp_settings(smtp_url)
     check_alerts(config, Path(outbox_dir))
     database_url = resolve_url(database_url)
@@ -122,16 +152,19 @@ def run_once(config_path: str | Path, database_url: str | None = None, outbox_di
             abandoned = fail_abandoned_runs(engine, {holder.run_id: reason for holder, reason in lock.taken_over
                                                      if holder.run_id is not None})
             refs = sync_sources(engine, [c.model_dump(mode="json", by_alias=True) for c in config.competitors])
+            if scope is not None:
+                refs = [ref for ref in refs if scope.selects(ref)]
             run_id = start_run(engine)
             try:
                 lock.attach_run(run_id)
                 log.info("run %s started", run_id, extra={"run_id": run_id})
                 with _Monitor(engine, run_id, lock, on_progress, progress_interval):
                     result = _crawl_and_compare(engine, config, str(config_path), database_url, run_id, refs,
-                                                Path(outbox_dir), smtp, verbose)
-                if not finish_run(engine, run_id, result.status, {"pages": result.pages, "changes": result.changes,
-                                                                  "failed_sources": result.failed_sources},
-                                  error=result.error):
+                                                Path(outbox_dir), smtp, verbose, scoped=scope is not None)
+                stats = {"pages": result.pages, "changes": result.changes, "failed_sources": result.failed_sources}
+                if scope is not None:
+                    stats["scope"] = scope.as_json()
+                if not finish_run(engine, run_id, result.status, stats, error=result.error):
                     result.status, result.error = "failed", "taken for dead and marked failed by another process"
             except BaseException as exc:  # the run must never stay `running`: say why it ended, then re-raise
                 if isinstance(exc, RunStopped):
@@ -199,7 +232,7 @@ class _Monitor:
 
 
 def _crawl_and_compare(engine, config, config_path: str, database_url: str, run_id: int, refs, outbox_dir: Path,
-                       smtp: SmtpSettings | None, verbose: bool) -> RunResult:
+                       smtp: SmtpSettings | None, verbose: bool, scoped: bool = False) -> RunResult:
     log.info("run %s: crawling %d sources", run_id, len(refs), extra={"run_id": run_id})
     crawled = [ref for ref in refs if ref.kind != "newsletter"]  # mailboxes are read here, not crawled
     crawl, workers = _crawl(config_path, database_url, run_id, crawled, verbose)
@@ -222,12 +255,15 @@ def _crawl_and_compare(engine, config, config_path: str, database_url: str, run_
     return result
 
 
-def _crawl(config_path: str, database_url: str, run_id: int, refs, verbose: bool) -> tuple[CrawlOutcome, int]:
-    """The crawl of the run: in a child process, or, with $DOSSIER_REDIS_URL, by the `dossier crawl --worker`s
-    this process coordinates (crawler/coordinator.py). Returns how it ended and how many processes crawled."""
+def _crawl(config_path: str, database_url: str, run_id: int, refs, verbose: bool,
+           scoped: bool = False) -> tuple[CrawlOutcome, int]:
+    """The crawl of the run (`scoped`: of `refs` only, not every source of the config): in a child process, or,
+    with $DOSSIER_REDIS_URL, by the `dossier crawl --worker`s this process coordinates (crawler/coordinator.py),
+    which crawl the sources it seeds. Returns how it ended and how many processes crawled."""
     url = redis_url()
     if url is None:
-        return crawl_in_subprocess(config_path, database_url, run_id, verbose=verbose), 1
+        only = [ref.source_id for ref in refs] if scoped else None
+        return crawl_in_subprocess(config_path, database_url, run_id, verbose=verbose, only=only), 1
     config_text = Path(config_path).read_text(encoding="utf-8")
     outcome = coordinate(url, config_text, run_id, [ref.source_id for ref in refs], DISTRIBUTED_TIMEOUT_SECONDS,
                          database_url=database_url, start_urls={ref.source_id: ref.url for ref in refs})
