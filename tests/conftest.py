@@ -20,8 +20,8 @@ POSTGRES_URL = os.environ.get("DOSSIER_TEST_POSTGRES_URL", "postgresql+psycopg:/
 # take the next module in collection order, and a long module started last would leave the other one idle.
 SLOW_MODULES = (  # longest first, as measured (docs/performance.md, "The test suite")
     "test_faults_crash", "test_faults_distributed", "test_crash_recovery", "test_faults_browser",
-    "test_failed_source_night", "test_end_to_end", "test_distributed", "test_faults_lies", "test_faults_secrets",
-    "test_faults_network", "test_interrupt",
+    "test_failed_source_night", "test_end_to_end", "test_add", "test_distributed", "test_faults_lies",
+    "test_faults_secrets", "test_faults_network", "test_interrupt", "test_run_scope",
 )
 
 
