@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from dossier.urls import canonical_key
+from dossier.urls import canonical_key, canonical_url, is_url_key
 from storage import models
 from storage.db import refused
 
@@ -244,10 +244,13 @@ class RunWriter:
             held = observations.get((source_id, competitor_id, key))
             if held is None or _more_trusted(seen, held):  # its listing's card and its own page: the surer reading
                 observations[(source_id, competitor_id, key)] = seen
+        catalog, observations = self._one_product_per_url(connection, catalog, observations)
         statement = insert_for(connection, table)
         statement = statement.on_conflict_do_update(
             index_elements=["competitor_id", "key"],
-            set_={c: statement.excluded[c] for c in ("sku", "name", "brand", "url", "last_seen_run_id")},
+            # a reading without a SKU or brand (a listing's card) keeps those its page gave
+            set_={**{c: statement.excluded[c] for c in ("name", "url", "last_seen_run_id")},
+                  **{c: func.coalesce(statement.excluded[c], table.c[c]) for c in ("sku", "brand")}},
         )
         connection.execute(statement, list(catalog.values()))
         ids = self._ids(connection, table, ["competitor_id", "key"], list(catalog))
@@ -262,6 +265,69 @@ class RunWriter:
             where=func.coalesce(statement.excluded.price_confidence, 0) > func.coalesce(observed.c.price_confidence, 0))
         connection.execute(statement, rows)
         self._products.clear()
+
+    def _one_product_per_url(self, connection, catalog: dict[tuple[int, str], dict[str, Any]],
+                             observations: dict[tuple[int, int, str], dict[str, Any]]):
+        """A listing's card read without an identifier is keyed by its product's URL; the product's own page gives
+        its SKU. One product, not two: a URL-keyed reading goes to the identified product at that URL (read in
+        this batch, or stored before), and a URL-keyed row stored before (the card, an earlier batch or night)
+        becomes the identified product when its page is first read (its history kept). A URL where several
+        identified products stand (variants of one page) is left as it is."""
+        identified = self._identified_by_url(connection, catalog)
+        if not identified:
+            return catalog, observations
+        merged_catalog: dict[tuple[int, str], dict[str, Any]] = {}
+        for (competitor_id, key), row in catalog.items():
+            target = identified.get((competitor_id, key)) if is_url_key(key) else None
+            if target is None:
+                merged_catalog.setdefault((competitor_id, key), row)
+            elif (competitor_id, target) not in catalog:  # stored before, not read in this batch: seen tonight
+                merged_catalog.setdefault((competitor_id, target), {**row, "key": target, "sku": None, "brand": None})
+        merged: dict[tuple[int, int, str], dict[str, Any]] = {}
+        for (source_id, competitor_id, key), seen in observations.items():
+            target = identified.get((competitor_id, key), key) if is_url_key(key) else key
+            held = merged.get((source_id, competitor_id, target))
+            if held is None or _more_trusted(seen, held):
+                merged[(source_id, competitor_id, target)] = seen
+        self._adopt_url_rows(connection, merged_catalog)
+        return merged_catalog, merged
+
+    def _identified_by_url(self, connection, catalog: dict[tuple[int, str], dict[str, Any]]) -> dict[tuple[int, str], str]:
+        """(competitor, canonical URL) -> the key of the one identified product there, in the batch or stored."""
+        table = models.Product.__table__
+        at: dict[tuple[int, str], set[str]] = {}
+        urls: dict[int, set[str]] = {}
+        for (competitor_id, key), row in catalog.items():
+            if not is_url_key(key) and row["url"]:
+                at.setdefault((competitor_id, canonical_url(row["url"])), set()).add(key)
+            urls.setdefault(competitor_id, set()).update(u for u in (row["url"], key if is_url_key(key) else None) if u)
+        if not any(is_url_key(key) for _competitor, key in catalog) and not at:
+            return {}
+        for competitor_id, wanted in urls.items():
+            for key, url in connection.execute(select(table.c.key, table.c.url).where(
+                    table.c.competitor_id == competitor_id, table.c.url.in_(sorted(wanted)))):
+                if not is_url_key(key) and url:
+                    at.setdefault((competitor_id, canonical_url(url)), set()).add(key)
+        return {place: next(iter(keys)) for place, keys in at.items() if len(keys) == 1}
+
+    def _adopt_url_rows(self, connection, catalog: dict[tuple[int, str], dict[str, Any]]) -> None:
+        """An identified product read for the first time whose URL-keyed row was stored before (its card, in an
+        earlier batch or night): that row is re-keyed, so that the product keeps one id and its history."""
+        table = models.Product.__table__
+        for (competitor_id, key), row in catalog.items():
+            if is_url_key(key) or not row["url"]:
+                continue
+            url_key = canonical_url(row["url"])[:512]
+            stored = dict(connection.execute(select(table.c.key, table.c.id).where(
+                table.c.competitor_id == competitor_id, table.c.key.in_([key, url_key]))).all())
+            if url_key not in stored or key in stored:
+                continue
+            savepoint = connection.begin_nested()  # another worker of the run may insert the key meanwhile
+            try:
+                connection.execute(table.update().where(table.c.id == stored[url_key]).values(key=key))
+                savepoint.commit()
+            except IntegrityError:
+                savepoint.rollback()
 
     def _write_reviews(self, connection) -> None:
         if not self._reviews:

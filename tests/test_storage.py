@@ -212,3 +212,48 @@ def test_url_keyed_products_ignore_tracking_parameters(engine):
     night(engine, [by_url(f"{SHOP}p/lr?utm_source=mail&id=7", "100")])
     second = night(engine, [by_url(f"{SHOP}p/lr?id=7&sid=9f8e", "90")])
     assert [(k, m) for k, _, _, _, m in changes(engine, second)] == [("price_down", Decimal("-10.00"))]
+
+
+def test_a_card_without_sku_and_its_page_with_one_are_one_product(engine):
+    """A listing's card gives no SKU (its product is keyed by its URL), the product's page gives one: one product
+    row, whichever is read first, in one batch or two, tonight and the nights after; its history is kept."""
+    from dataclasses import replace
+    refs = sync_sources(engine, COMPETITORS)
+    catalog = refs[0]
+    page = replace(product("LR-9", "100"), price_source="json-ld", price_confidence=0.9)
+    card = replace(page, sku=None, price=Decimal("100"), price_source="visible", price_confidence=0.7)
+    for order, batches in ((("card", "page"), True), (("page", "card"), True), (("card", "page"), False)):
+        run_id = start_run(engine)
+        writer = RunWriter(engine, run_id)
+        for which in order:
+            writer.add_products(catalog.source_id, catalog.competitor_id, [card if which == "card" else page],
+                                f"{SHOP}produkte/" if which == "card" else page.url)
+            if batches:
+                writer.flush()
+        writer.close()
+        with session_scope(engine) as session:
+            products = session.execute(select(models.Product.key, models.Product.sku)).all()
+            seen = session.execute(select(models.PriceObservation.price_source)
+                                   .where(models.PriceObservation.run_id == run_id)).scalars().all()
+        assert products == [("LR-9", "LR-9")], order
+        assert seen == ["json-ld"], order  # the page's reading, the surer one
+
+
+def test_variants_at_one_url_keep_their_card_apart(engine):
+    """Two identified products at one URL (variants of a page): a card keyed by that URL cannot be told which, and
+    stays a product of its own."""
+    refs = sync_sources(engine, COMPETITORS)
+    catalog = refs[0]
+    url = f"{SHOP}produkte/lr.html"
+    variants = [Product(name="Laufrad", price=Decimal(p), currency="EUR", sku=sku, url=url)
+                for sku, p in (("LR-S", "10"), ("LR-L", "12"))]
+    card = Product(name="Laufrad", price=Decimal("10"), currency="EUR", url=url)
+    run_id = start_run(engine)
+    writer = RunWriter(engine, run_id)
+    writer.add_products(catalog.source_id, catalog.competitor_id, variants, url)
+    writer.flush()
+    writer.add_products(catalog.source_id, catalog.competitor_id, [card], f"{SHOP}produkte/")
+    writer.close()
+    with session_scope(engine) as session:
+        keys = sorted(session.execute(select(models.Product.key)).scalars().all())
+    assert keys == ["LR-L", "LR-S", url]
