@@ -188,7 +188,8 @@ def run_fetch_job(job: Job[T], options: FetchOptions, verbose: bool = False) -> 
         find_chromium()  # no browser: the one-line CrawlError naming the fix, before anything starts
     config = DossierConfig.model_construct(defaults=options.defaults, competitors=[])
     settings = crawl_settings(config, renders, database_url="", run_id=0, verbose=verbose)
-    settings.setdict({"ITEM_PIPELINES": {}, "AUTOTHROTTLE_ENABLED": False}, priority="cmdline")
+    # a command someone waits for: one retry, not the night's two (a page that is down says so in seconds)
+    settings.setdict({"ITEM_PIPELINES": {}, "AUTOTHROTTLE_ENABLED": False, "RETRY_TIMES": 1}, priority="cmdline")
     if not verbose:
         # every failed request is its Fetched's one error line, which the command prints: Scrapy's retry and
         # robots.txt lines, the browser's tracebacks and the extractors' notes would say it again, less plainly

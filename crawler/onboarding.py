@@ -24,6 +24,7 @@ from crawler.discovery import read_sitemap
 from crawler.fetcher import Fetched, FetchSession
 from crawler.link_kinds import CAREER_WORDS, CATALOG_WORDS, REVIEW_WORDS, is_review_platform, names_any
 from crawler.reading import PageReading, read_page
+from crawler.render_auto import runs_scripts
 from crawler.safety import same_site
 from crawler.url_patterns import follow_pattern, page_param
 from dossier.errors import CrawlError
@@ -105,8 +106,21 @@ async def survey(session: FetchSession, url: str, can_render: bool, progress: Pr
 
     candidates = _ranked(same, CATALOG_WORDS)[:MAX_CANDIDATES]
     progress(f"{len(candidates)} pages linked from the home page, looking for listings")
-    sampled = await _sample(session, [link.url for link in candidates], can_render)
+    hinted = {link.url for link in candidates if names_any(link.url, link.text, CATALOG_WORDS)}
+    sampled = await _sample(session, [link.url for link in candidates], can_render, hinted)
     result.listings = [s for s in sampled if _is_listing(s)]
+    if not result.listings:  # a shop whose home page links to its catalog's overview, and that to the categories
+        deeper = _ranked([link for s in sampled if s.url in hinted for link in _links(s.static, s.url)
+                          if same_site(link.url, site) and link.url not in {x.url for x in sampled}],
+                         CATALOG_WORDS)
+        deeper = _dedupe([link.url for link in deeper if names_any(link.url, link.text, CATALOG_WORDS)])
+        if deeper:
+            progress(f"{min(len(deeper), MAX_CANDIDATES)} pages one step further, looking for listings")
+            more = await _sample(session, deeper[:MAX_CANDIDATES], can_render, set(deeper))
+            sampled += more
+            result.listings = [s for s in sampled if _is_listing(s)]
+    if not result.listings and _is_listing(Sample(site, home)):  # a shop of one page: its home is the listing
+        result.listings = [Sample(site, home)]
     card_urls = _dedupe([p.product.url for s in result.listings for p in s.best.priced
                          if p.product.url and same_site(p.product.url, site)
                          and _page(p.product.url) != _page(s.url)])
@@ -170,14 +184,18 @@ async def _read_robots_and_sitemaps(session: FetchSession, site: str, result: Su
         progress(f"sitemaps: {len(result.sitemaps)}, {result.sitemap_urls} URLs")
 
 
-async def _sample(session: FetchSession, urls: list[str], can_render: bool) -> list[Sample]:
-    """Each page read statically; one that reads no price but looks like it lacks one (a product without a price,
-    or prices shown yet unread) is rendered too."""
+async def _sample(session: FetchSession, urls: list[str], can_render: bool,
+                  catalog_like: set[str] = frozenset()) -> list[Sample]:
+    """Each page read statically; one that reads no price but looks like it lacks one is rendered too: a product
+    without a price, prices shown yet unread, or a page a catalog link leads to whose scripts may draw it."""
     fetched = await session.fetch_all(urls)
     samples = [Sample(f.url, read_page(f)) for f in fetched if f.ok]
     if can_render:
         for sample in samples:
-            if not sample.static.priced and (sample.static.products or sample.static.prices_shown):
+            static = sample.static
+            document = static.fetched.document()
+            if not static.priced and (static.products or static.prices_shown or (
+                    sample.url in catalog_like and document is not None and runs_scripts(document))):
                 sample.rendered = read_page(await session.fetch(sample.url, "js"))
     return samples
 

@@ -9,7 +9,7 @@ from contextlib import nullcontext
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import get_args
+from typing import TYPE_CHECKING, get_args
 
 import click
 from rich.console import Console
@@ -19,7 +19,9 @@ from rich.text import Text
 from dossier.errors import EXIT_INTERRUPTED, INTERRUPTED, ConfigError, DossierError
 from dossier.config import SourceKind
 from schedules.options import database_option, outbox_option
-from storage.queries import ChangeView
+
+if TYPE_CHECKING:  # SQLAlchemy is imported by the commands that open the database, not for `dossier --help`
+    from storage.queries import ChangeView
 
 console = Console()
 

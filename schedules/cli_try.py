@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from contextlib import nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import yaml
@@ -13,9 +14,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from crawler.reading import PageReading, ProductReading, reading_json, rendering_changes
 from dossier.errors import ConfigError, CrawlError, DossierError
-from extractors.provenance import label
+
+if TYPE_CHECKING:  # Scrapy and the extractors are imported when a command runs, not for `dossier --help`
+    from crawler.reading import PageReading, ProductReading
 
 console = Console()
 RENDER_CHOICES = ("static", "js", "auto")
@@ -51,7 +53,7 @@ def try_page(ctx: click.Context, urls: tuple[str, ...], render: str, wait_for: s
     `technologies`; `contacts` (`kind`, `value`, `label`); `jobs`; `next_page`."""
     from crawler.browser import find_chromium
     from crawler.fetcher import FetchOptions, run_fetch_job
-    from crawler.reading import read_page
+    from crawler.reading import read_page, reading_json, rendering_changes
 
     for url in urls:
         _check_url(url, allow_private)
@@ -182,6 +184,8 @@ def print_reading(reading: PageReading, out: Console | None = None) -> None:
 
 
 def _print_products(reading: PageReading, out: Console) -> None:
+    from extractors.provenance import label
+
     if not reading.products:
         out.print("Products: none read")
     elif len(reading.products) <= 3:
@@ -209,6 +213,8 @@ def _print_products(reading: PageReading, out: Console) -> None:
 
 
 def _product_table(item: ProductReading) -> Table:
+    from extractors.provenance import label
+
     p = item.product
     title = p.name or "Product"
     if item.confidence:

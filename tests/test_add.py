@@ -8,12 +8,14 @@ import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 from sqlalchemy import select
 
 from crawler.onboarding import default_slug
+from crawlsites import Reply, Sites
 from dossier.config import load_config
 from fixtures.server import FixtureSites
 from schedules.nightly import run_once
@@ -165,6 +167,45 @@ def test_add_then_run_reads_a_shop_no_rule_was_written_for(tmp_path):
         engine.dispose()
     assert forbidden  # the pages link to them …
     assert all(status is None and error == "Forbidden by robots.txt" for _url, status, error in forbidden)  # … unasked
+
+
+def _shop_page(title: str, body: str, head: str = "") -> Reply:
+    return Reply(f"<!doctype html><html lang='en'><head><title>{title} | Gearbox Store</title>{head}</head>"
+                 f"<body><h1>{title}</h1>{body}</body></html>")
+
+
+def _product_page(number: int) -> Reply:
+    data = ('{"@context": "https://schema.org", "@type": "Product", "name": "Gear %d", "sku": "G-%d", '
+            '"offers": {"@type": "Offer", "price": "%d.50", "priceCurrency": "USD"}}' % (number, number, 10 + number))
+    return _shop_page(f"Gear {number}", f"<p class='price'>${10 + number}.50</p>",
+                      f"<script type='application/ld+json'>{data}</script>")
+
+
+def test_add_finds_listings_one_step_past_the_home_page_and_keeps_off_what_robots_txt_forbids(tmp_path):
+    """The home page links to the catalog's overview, which links to the categories: the listings are found one step
+    further; no page robots.txt forbids is asked for."""
+    cards = "".join(f"<div class='card'><a href='/items/gear-{n}.html'><h3>Gear {n}</h3></a>"
+                    f"<span class='price'>${10 + n}.50</span></div>" for n in (1, 2, 3))
+    routes = {
+        "/robots.txt": Reply("User-agent: *\nDisallow: /cart/\n", content_type="text/plain"),
+        "/": _shop_page("Welcome", "<p>Gearboxes since 1998.</p><a href='/catalog/'>Our catalog</a>"
+                                   "<a href='/cart/'>Cart</a><a href='/about/'>About us</a>"),
+        "/catalog/": _shop_page("Catalog", "<a href='/catalog/gears/'>Gears</a><a href='/cart/'>Cart</a>"),
+        "/catalog/gears/": _shop_page("Gears", f"<div class='grid'>{cards}</div>"),
+        "/about/": _shop_page("About us", "<p>Family business.</p>"),
+        **{f"/items/gear-{n}.html": _product_page(n) for n in (1, 2, 3)},
+    }
+    config = tmp_path / "competitors.yaml"
+    with Sites(shop=routes) as sites:
+        result = dossier("add", sites.base("shop") + "/", "--config", str(config), "--slug", "gearbox", "--yes",
+                         "--allow-private", cwd=tmp_path)
+        asked = sites.paths("shop")
+    assert result.returncode == 0, result.stderr
+    [catalog] = [s for s in load_config(config).competitors[0].sources if s.kind == "catalog"]
+    assert urlsplit(catalog.url).path == "/catalog/gears/"
+    assert catalog.follow == "/(?:catalog|items)/"
+    assert "/items/gear-2.html" in asked and not any(path.startswith("/cart/") for path in asked)
+    assert load_config(config).competitors[0].name == "Gearbox Store"
 
 
 def test_a_site_that_cannot_be_read_is_one_line_and_exit_2(tmp_path, pick_port):

@@ -6,10 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
-from contextlib import contextmanager
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,6 +15,7 @@ import pytest
 from fixtures.labelled import LABELLED_DIR
 from fixtures.labelled.platform_pages import platform_dirs
 from fixtures.server import FixtureSites
+from crawlsites import Reply, Sites
 
 ORIGINS = {"json-ld", "microdata", "rdfa", "opengraph", "selector", "label", "url", "visible", "context"}
 PRODUCT_FIELDS = ("name", "price", "old_price", "currency", "availability", "sku", "gtin", "mpn")
@@ -36,36 +34,11 @@ def labelled_pages() -> dict[str, tuple[Path, dict]]:
     return pages
 
 
-@contextmanager
-def serving(pages: dict[str, bytes]):
-    """The pages at their paths on 127.0.0.1 (a free port), as HTML; any other path answers 404."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's naming)
-            body = pages.get(urlsplit(self.path).path)
-            self.send_response(200 if body is not None else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body or b"")))
-            self.end_headers()
-            self.wfile.write(body or b"")
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture(scope="module")
 def labelled_site():
     pages = labelled_pages()
-    with serving({path: file.read_bytes() for path, (file, _spec) in pages.items()}) as base:
-        yield base, pages
+    with Sites(labelled={path: Reply(file.read_bytes()) for path, (file, _spec) in pages.items()}) as sites:
+        yield sites.base("labelled"), pages
 
 
 def dossier(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -159,8 +132,9 @@ def test_try_proposes_selectors_when_prices_are_shown_but_not_read(tmp_path):
                       f"<span class='amt'>{n} 299,00 ₽</span></div>" for n in (1, 2, 3))
             + "</div></body></html>").encode()
 
-    with serving({"/tarify/": page}) as base:
-        result = dossier("try", "--render", "static", "--allow-private", base + "/tarify/", cwd=tmp_path)
+    with Sites(shop={"/tarify/": Reply(page)}) as sites:
+        result = dossier("try", "--render", "static", "--allow-private", sites.base("shop") + "/tarify/",
+                         cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "The page shows 3 prices, but no rule read a product price." in result.stdout
     assert "product: div.tile" in result.stdout and "price: span.amt" in result.stdout
