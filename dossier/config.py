@@ -346,7 +346,10 @@ def _location(loc: tuple[Any, ...]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + ("from" if part == "from_" else str(part))
+            name = "from" if part == "from_" else str(part)
+            # a key of the user's file, shown as it can be read on one line: "\n" or " " as a quoted string
+            out += ("." if out else "") + (name if name.isprintable() and name.strip() == name and name
+                                           else repr(name))
     return out
 
 

@@ -144,3 +144,13 @@ def test_a_newsletter_source_reads_a_mailbox_of_the_competitor_s_senders():
     source = config.competitors[0].sources[0]
     assert (source.url, source.senders) == ("imaps://news@imap.example.org:993/Newsletters",
                                             ["news@kranrad.example", "@kranrad-gmbh.de"])
+
+
+@pytest.mark.parametrize("key", ["\n", " sources", "", "slug\x00"])
+def test_an_unknown_key_that_cannot_be_printed_as_it_is_is_quoted_on_one_line(key):
+    data = {"competitors": [{"slug": "a", "name": "A", "sources": [{"kind": "site", "url": "https://a.example/"}]}],
+            key: 1}
+    with pytest.raises(ConfigError) as error:
+        parse_config(data)
+    assert str(error.value) == f"config: {key!r}: unknown field (check the spelling; see docs/config.md)"
+    assert "\n" not in str(error.value)
