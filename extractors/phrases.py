@@ -303,6 +303,31 @@ AUTHOR_PREFIXES: tuple[tuple[str, str], ...] = (
 # them, lower-case ASCII without accents ("etoiles", "gwiazdki"; Cyrillic ones transliterated or not), compared
 # with whole tokens of the attribute split on non-letters. Words that name a whole review ("avis", "bewertung",
 # "opinia", "отзыв", "recensione") are not here: a block named so holds the rating, and its text, date and author.
+# Name words (class, id, itemprop tokens, folded as RATING_NAME_WORDS) of a review's parts beside its rating, by
+# language: (language, part, word), the part one of author, title, text, date. Shop templates name them in their
+# own language as often as in English ("avis__auteur", "otzyv__avtor", "bewertung-text", "yorum-tarih").
+REVIEW_PART_WORDS: tuple[tuple[str, str, str], ...] = (
+    ("de", "author", "autor"), ("de", "author", "verfasser"), ("de", "author", "kunde"),
+    ("de", "title", "titel"), ("de", "title", "uberschrift"), ("de", "text", "inhalt"),
+    ("de", "text", "kommentar"), ("de", "text", "meinung"), ("de", "date", "datum"),
+    ("ru", "author", "avtor"), ("ru", "author", "автор"), ("ru", "author", "imya"), ("ru", "author", "имя"),
+    ("ru", "title", "zagolovok"), ("ru", "title", "заголовок"), ("ru", "text", "tekst"), ("ru", "text", "текст"),
+    ("ru", "text", "kommentariy"), ("ru", "text", "комментарий"), ("ru", "date", "data"), ("ru", "date", "дата"),
+    ("fr", "author", "auteur"), ("fr", "author", "nom"), ("fr", "author", "client"), ("fr", "title", "titre"),
+    ("fr", "text", "texte"), ("fr", "text", "contenu"), ("fr", "text", "commentaire"), ("fr", "date", "date"),
+    ("pl", "author", "autor"), ("pl", "author", "uzytkownik"), ("pl", "title", "tytul"), ("pl", "text", "tresc"),
+    ("pl", "text", "komentarz"), ("pl", "date", "data"),
+    ("tr", "author", "yazar"), ("tr", "author", "kullanici"), ("tr", "title", "baslik"), ("tr", "text", "metin"),
+    ("tr", "text", "icerik"), ("tr", "date", "tarih"),
+    ("es", "author", "autor"), ("es", "author", "nombre"), ("es", "title", "titulo"), ("es", "text", "texto"),
+    ("es", "text", "contenido"), ("es", "text", "comentario"), ("es", "date", "fecha"),
+    ("it", "author", "autore"), ("it", "author", "nome"), ("it", "title", "titolo"), ("it", "text", "testo"),
+    ("it", "text", "commento"), ("it", "date", "data"),
+    ("nl", "author", "auteur"), ("nl", "author", "naam"), ("nl", "title", "titel"), ("nl", "text", "tekst"),
+    ("nl", "text", "inhoud"), ("nl", "date", "datum"),
+    ("pt", "author", "autor"), ("pt", "author", "nome"), ("pt", "title", "titulo"), ("pt", "text", "texto"),
+    ("pt", "text", "comentario"), ("pt", "date", "data"),
+)
 RATING_NAME_WORDS: tuple[tuple[str, str], ...] = (
     ("en", "rating"), ("en", "stars"), ("en", "star"), ("en", "score"), ("en", "rate"), ("en", "ratingvalue"),
     ("en", "reviewrating"),

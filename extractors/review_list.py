@@ -19,7 +19,7 @@ from lxml import etree, html
 
 from extractors import ratings
 from extractors.dates import parse_date
-from extractors.phrases import AUTHOR_PREFIXES, RATING_LABEL_WORDS, RATING_NAME_WORDS
+from extractors.phrases import AUTHOR_PREFIXES, RATING_LABEL_WORDS, RATING_NAME_WORDS, REVIEW_PART_WORDS
 from extractors.records import Review
 from extractors.repeats import repeated_ancestor
 
@@ -42,11 +42,16 @@ RATING_WORDS = frozenset(word for _lang, word in RATING_NAME_WORDS)
 _LABEL_STEMS = tuple(sorted({_fold(w) for _lang, w in RATING_LABEL_WORDS if len(_fold(w)) >= 5}))
 _LABEL_WORDS = frozenset(_fold(w) for _lang, w in RATING_LABEL_WORDS)
 _LABEL_TOKENS = re.compile(r"[^\W\d_]+")
-AUTHOR_WORDS = frozenset({"author", "reviewer", "nickname", "customer", "user", "username", "name", "byline"})
-DATE_WORDS = frozenset({"date", "time", "timestamp", "posted", "published", "created", "datepublished"})
+# The other parts' in English, and in the languages of phrases.REVIEW_PART_WORDS ("auteur", "titel", "tarih").
+_PART_WORDS = {part: frozenset(_fold(word) for _lang, kind, word in REVIEW_PART_WORDS if kind == part)
+               for part in ("author", "title", "text", "date")}
+AUTHOR_WORDS = frozenset({"author", "reviewer", "nickname", "customer", "user", "username", "name", "byline"}) | \
+    _PART_WORDS["author"]
+DATE_WORDS = frozenset({"date", "time", "timestamp", "posted", "published", "created", "datepublished"}) | \
+    _PART_WORDS["date"]
 TEXT_WORDS = frozenset({"body", "text", "content", "comment", "description", "message", "reviewbody", "opinion",
-                        "review"})
-TITLE_WORDS = frozenset({"title", "headline", "heading", "summary", "subject"})
+                        "review"}) | _PART_WORDS["text"]
+TITLE_WORDS = frozenset({"title", "headline", "heading", "summary", "subject"}) | _PART_WORDS["title"]
 SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "nav", "footer", "header", "svg", "form", "button",
                        "select", "option", "textarea"})
 MIN_REVIEWS = 2

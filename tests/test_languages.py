@@ -16,7 +16,7 @@ from extractors import availability
 from extractors.currencies import LANG_DECIMAL, TLD_DECIMAL
 from extractors.dates import parse_date
 from extractors.phrases import (AVAILABILITY_PHRASES, AVAILABILITY_STATES, IDENTIFIER_LABELS, NEXT_PAGE_PHRASES,
-                                RATING_LABEL_WORDS, RATING_NAME_WORDS, RATING_OUT_OF)
+                                RATING_LABEL_WORDS, RATING_NAME_WORDS, RATING_OUT_OF, REVIEW_PART_WORDS)
 from extractors.prices import Context, parse_price
 from extractors.review_list import rating_widget
 
@@ -154,3 +154,12 @@ def test_rating_rows_cover_the_languages() -> None:
     assert all(word.isascii() or lang in ("ru", "uk") for lang, word in RATING_NAME_WORDS), "classes as written"
     assert set(LANGUAGES + CONTROLS) <= {lang for lang, _w, _o in RATING_OUT_OF}
     assert {order for _lang, _w, order in RATING_OUT_OF} == {"value-first", "best-first"}
+
+
+def test_review_part_words_cover_the_languages() -> None:
+    """Each language names a review's author, title, text and date (tests/test_review_list.py reads them)."""
+    parts = {(lang, part) for lang, part, _word in REVIEW_PART_WORDS}
+    missing = [(lang, part) for lang in ("de", "ru", "fr", "pl", "tr", "es", "it", "nl", "pt")
+               for part in ("author", "title", "text", "date") if (lang, part) not in parts]
+    assert missing == []
+    assert all(word == word.lower().strip() for _lang, _part, word in REVIEW_PART_WORDS)

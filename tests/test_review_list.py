@@ -114,3 +114,25 @@ def test_a_carousels_slide_labels_are_no_ratings() -> None:
 def test_star_glyphs_are_counted(text: str, expected: float | None) -> None:
     from extractors.ratings import count_glyphs
     assert count_glyphs(text) == expected
+
+
+@pytest.mark.parametrize(("lang", "block", "author", "title", "text", "when"), [
+    ("de", "bewertung", "autor", "titel", "inhalt", "datum"),
+    ("ru", "otzyv", "avtor", "zagolovok", "tekst", "data"),
+    ("tr", "yorum-kart", "yazar", "baslik", "metin", "tarih"),
+    ("fr", "avis", "auteur", "titre", "texte", "date"),
+])
+def test_a_reviews_parts_named_in_its_pages_language_are_read(lang, block, author, title, text, when):
+    """Templates name a review's parts in their own language ("avis__auteur", "otzyv__avtor"): the author and the
+    title are read as well as the rating, the date and the text."""
+    items = "".join(
+        f"<li class='{block}'><span class='{block}__{author}'>Kunde {n}</span>"
+        f"<span class='{block}__stars' aria-label='{n} / 5'>{'★' * n}</span>"
+        f"<time class='{block}__{when}' datetime='2026-0{n}-1{n}'>1{n}.0{n}.2026</time>"
+        f"<p class='{block}__{title}'><strong>Headline {n}</strong></p>"
+        f"<p class='{block}__{text}'>A long enough text about the order number {n} and its delivery.</p></li>"
+        for n in (3, 4, 5))
+    found = extract_reviews(page(f"<ol class='{block}-list'>{items}</ol>", lang), "https://shop.example/reviews/")
+    assert [(r.author, r.title, r.rating, r.published) for r in found.reviews] == [
+        (f"Kunde {n}", f"Headline {n}", float(n), date(2026, n, 10 + n)) for n in (3, 4, 5)]
+    assert all(r.text.startswith("A long enough text") for r in found.reviews)
