@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -16,6 +15,7 @@ from crawler.callbacks import settles, some
 from crawler.discovery import read_sitemap, sitemaps_in_robots
 from crawler.safety import allowed_url
 from crawler.sources import SourcePlan
+from dossier.urls import origin
 from extractors.audit import robots_facts
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ class DiscoveryCallbacks:
 
     def robots_request(self, plan: SourcePlan) -> scrapy.Request | None:
         """robots.txt of the source's site, read for its Sitemap: lines and, for the site audit, its rules."""
-        return self.discovery_request(plan, _origin(plan.url) + "/robots.txt", self.parse_robots, nesting=0)
+        return self.discovery_request(plan, origin(plan.url) + "/robots.txt", self.parse_robots, nesting=0)
 
     def discovery_request(self, plan: SourcePlan, url: str, callback, nesting: int) -> scrapy.Request | None:
         """robots.txt and sitemaps: read to find pages, not pages themselves (no budget, no fetch row)."""
@@ -74,7 +74,7 @@ class DiscoveryCallbacks:
         self.reports[plan.source_id].discovery.append({
             "url": response.url, "status": response.status, "sitemaps": len(named), "robots": True,
             "robots_hash": facts.content_hash, "rules": facts.rules[:MAX_ROBOTS_RULES]})
-        for url in named or [_origin(plan.url) + "/sitemap.xml"]:
+        for url in named or [origin(plan.url) + "/sitemap.xml"]:
             yield from some(self.discovery_request(plan, url, self.parse_sitemap, nesting=1))
 
     @settles
@@ -119,10 +119,6 @@ class DiscoveryCallbacks:
         self.reports[plan.source_id].discovery.append({"url": request.url, "status": info.status, "error": info.error,
                                                       "robots": request.meta["dossier_discovery"] == 0})
         if request.meta["dossier_discovery"] == 0:  # no robots.txt to name sitemaps: try the usual place
-            yield from some(self.discovery_request(plan, _origin(plan.url) + "/sitemap.xml", self.parse_sitemap,
+            yield from some(self.discovery_request(plan, origin(plan.url) + "/sitemap.xml", self.parse_sitemap,
                                                    nesting=1))
 
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"

@@ -15,7 +15,6 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import CrawlerProcess
@@ -25,6 +24,7 @@ from twisted.python.failure import Failure
 from crawler.accounting import describe_failure
 from crawler.browser import find_chromium
 from crawler.render_callbacks import browser_waits
+from crawler.safety import site_of
 from crawler.sources import SourcePlan
 from dossier.config import Defaults, DossierConfig
 from dossier.errors import CrawlError
@@ -134,13 +134,13 @@ class _FetchSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.job, self.options, self.outcome = job, options, outcome
         self.plans: dict[int, SourcePlan] = {}
-        self._by_site: dict[tuple[str, str], int] = {}
-        self._render_sites = {_site_key(url) for url in options.render_hosts} | \
-            {_site_key(plan.url) for plan in options.render_plans}
+        self._by_site: dict[tuple[str, int | None] | None, int] = {}
+        self._render_sites = {site_of(url) for url in options.render_hosts} | \
+            {site_of(plan.url) for plan in options.render_plans}
 
     def plan_for(self, url: str) -> SourcePlan:
         """A plan per site (scheme-less host and port), as if each site were a source of its own."""
-        key = _site_key(url)
+        key = site_of(url)
         if key not in self._by_site:
             source_id = len(self.plans) + 1
             self.plans[source_id] = _plan(source_id, url, self.options, render=key in self._render_sites)
@@ -154,7 +154,7 @@ class _FetchSpider(scrapy.Spider):
         return self.plans[source_id]
 
     def can_render(self, url: str) -> bool:
-        return _site_key(url) in self._render_sites
+        return site_of(url) in self._render_sites
 
     async def start(self):
         try:
@@ -163,11 +163,6 @@ class _FetchSpider(scrapy.Spider):
             self.outcome["error"] = exc
         return
         yield  # an async generator that yields no request: the job fetches through the engine itself
-
-
-def _site_key(url: str) -> tuple[str, str]:
-    parts = urlsplit(url if "//" in url else f"//{url}")
-    return (parts.hostname or "").removeprefix("www."), str(parts.port or "")
 
 
 def _plan(source_id: int, url: str, options: FetchOptions, render: bool) -> SourcePlan:

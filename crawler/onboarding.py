@@ -28,6 +28,7 @@ from crawler.render_auto import runs_scripts
 from crawler.safety import same_site
 from crawler.url_patterns import follow_pattern, page_param
 from dossier.errors import CrawlError
+from dossier.urls import origin
 from dossier.config_file import ProposedCompetitor, ProposedSource
 
 log = logging.getLogger(__name__)
@@ -159,13 +160,13 @@ async def survey(session: FetchSession, url: str, can_render: bool, progress: Pr
 
 
 async def _read_robots_and_sitemaps(session: FetchSession, site: str, result: Survey, progress: Progress) -> None:
-    origin = _origin(site)
-    robots = await session.fetch(origin + "/robots.txt")
+    base = origin(site)
+    robots = await session.fetch(base + "/robots.txt")
     named: list[str] = []
     if robots.ok:
         result.robots = True
-        named = list(sitemap_urls_from_robots(robots.body, base_url=origin + "/"))
-    queue = named or [origin + "/sitemap.xml"]
+        named = list(sitemap_urls_from_robots(robots.body, base_url=base + "/"))
+    queue = named or [base + "/sitemap.xml"]
     read = 0
     while queue and read < MAX_SITEMAP_FILES:
         url = queue.pop(0)
@@ -261,10 +262,6 @@ def _dedupe(urls: list[str | None]) -> list[str]:
 def _page(url: str) -> str:
     return url.split("#")[0].rstrip("/")
 
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 # -- the proposal --------------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ Resolve = Callable[[str], Awaitable[list[str]]]
 
 
 @lru_cache(maxsize=4096)  # the source's own URL, asked for on every check
-def _site(url: str) -> tuple[str, int | None] | None:
+def site_of(url: str) -> tuple[str, int | None] | None:
     """(host without www., explicit non-default port): http and https of one host are one site."""
     parts = urlsplit(url)
     try:
@@ -42,8 +42,8 @@ def _site(url: str) -> tuple[str, int | None] | None:
 
 def same_site(url: str, start_url: str) -> bool:
     """Inside the source's site: the same host (with or without www.) and the same port."""
-    site = _site(url)
-    return site is not None and site == _site(start_url)
+    site = site_of(url)
+    return site is not None and site == site_of(start_url)
 
 
 def in_domains(host: str, domains: Iterable[str]) -> bool:

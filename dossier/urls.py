@@ -55,6 +55,12 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, urlencode(query, quote_via=quote, safe="/:@!$'()*+,;-._~"), ""))
 
 
+def origin(url: str) -> str:
+    """scheme://host[:port] of a URL: where its robots.txt and sitemap.xml are."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def is_url_key(key: str) -> bool:
     """A product key that is its URL (no SKU, GTIN or MPN was read for it)."""
     return key[:7].lower() == "http://" or key[:8].lower() == "https://"

@@ -280,7 +280,7 @@ def check(ctx: click.Context, config_path: Path, competitor: str | None, as_json
     stored. Exit code 1 when a source reads nothing."""
     from crawler.fetcher import FetchOptions, run_fetch_job
     from crawler.browser import find_chromium
-    from crawler.reading import read_page, source_verdict
+    from crawler.reading import Verdict, read_page, source_verdict
     from crawler.sources import SOURCE_KINDS, build_plans
     from dossier.config import load_config
     from storage.runs import SourceRef
@@ -327,8 +327,8 @@ def check(ctx: click.Context, config_path: Path, competitor: str | None, as_json
         reading = read_page(first, plan.selectors or None) if first is not None and kind.html else None
         verdict = source_verdict(plan.kind, plan.render, pairs[0], pairs[1], reading)
         if plan.render == "js" and not browser:
-            verdict = verdict.__class__("unreachable", "cannot render: no Chromium found (apt-get install chromium, "
-                                        "or set DOSSIER_CHROMIUM)")
+            verdict = Verdict("unreachable", "cannot render: no Chromium found (apt-get install chromium, or set "
+                              "DOSSIER_CHROMIUM)")
         rows.append((plan, verdict))
     if as_json:
         click.echo(json.dumps(
