@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
+import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Iterator, Literal
 from urllib.parse import urlsplit
 
 import yaml
@@ -237,7 +240,7 @@ ChangeKind = Literal[
     "back_in_stock", "review_new", "rating_changed", "text_changed", "page_added", "page_removed",
     "technology_added", "technology_removed", "ad_new", "ad_stopped", "source_unreachable", "price_anomaly",
     "robots_changed", "sitemap_grew", "broken_links_up", "channel_added", "channel_removed", "promo_new",
-    "promo_ended", "content_new", "job_posted", "job_closed", "newsletter_new"]
+    "promo_ended", "content_new", "job_posted", "job_closed", "newsletter_new", "text_rotating"]
 Severity = Literal["low", "medium", "high"]
 
 
@@ -273,9 +276,112 @@ class AlertRules(_Strict):
     competitors: list[str] | None = Field(None, description="Alert only on these competitors (slugs; default: all).")
 
 
+class Channel(_Strict):
+    name: str = Field(description="Short unique name of the channel (lower-case letters, digits, - and _), as "
+                      "`dossier alerts list` shows it.")
+    url: str = Field(description="Where to post, as an Apprise URL: `slack://TokenA/TokenB/TokenC`, "
+                     "`tgram://bottoken/chatid`, `workflows://host/workflow/signature` (Microsoft Teams), "
+                     "`matrixs://user:password@host/#room`, or "
+                     "`json://host/path` (`jsons://` over HTTPS) for a generic JSON webhook. Write a secret as "
+                     "`${NAME}`, read from the environment variable NAME when the config is loaded.")
+    kinds: list[ChangeKind] | None = Field(None, description="Only these change kinds (default: all).")
+    competitors: list[str] | None = Field(None, description="Only these competitors (slugs; default: all).")
+    min_severity: Severity = Field("low", description="Only changes of at least this severity.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError("use lower-case letters, digits, - and _ (e.g. team-slack)")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        problem = channel_url_problem(expand_environment(value))
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    def service_url(self) -> str:
+        """The URL to send to, its `${NAME}` secrets filled in from the environment: to be used, never shown."""
+        return expand_environment(self.url)
+
+
+ENVIRONMENT_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+CHANNEL_EXAMPLES = "json://127.0.0.1:8080/hook, slack://TokenA/TokenB/TokenC or tgram://bottoken/chatid"
+
+
+def expand_environment(value: str) -> str:
+    """The value with each `${NAME}` replaced by the environment variable NAME; a ValueError naming the first one
+    that is not set."""
+    missing = [name for name in ENVIRONMENT_REFERENCE.findall(value) if name not in os.environ]
+    if missing:
+        raise ValueError(f"${{{missing[0]}}} is not set in the environment: export {missing[0]} before running")
+    return ENVIRONMENT_REFERENCE.sub(lambda match: os.environ[match.group(1)], value)
+
+
+def channel_url_problem(url: str) -> str | None:
+    """Why Apprise cannot send to the URL, in words that show none of it but its scheme; None when it can."""
+    import apprise  # only for configs with channels: `dossier --help` stays quick
+
+    scheme = urlsplit(url).scheme if "://" in url else ""
+    if not scheme:
+        return f"not an Apprise URL; e.g. {CHANNEL_EXAMPLES}"
+    with quiet_apprise():  # its own reasons would print the URL (masked, but on lines of their own)
+        service = apprise.Apprise.instantiate(url)
+    if service is None:
+        return (f"Apprise cannot send to this {scheme}:// URL (an unknown service, or a part of it missing or "
+                f"malformed: see docs/alerts.md); e.g. {CHANNEL_EXAMPLES}")
+    return None
+
+
+@contextmanager
+def quiet_apprise() -> Iterator[list[str]]:
+    """Within the block, Apprise's log lines (warnings and errors) are collected in the yielded list instead of
+    reaching the log: the caller says in its own line what went wrong, with no secret of the URL."""
+    said: list[str] = []
+    handler = _Collect(said)
+    logger = logging.getLogger("apprise")
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield said
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+class _Collect(logging.Handler):
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.lines = lines
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
 class Alerts(_Strict):
     email: EmailSettings | None = Field(None, description="Digest e-mail; without it digests only go to the outbox.")
     rules: AlertRules = Field(default_factory=AlertRules, description="Alert thresholds.")
+    language: Literal["en", "de", "ru"] = Field("en", description="Language of the events' titles in the digest, "
+                                                "`dossier changes` and the report: en, de or ru.")
+    channels: list[Channel] = Field(default_factory=list, description=(
+        "Chat and webhook channels (Slack, Telegram, Microsoft Teams, Matrix, JSON webhooks, through Apprise), each "
+        "a `{name, url, kinds, competitors, min_severity}` receiving one message per run with the changes it asks "
+        "for (docs/alerts.md)."))
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_channels(cls, channels: list[Channel]) -> list[Channel]:
+        first: dict[str, int] = {}
+        for index, channel in enumerate(channels):
+            if channel.name in first:
+                raise ValueError(f"channels[{index}].name '{channel.name}' is used twice (first by "
+                                 f"channels[{first[channel.name]}]): give each channel its own name")
+            first[channel.name] = index
+        return channels
 
 
 class Schedule(_Strict):

@@ -11,6 +11,7 @@ from decimal import Decimal
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Protocol
 
 from dossier.config import AlertRules, DossierConfig, Recipient
 from dossier.errors import AlertError, ConfigError
@@ -49,18 +50,28 @@ def diff_rules(config: DossierConfig) -> Rules:
 
 def digest_items(changes: list[ChangeView]) -> list[DigestItem]:
     return [DigestItem(c.competitor_slug, c.competitor_name, c.kind, c.title or c.entity, c.before, c.after,
-                       c.magnitude, c.severity, c.url, c.uncertain) for c in changes]
+                       c.magnitude, c.severity, c.url, c.uncertain, c.event_id, c.event_title, c.event_importance)
+            for c in changes]
 
 
-def wanted(item: DigestItem, rules: AlertRules, recipient: Recipient | None = None) -> bool:
-    """Whether a change reaches a recipient: the config's kinds and competitors, then the recipient's own."""
+class Subscription(Protocol):
+    """What a reader of the alerts asks for: an e-mail recipient (Recipient) or a chat channel (Channel)."""
+
+    kinds: list[str] | None
+    competitors: list[str] | None
+    min_severity: str
+
+
+def wanted(item: DigestItem, rules: AlertRules, subscription: Subscription | None = None) -> bool:
+    """Whether a change reaches a reader: the config's kinds and competitors, then the subscription's own kinds,
+    competitors and lowest severity (of a recipient or a channel)."""
     for kinds, competitors in ((rules.kinds, rules.competitors),
-                               (recipient.kinds, recipient.competitors) if recipient else (None, None)):
+                               (subscription.kinds, subscription.competitors) if subscription else (None, None)):
         if kinds is not None and item.kind not in kinds:
             return False
         if competitors is not None and item.competitor_slug not in competitors:
             return False
-    floor = SEVERITY_RANK[recipient.min_severity] if recipient else 0
+    floor = SEVERITY_RANK[subscription.min_severity] if subscription else 0
     return SEVERITY_RANK.get(item.severity, 0) >= floor
 
 

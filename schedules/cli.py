@@ -7,7 +7,6 @@ import re
 import sys
 from contextlib import nullcontext
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, get_args
 
@@ -17,8 +16,9 @@ from rich.table import Table
 from rich.text import Text
 
 from dossier.errors import EXIT_INTERRUPTED, INTERRUPTED, ConfigError, DossierError
-from dossier.config import SourceKind
+from dossier.config import ChangeKind, SourceKind
 from schedules.options import database_option, outbox_option
+from schedules.units import format_delta
 
 if TYPE_CHECKING:  # SQLAlchemy is imported by the commands that open the database, not for `dossier --help`
     from storage.queries import ChangeView
@@ -97,8 +97,11 @@ def demo(ctx: click.Context, folder: Path) -> None:
     engine = create_db_engine(result.database_url)
     changes = list_changes(engine, run_id=result.runs[-1].run_id)
     engine.dispose()
-    console.print(change_table(changes, title=f"Changes found in night2 (run {result.runs[-1].run_id})"))
-    click.echo(f"Database: {result.folder / 'dossier.db'}")
+    events = len(event_numbers(changes))
+    console.print(event_table(changes, title=f"What happened in night2 (run {result.runs[-1].run_id}): {events} "
+                                             f"events from {len(changes)} changes, most important first"))
+    click.echo(f"Database: {result.folder / 'dossier.db'} (each event's changes: dossier changes --db "
+               f"sqlite:///{result.folder / 'dossier.db'})")
     for eml in result.eml_files:
         click.echo(f"Digest:   {eml}")
     click.echo(f"Config:   {result.config_path} (the config the demo ran, for the record: its sites are stopped "
@@ -193,7 +196,8 @@ def run(ctx: click.Context, config_path: Path, database_url: str | None, outbox_
         if summary:
             console.print(summary_table(summary, title=f"Run {result.run_id}"))
         if changes:
-            console.print(change_table(changes))
+            console.print(event_table(changes, title="What happened, most important first"))
+            console.print(change_table(changes, title="Their changes", numbers=event_numbers(changes)))
         if result.alert and result.alert.eml_path:
             click.echo(f"Digest: {result.alert.eml_path}")
         for error in result.alert.errors if result.alert else []:
@@ -236,27 +240,51 @@ def _config_log_file(ctx: click.Context, configured: str | None) -> str | None:
 
 @cli.command()
 @click.option("--since", help="Only changes newer than this: 7d, 24h, 30m or a date (2026-11-01).")
-@click.option("--competitor", help="Only this competitor (slug).")
-@click.option("--kind", help="Only this change kind, e.g. price_down.")
+@click.option("--competitor", help="Only this competitor (slug); a slug the database does not know is an error "
+              "listing the known ones.")
+@click.option("--kind", help="Only this change kind, e.g. price_down; an unknown kind is an error listing the kinds.")
 @click.option("--severity", type=click.Choice(["high", "medium", "low"]), help="Only this severity.")
 @database_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--events", "events_only", is_flag=True, help="Only the events, one line each, not their changes.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table: the changes, each with its "
+              "event (event_id, event_kind, event_title, event_importance).")
 def changes(since: str | None, competitor: str | None, kind: str | None, severity: str | None,
-            database_url: str | None, as_json: bool) -> None:
-    """List recorded changes, newest run first, most severe first."""
+            database_url: str | None, events_only: bool, as_json: bool) -> None:
+    """List what changed, newest run first: the events a person would name ("New product SR 500 at 2,150 EUR,
+    announced in the news"), most important first (docs/alerts.md, "Events"), then their changes, numbered by
+    event. The Δ column carries its unit: % for prices and sitemaps, ★ for reviews and ratings, links for broken
+    links."""
     from storage.db import open_database
-    from storage.queries import list_changes
+    from storage.queries import change_kinds_stored, list_changes
+    from storage.reporting import competitor_slugs
 
     cutoff = parse_since(since) if since else None
     engine = open_database(database_url, migrate=False)
-    rows = list_changes(engine, since=cutoff, competitor=competitor, kind=kind, severity=severity)
-    engine.dispose()
+    try:
+        if competitor is not None:
+            check_filter(competitor, competitor_slugs(engine),
+                         f"--competitor: no competitor {competitor!r} in the database; known")
+        if kind is not None:
+            check_filter(kind, sorted(set(get_args(ChangeKind)) | set(change_kinds_stored(engine))),
+                         f"--kind: {kind!r} is not a change kind; choose one of")
+        rows = list_changes(engine, since=cutoff, competitor=competitor, kind=kind, severity=severity)
+    finally:
+        engine.dispose()
     if as_json:
         click.echo(json.dumps([c.as_json() for c in rows], ensure_ascii=False, indent=2))
     elif rows:
-        console.print(change_table(rows, show_run=True))
+        console.print(event_table(rows, title="Events, most important first", show_run=True))
+        if not events_only:
+            console.print(change_table(rows, title="Their changes", show_run=True, numbers=event_numbers(rows)))
     else:
         click.echo("no changes match")
+
+
+def check_filter(value: str, known: list[str], problem: str) -> None:
+    """A ConfigError (one line, exit code 2): `problem` and the valid values, when `value` is none of `known`;
+    a mistyped filter must not pass for a quiet week ("no changes match")."""
+    if value not in known:
+        raise ConfigError(f"{problem}: {', '.join(known) or '(none yet)'}")
 
 
 def parse_since(value: str) -> datetime:
@@ -273,8 +301,51 @@ def parse_since(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def change_table(changes: list[ChangeView], title: str | None = None, show_run: bool = False) -> Table:
+def event_numbers(changes: list[ChangeView]) -> dict[tuple[int, int | None, str], int]:
+    """(run, event, competitor) -> the event's number in the order the changes come (list_changes: newest run,
+    most important event first); changes of a run diffed before events existed share one number per competitor."""
+    numbers: dict[tuple[int, int | None, str], int] = {}
+    for change in changes:
+        numbers.setdefault(_event_key(change), len(numbers) + 1)
+    return numbers
+
+
+def _event_key(change: ChangeView) -> tuple[int, int | None, str]:
+    return change.run_id, change.event_id, change.competitor_slug
+
+
+def event_table(changes: list[ChangeView], title: str | None = None, show_run: bool = False) -> Table:
+    """One row per event of these changes: its number, competitor, importance, title and how many changes."""
+    numbers = event_numbers(changes)
+    counts: dict[tuple[int, int | None, str], int] = {}
+    first: dict[tuple[int, int | None, str], ChangeView] = {}
+    for change in changes:
+        key = _event_key(change)
+        counts[key] = counts.get(key, 0) + 1
+        first.setdefault(key, change)
     table = Table(title=title, show_lines=False)
+    table.add_column("#", justify="right")
+    if show_run:
+        table.add_column("Run", justify="right")
+    table.add_column("Competitor", no_wrap=True)
+    table.add_column("Importance", justify="right")
+    table.add_column("What happened", overflow="fold", ratio=4)
+    table.add_column("Changes", justify="right")
+    for key, number in numbers.items():
+        change = first[key]
+        what = change.event_title or "(changes recorded before events existed)"
+        row = [str(number), *([str(change.run_id)] if show_run else []), change.competitor_slug,
+               "" if change.event_importance is None else str(change.event_importance), what, str(counts[key])]
+        table.add_row(*(Text(cell) for cell in row))
+    return table
+
+
+def change_table(changes: list[ChangeView], title: str | None = None, show_run: bool = False,
+                 numbers: dict[tuple[int, int | None, str], int] | None = None) -> Table:
+    """The changes, one row each; with `numbers` (event_numbers()) a first column names each change's event."""
+    table = Table(title=title, show_lines=False)
+    if numbers is not None:
+        table.add_column("#", justify="right")
     if show_run:
         table.add_column("Run", justify="right")
     table.add_column("Competitor", no_wrap=True)
@@ -286,7 +357,8 @@ def change_table(changes: list[ChangeView], title: str | None = None, show_run: 
         row = [change.competitor_slug, change.kind, _short(change.title or change.entity), _before_after(change),
                _delta(change)]
         # Text(), not str: scraped text like "[bold]" must not be read as rich markup
-        table.add_row(*(Text(cell) for cell in ([str(change.run_id)] if show_run else []) + row))
+        number = [str(numbers[_event_key(change)])] if numbers is not None else []
+        table.add_row(*(Text(cell) for cell in number + ([str(change.run_id)] if show_run else []) + row))
     return table
 
 
@@ -299,11 +371,7 @@ def _before_after(change: ChangeView) -> str:
 
 
 def _delta(change: ChangeView) -> str:
-    if change.magnitude is None:
-        return ""
-    if change.kind in ("price_up", "price_down", "price_anomaly"):
-        return f"{Decimal(change.magnitude):+.2f} %"
-    return f"{Decimal(change.magnitude):+.2f}" if change.kind == "rating_changed" else f"{change.magnitude}"
+    return format_delta(change.kind, change.magnitude)
 
 
 def _short(text: str | None, width: int = 60) -> str:

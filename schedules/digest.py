@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import jinja2
 
 from dossier.errors import AlertError
+from schedules import units
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,6 @@ SUBJECT_MAX = 120
 VALUE_MAX = 500      # a before/after value longer than this is cut: a digest is a pointer, not an archive
 DIFF_LINES_MAX = 20
 NEGATIVE_RATING = Decimal(2)  # a new review rated at most this (1–2 stars) is a "negative review"
-MINUS = "\u2212"
 
 SEVERITIES = ("high", "medium", "low")
 
@@ -46,6 +46,8 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "ad_stopped": ("Ad stopped", "stopped ad", "stopped ads"),
     "review_new": ("New review", "new review", "new reviews"),
     "text_changed": ("Text changed", "text change", "text changes"),
+    # a text flipping between versions (a rotating banner, an A/B headline): reported once, with its counter
+    "text_rotating": ("Text rotating between versions", "rotating text", "rotating texts"),
     "page_added": ("Page added", "new page", "new pages"),
     "page_removed": ("Page removed", "removed page", "removed pages"),
     "technology_added": ("Technology added", "new technology", "new technologies"),
@@ -95,6 +97,9 @@ class DigestItem:
     severity: str
     url: str | None
     uncertain: bool = False  # read from a less trusted source than the night before: maybe a misreading
+    event_id: int | None = None  # the event the change is evidence of (storage/events.py)
+    event_title: str | None = None  # in the configured language
+    event_importance: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,21 +134,6 @@ def safe_url(url: str | None) -> str | None:
     return url
 
 
-def format_percent(value: Decimal) -> str:
-    """A signed percent with two decimals and a true minus sign: '+4.70 %', '−5.28 %', '0.00 %'."""
-    value = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    if value > 0:
-        return f"+{value} %"
-    if value < 0:
-        return f"{MINUS}{-value} %"
-    return "0.00 %"
-
-
-def _signed(value: Decimal) -> str:
-    value = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return f"+{value}" if value > 0 else f"{MINUS}{-value}" if value < 0 else "0.00"
-
-
 def _magnitude(value: Decimal | None) -> Decimal | None:
     if value is None:
         return None
@@ -172,16 +162,14 @@ def _sort_key(item: DigestItem) -> tuple[int, int, str]:
     return SEVERITIES.index(_severity(item)), KIND_RANK.get(_kind(item), len(KINDS)), clean_line(item.title).casefold()
 
 
+format_percent = units.format_percent  # the digest's percent style, defined once in schedules.units
+
+
 def _measure(kind: str, magnitude: Decimal | None) -> str | None:
+    """The magnitude with its unit (schedules.units), a review's stars out of 5; None without a magnitude."""
     if magnitude is None:
         return None
-    if kind in ("price_up", "price_down"):
-        return format_percent(magnitude)
-    if kind in ("review_new", "review_negative"):
-        return f"{magnitude.normalize():f} ★ of 5"
-    if kind == "rating_changed":
-        return _signed(magnitude)
-    return None
+    return units.format_delta(kind, magnitude) + (" of 5" if kind in ("review_new", "review_negative") else "")
 
 
 def _factor(before: str | None, after: str | None) -> str | None:
@@ -237,7 +225,9 @@ def _view(item: DigestItem) -> dict[str, Any]:
 
 
 def _groups(items: Sequence[DigestItem]) -> list[dict[str, Any]]:
-    """Items by competitor: the competitor with the most severe change first, items most severe first."""
+    """Items by competitor, and within it by event, most important first, each event's items most severe first.
+    The competitor with the most important event leads (without events: the one with the most severe change).
+    Changes of a run diffed before events existed form one untitled group of their own."""
     by_slug: dict[str, list[DigestItem]] = {}
     for item in items:
         by_slug.setdefault(item.competitor_slug, []).append(item)
@@ -246,10 +236,37 @@ def _groups(items: Sequence[DigestItem]) -> list[dict[str, Any]]:
         members.sort(key=_sort_key)
         name = clean_line(members[0].competitor_name, 120) or clean_line(slug, 120)
         counts = {s: sum(1 for m in members if _severity(m) == s) for s in SEVERITIES}
+        events = _events(members)
+        top = max((e["importance"] for e in events if e["title"]), default=-1)
         groups.append({"slug": clean_line(slug, 120), "name": name, "items": [_view(m) for m in members],
-                       "counts": counts, "key": (_sort_key(members[0])[:2], name.casefold(), slug)})
+                       "events": events, "counts": counts,
+                       "key": (-top, _sort_key(members[0])[:2], name.casefold(), slug)})
     groups.sort(key=lambda g: g["key"])
     return groups
+
+
+def _events(members: list[DigestItem]) -> list[dict[str, Any]]:
+    """One competitor's items (sorted) by event: [{"title", "importance", "items"}], most important first."""
+    by_event: dict[int | None, list[DigestItem]] = {}
+    for member in members:
+        by_event.setdefault(member.event_id, []).append(member)
+    events = [{"title": clean_line(group[0].event_title, 300) or None if event_id is not None else None,
+               "importance": int(group[0].event_importance or 0), "items": [_view(m) for m in group]}
+              for event_id, group in by_event.items()]
+    events.sort(key=lambda e: (e["title"] is None, -e["importance"]))
+    return events
+
+
+def top_events(items: Sequence[DigestItem], limit: int = 10) -> list[dict[str, Any]]:
+    """The run's most important events across competitors: [{"importance", "name", "title"}]."""
+    seen: dict[int, DigestItem] = {}
+    for item in items:
+        if item.event_id is not None and item.event_title:
+            seen.setdefault(item.event_id, item)
+    ranked = sorted(seen.values(), key=lambda i: (-(i.event_importance or 0), i.competitor_slug, i.event_id))
+    return [{"importance": int(i.event_importance or 0),
+             "name": clean_line(i.competitor_name, 120) or clean_line(i.competitor_slug, 120),
+             "title": clean_line(i.event_title, 300)} for i in ranked[:limit]]
 
 
 def _count_phrases(items: Sequence[DigestItem]) -> list[tuple[int, str]]:
@@ -266,7 +283,8 @@ def _count_phrases(items: Sequence[DigestItem]) -> list[tuple[int, str]]:
 
 
 def digest_subject(items: Sequence[DigestItem]) -> str:
-    """Counts by kind in plain words, most important first, and where: 'at Kranrad GmbH' or '— 3 competitors'."""
+    """The most important event and how many more, or (changes without events) counts by kind in plain words,
+    most important first; and where: 'at Kranrad GmbH' or '— 3 competitors'."""
     if not items:
         return f"{SUBJECT_PREFIX}no changes"
     slugs = {item.competitor_slug for item in items}
@@ -274,6 +292,12 @@ def digest_subject(items: Sequence[DigestItem]) -> str:
         where = f" at {clean_line(items[0].competitor_name, 40) or clean_line(items[0].competitor_slug, 40)}"
     else:
         where = f" — {len(slugs)} competitors"
+    events = top_events(items, limit=len(items))
+    if events:
+        more = len(events) - 1
+        tail = f" (+{more} more event{'' if more == 1 else 's'})" if more else ""
+        budget = SUBJECT_MAX - len(SUBJECT_PREFIX) - len(tail) - len(where)
+        return clean_line(f"{SUBJECT_PREFIX}{clean_line(events[0]['title'], budget)}{tail}{where}")
     phrases = _count_phrases(items)
     budget = SUBJECT_MAX - len(SUBJECT_PREFIX) - len(where)
     shown: list[str] = []
@@ -323,6 +347,8 @@ def render_digest(items: Sequence[DigestItem], *, run_id: int, run_started: date
         "run_id": int(run_id),
         "started": started.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "groups": _groups(items),
+        "top_events": top_events(items),
+        "event_count": len({i.event_id for i in items if i.event_id is not None and i.event_title}),
         "item_count": len(items),
         "severity_counts": severity_counts,
         "note": clean_line(dashboard_note, 500) or None,

@@ -16,7 +16,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("top level", schema.DossierConfig), ("defaults", schema.Defaults), ("competitors[]", schema.Competitor),
     ("competitors[].sources[]", schema.Source), ("alerts", schema.Alerts), ("alerts.email", schema.EmailSettings),
-    ("alerts.rules", schema.AlertRules), ("schedule", schema.Schedule),
+    ("alerts.rules", schema.AlertRules), ("alerts.channels[]", schema.Channel), ("schedule", schema.Schedule),
 ]
 
 

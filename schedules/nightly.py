@@ -23,10 +23,12 @@ from crawler.sources import AUDITED_KINDS
 from dossier.config import load_config
 from dossier.errors import EXIT_INTERRUPTED, INTERRUPTED, ConfigError
 from schedules.alerts import AlertResult, alert_run, check_alerts, diff_rules, smtp_settings
+from schedules.channels import ChannelResult, alert_channels
 from schedules.mailer import SmtpSettings
 from storage.audit import record_site_audits
 from storage.db import open_database, resolve_url
 from storage.diff import diff_run
+from storage.events import record_events
 from storage.history import CompetitorCounts, competitor_counts
 from storage.lock import HEARTBEAT_SECONDS, RUN_LOCK, DatabaseLock
 from storage.queries import list_changes
@@ -50,6 +52,7 @@ class RunResult:
     failed_sources: list[str] = field(default_factory=list)
     pages: int = 0
     alert: AlertResult | None = None
+    channels: ChannelResult | None = None  # the messages to alerts.channels (their errors are also in alert.errors)
     abandoned: list[AbandonedRun] = field(default_factory=list)  # earlier runs this one found dead and failed
     workers: int = 1  # crawl processes that worked on the run ($DOSSIER_REDIS_URL: `dossier crawl --worker`s)
 
@@ -164,6 +167,10 @@ def run_once(config_path: str | Path, database_url: str | None = None, outbox_di
                 stats = {"pages": result.pages, "changes": result.changes, "failed_sources": result.failed_sources}
                 if scope is not None:
                     stats["scope"] = scope.as_json()
+                if result.channels is not None and config.alerts.channels:
+                    stats["channels"] = {"sent": len(result.channels.sent_ids),
+                                         "failed": len(result.channels.errors),
+                                         "unknown": len(result.channels.unknown)}
                 if not finish_run(engine, run_id, result.status, stats, error=result.error):
                     result.status, result.error = "failed", "taken for dead and marked failed by another process"
             except BaseException as exc:  # the run must never stay `running`: say why it ended, then re-raise
@@ -250,8 +257,11 @@ def _crawl_and_compare(engine, config, config_path: str, database_url: str, run_
         return result  # a crashed crawl's observations are incomplete: no diff, no alert
     # The diff looks for baselines among finished runs only; this run is judged by its sources' outcomes.
     diff_run(engine, run_id, diff_rules(config))
+    record_events(engine, run_id, config.alerts.language)
     result.changes = len(list_changes(engine, run_id=run_id))
     result.alert = alert_run(engine, run_id, config, outbox_dir, smtp)
+    result.channels = alert_channels(engine, run_id, config)
+    result.alert.errors.extend(result.channels.errors)  # shown as the e-mail's are: "alert not sent: channel …"
     return result
 
 

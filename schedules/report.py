@@ -14,11 +14,20 @@ from markupsafe import Markup
 
 from dossier.errors import ConfigError
 from schedules.digest import safe_url
-from storage.reporting import competitor_dossier, competitor_slugs, overview
+from storage.reporting import WEEK_EVENTS_SHOWN, competitor_dossier, competitor_slugs, overview
 
 TEMPLATES = Path(__file__).parent / "templates" / "report"
 STATIC = Path(__file__).parent / "static"
 CHART_JS = "chart.umd.min.js"
+# Each event family's label and colour: its tag beside an event and its bars in the timeline (white text on it).
+FAMILY_STYLE = {
+    "assortment": ("Assortment", "#7048e8"),
+    "prices": ("Prices", "#1c7ed6"),
+    "reviews": ("Reviews", "#d9480f"),
+    "marketing": ("Marketing", "#c2255c"),
+    "hiring": ("Hiring", "#2b8a3e"),
+    "site": ("Site", "#5c677d"),
+}
 
 
 def _json_script(value: Any) -> Markup:
@@ -39,6 +48,7 @@ def _environment() -> Environment:
     env.filters["kb"] = lambda v: "" if v is None else f"{int(v) / 1024:,.0f}"
     env.filters["number"] = lambda v: "" if v is None else f"{int(v):,}"
     env.filters["listed"] = _listed
+    env.globals["families"] = FAMILY_STYLE
     return env
 
 
@@ -66,7 +76,8 @@ def build_report(engine, out: str | Path) -> list[Path]:
     pages = [out / "index.html"]
     summary = overview(engine)
     (out / "index.html").write_text(env.get_template("overview.html.j2").render(
-        built=built, slugs=slugs, chart_js=f"static/{CHART_JS}", timeline_chart=_timeline_chart(summary["timeline"]),
+        built=built, slugs=slugs, chart_js=f"static/{CHART_JS}", timeline_chart=timeline_chart(summary["timeline"]),
+        week_events_shown=WEEK_EVENTS_SHOWN,
         **summary), encoding="utf-8")
     for slug in slugs:
         dossier = competitor_dossier(engine, slug)
@@ -79,17 +90,14 @@ def build_report(engine, out: str | Path) -> list[Path]:
     return pages
 
 
-def _timeline_chart(timeline: list[dict[str, Any]]) -> dict[str, Any]:
-    """Changes per run, stacked by kind, as Chart.js data."""
-    runs = sorted({(row["run_id"], str(row["run_started"])[:16]) for row in timeline})
-    index = {run_id: i for i, (run_id, _) in enumerate(runs)}
-    datasets: dict[str, list[int]] = {}
-    for row in timeline:
-        datasets.setdefault(row["kind"], [0] * len(runs))[index[row["run_id"]]] = row["changes"]
-    return {"labels": [f"run {run_id} · {started}" for run_id, started in runs],
-            "datasets": [{"label": kind, "data": data} for kind, data in sorted(datasets.items())]}
+def timeline_chart(timeline: dict[str, Any]) -> dict[str, Any]:
+    """Events per run stacked by family (storage.reporting.event_timeline) as Chart.js data, in the families'
+    labels and colours."""
+    return {"labels": timeline["labels"],
+            "datasets": [{"label": FAMILY_STYLE[s["family"]][0], "data": s["data"],
+                          "backgroundColor": FAMILY_STYLE[s["family"]][1]} for s in timeline["series"]]}
 
 
 def _charts(dossier) -> dict[str, Any]:
     data = asdict(dossier)
-    return {"prices": data["price_series"], "index": data["category_index"], "rating": data["rating_trend"]}
+    return {"prices": data["price_charts"], "index": data["category_index"], "rating": data["rating_trend"]}

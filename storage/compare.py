@@ -59,6 +59,7 @@ class Draft:
     magnitude: Decimal | None = None
     severity: str = "low"
     uncertain: bool = False  # read from a less trusted source than the reading it is compared with
+    evidence: dict[str, object] | None = None  # the rule and its counters, where one decided (rotation())
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +307,28 @@ def compare_pages(before: dict[str, dict[str, str | None]], after: dict[str, dic
             if url not in after and url not in unseen_urls:
                 drafts.append(Draft("page_removed", f"page:{url}", then.get("title") or url, url, severity="low"))
     return drafts
+
+
+ROTATION_WINDOW = 14  # crawls of a source in which a value that comes back counts as rotating
+ROTATION_FLIPS = 2  # flips (value changes between consecutive crawls) before a returning value is called rotating
+
+
+def rotation(history: list[str], now: str) -> dict[str, object] | None:
+    """The evidence that a text rotates between versions (a rotating banner, an A/B headline), or None.
+
+    `history`: the field's compared values in the source's good crawls before tonight, oldest first, the baseline's
+    last. Tonight's value rotates when it returns to a value seen before the baseline and the field has flipped
+    at least ROTATION_FLIPS times in the window, tonight's flip included: A, B, A is recognised on the third night.
+    """
+    if not history or now == history[-1] or now not in history[:-1]:
+        return None
+    values = [*history, now]
+    flips = sum(1 for old, new in zip(values, values[1:]) if old != new)
+    if flips < ROTATION_FLIPS:
+        return None
+    return {"rule": "rotating_value", "flips": flips, "values": len(set(values)), "window_runs": len(values),
+            "description": f"returns to a value seen in the last {len(values)} crawls after {flips} flips: "
+                           "reported once as rotating, then silent while it keeps rotating between known values"}
 
 
 def _by_canonical_url(pages: dict[str, dict[str, str | None]]) -> dict[str, dict[str, str | None]]:

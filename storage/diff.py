@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,7 +13,8 @@ from sqlalchemy.orm import Session, aliased
 
 from storage import models
 from storage.compare import (
-    Draft, PriceSeen, Rules, compare_pages, compare_rating, compare_sets, parse_money, product_drafts, review_draft,
+    ROTATION_WINDOW, Draft, PriceSeen, Rules, clean_text, compare_pages, compare_rating, compare_sets, parse_money,
+    product_drafts, review_draft, rotation,
 )
 from dossier.urls import canonical_url, is_url_key
 from storage.db import session_scope
@@ -49,7 +51,8 @@ def diff_run(engine: Engine, run_id: int, rules: Rules = Rules()) -> int:
             return 0
         rows = [{"run_id": run_id, "competitor_id": source.competitor_id, "source_id": source.id,
                  "kind": d.kind, "entity": d.entity[:700], "title": d.title, "url": d.url, "before": d.before,
-                 "after": d.after, "magnitude": d.magnitude, "severity": d.severity, "uncertain": d.uncertain}
+                 "after": d.after, "magnitude": d.magnitude, "severity": d.severity, "uncertain": d.uncertain,
+                 "evidence": d.evidence}
                 for source, d in drafts]
         unique = {(r["kind"], r["entity"]): r for r in rows}  # two sources may see the same product change
         before = session.scalar(select(func.count()).select_from(models.Change).where(models.Change.run_id == run_id))
@@ -76,7 +79,9 @@ def _diff_source(session: Session, run_id: int, crawl: models.SourceCrawl, sourc
     drafts = _product_drafts(session, run_id, source, complete, unseen, rules)
     before_pages, after_pages = _pages(session, base, source.id), _pages(session, run_id, source.id)
     before_pages.update(_pages_back(session, run_id, source, before_pages, after_pages))
-    drafts += compare_pages(before_pages, after_pages, unseen, complete, ignore, _item_pages(session, run_id, source))
+    drafts += _rotations(session, run_id, source, ignore, after_pages,
+                         compare_pages(before_pages, after_pages, unseen, complete, ignore,
+                                       _item_pages(session, run_id, source)))
     drafts += compare_sets("technology_added", "technology_removed", "technology",
                            _technologies(session, base, source.id), _technologies(session, run_id, source.id),
                            source.url)
@@ -357,3 +362,45 @@ def _review_drafts(session: Session, run_id: int, source: models.Source, rules: 
                                              models.ReviewObservation.source_id == source.id))
         .where(~exists(seen_before))).scalars()
     return [review_draft(r.external_id, r.author, r.rating, r.title, r.text, r.url, r.platform, rules) for r in rows]
+
+
+def _rotations(session: Session, run_id: int, source: models.Source, ignore: list[re.Pattern[str]],
+               after: dict[str, dict[str, str | None]], drafts: list[Draft]) -> list[Draft]:
+    """Text changes checked for rotation (storage/compare.py, rotation()): a text that returns to an earlier
+    version after flipping twice becomes one `text_rotating` change with the rule and its counters as evidence;
+    while it keeps rotating between known versions within the window, once reported, it is not reported again."""
+    texts = [d for d in drafts if d.kind == "text_changed"]
+    if not texts:
+        return drafts
+    runs = list(session.scalars(_good_crawls(run_id, source.id).order_by(models.SourceCrawl.run_id.desc())
+                                .limit(ROTATION_WINDOW - 1)))
+    if len(runs) < 2:
+        return drafts
+    urls = {d.entity.removeprefix("text:").rpartition("#")[0] for d in texts}
+    history: dict[tuple[str, str], dict[int, str]] = {}
+    rows = session.execute(select(models.PageSnapshot).where(models.PageSnapshot.source_id == source.id,
+                                                             models.PageSnapshot.run_id.in_(runs)))
+    for (snapshot,) in rows:
+        url = canonical_url(snapshot.url)
+        if url in urls:
+            for field in ("title", "description", "h1", "main_text"):
+                history.setdefault((url, field), {}).setdefault(snapshot.run_id,
+                                                                 clean_text(getattr(snapshot, field), ignore))
+    now_by_url = {canonical_url(url): page for url, page in after.items()}
+    reported = set(session.scalars(select(models.Change.entity).where(
+        models.Change.source_id == source.id, models.Change.kind == "text_rotating",
+        models.Change.run_id.in_(runs))))
+    out = []
+    for draft in drafts:
+        if draft.kind != "text_changed":
+            out.append(draft)
+            continue
+        url, _, field = draft.entity.removeprefix("text:").rpartition("#")
+        seen = history.get((url, field), {})
+        evidence = rotation([seen[r] for r in sorted(seen)],
+                            clean_text((now_by_url.get(url) or {}).get(field), ignore))
+        if evidence is None:
+            out.append(draft)
+        elif draft.entity not in reported:
+            out.append(replace(draft, kind="text_rotating", severity="low", evidence=evidence))
+    return out

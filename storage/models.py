@@ -329,6 +329,29 @@ class Change(Base):
     # as uncertain, not alerted as a certainty.
     uncertain: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The event the change is evidence of (storage/events.py): every change of a diffed run belongs to one.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"), index=True)
+    # Why the diff decided as it did, where a rule with a counter did (a value flipping between nights:
+    # {"rule": "rotating_value", "flips": 3, "values": 2, "window_runs": 14}).
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Event(Base):
+    """What a person would name of one competitor's night ("New product SR 500 at 2,150 EUR, announced in the
+    news"), grouping the typed changes that are its evidence; written by storage/events.py after the diff."""
+
+    __tablename__ = "event"
+    __table_args__ = (UniqueConstraint("run_id", "competitor_id", "key"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # assortment | prices | reviews | marketing | hiring | site
+    key: Mapped[str] = mapped_column(String(300))  # what grouped it, unique in the run per competitor
+    title: Mapped[str] = mapped_column(Text)  # in the configured language (alerts.language)
+    importance: Mapped[int] = mapped_column(Integer)  # 0–100, docs/alerts.md "Events"
+    severity: Mapped[str] = mapped_column(String(8))  # the highest of its changes'
+    facts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the typed data the title was written from
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AlertOutbox(Base):
@@ -386,3 +409,21 @@ class RenderPattern(Base):
     render_no_gain: Mapped[int] = mapped_column(Integer, default=0)  # incomplete pages it read no more of
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id", ondelete="SET NULL"))  # updated by
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChannelOutbox(Base):
+    """A run's message to one chat or webhook channel (alerts.channels), stored before it is sent and claimed
+    (`sending`) right before the send, as a digest in alert_outbox: a failed send is retried, none is sent twice."""
+
+    __tablename__ = "channel_outbox"
+    __table_args__ = (UniqueConstraint("run_id", "channel"),)  # its leading run_id serves the look-ups by run
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(64))  # alerts.channels[].name; the URL (a secret) is not stored
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]

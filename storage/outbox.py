@@ -1,6 +1,7 @@
 """The alert outbox: every digest is stored before it is sent, and claimed (`sending`) right before the SMTP DATA
 that hands it over, so a failed send is retried and none is sent twice (statuses and the unknown case:
-docs/alerts.md)."""
+docs/alerts.md). The rules of a row's status (claim, mark sent, mark failed) are the same for a message to a chat
+or webhook channel (storage/channel_outbox.py): they take the outbox table as `model`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from storage.db import session_scope
 
 RETRIED = ("pending", "failed")
 IN_DOUBT = "sending"
+Outbox = type[models.AlertOutbox] | type[models.ChannelOutbox]  # a table of messages stored before they are sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,46 +61,51 @@ def mark_written(engine: Engine, outbox_id: int, eml_path: str) -> None:
         session.get(models.AlertOutbox, outbox_id).eml_path = eml_path
 
 
-def claim(engine: Engine, outbox_id: int, force: bool = False) -> bool:
-    """Mark the row `sending` (one attempt more) right before the message is handed to the server (SMTP DATA);
-    False when another sender took it or it was sent meanwhile. `force` also claims a row whose delivery is
-    unknown."""
-    states = (*RETRIED, IN_DOUBT) if force else RETRIED
+def queued_states(force: bool = False) -> tuple[str, ...]:
+    """The statuses of a row still to send: pending or failed; with `force` also sending (delivery unknown)."""
+    return (*RETRIED, IN_DOUBT) if force else RETRIED
+
+
+def claim(engine: Engine, outbox_id: int, force: bool = False, model: Outbox = models.AlertOutbox) -> bool:
+    """Mark the row `sending` (one attempt more) right before the message is handed over (SMTP DATA, the channel's
+    HTTP request); False when another sender took it or it was sent meanwhile. `force` also claims a row whose
+    delivery is unknown."""
     with session_scope(engine) as session:
         claimed = session.execute(
-            update(models.AlertOutbox)
-            .where(models.AlertOutbox.id == outbox_id, models.AlertOutbox.status.in_(states))
-            .values(status=IN_DOUBT, attempts=models.AlertOutbox.attempts + 1)
+            update(model)
+            .where(model.id == outbox_id, model.status.in_(queued_states(force)))
+            .values(status=IN_DOUBT, attempts=model.attempts + 1)
             .execution_options(synchronize_session=False))
         return claimed.rowcount == 1
 
 
-def mark_sent(engine: Engine, outbox_id: int) -> None:
+def mark_sent(engine: Engine, outbox_id: int, model: Outbox = models.AlertOutbox) -> None:
     with session_scope(engine) as session:
-        row = session.get(models.AlertOutbox, outbox_id)
+        row = session.get(model, outbox_id)
         row.status, row.last_error, row.sent_at = "sent", None, datetime.now(timezone.utc)
 
 
-def mark_failed(engine: Engine, outbox_id: int, error: str, claimed: bool = True) -> None:
+def mark_failed(engine: Engine, outbox_id: int, error: str, claimed: bool = True,
+                model: Outbox = models.AlertOutbox) -> None:
     """The send failed before the server accepted the message: queued again with the error. Unclaimed (it failed
     before DATA: server down, login or recipients refused) the attempt is counted here, and only a row still
     queued is touched: never one another sender claimed meanwhile."""
     with session_scope(engine) as session:
         if claimed:
-            session.execute(update(models.AlertOutbox)
-                            .where(models.AlertOutbox.id == outbox_id, models.AlertOutbox.status == IN_DOUBT)
+            session.execute(update(model)
+                            .where(model.id == outbox_id, model.status == IN_DOUBT)
                             .values(status="failed", last_error=error)
                             .execution_options(synchronize_session=False))
         else:
-            session.execute(update(models.AlertOutbox)
-                            .where(models.AlertOutbox.id == outbox_id, models.AlertOutbox.status.in_(RETRIED))
-                            .values(status="failed", last_error=error, attempts=models.AlertOutbox.attempts + 1)
+            session.execute(update(model)
+                            .where(model.id == outbox_id, model.status.in_(RETRIED))
+                            .values(status="failed", last_error=error, attempts=model.attempts + 1)
                             .execution_options(synchronize_session=False))
 
 
 def unsent(engine: Engine, force: bool = False) -> list[OutboxEntry]:
     """Digests to send: pending, or failed on an earlier attempt; with `force` also those of unknown delivery."""
-    states = (*RETRIED, IN_DOUBT) if force else RETRIED
+    states = queued_states(force)
     with session_scope(engine) as session:
         rows = session.scalars(select(models.AlertOutbox).where(
             models.AlertOutbox.status.in_(states), models.AlertOutbox.recipients != "")

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, bindparam, text
+
+from storage.event_rules import FAMILIES, OTHER_FAMILY
 
 GOOD = "('succeeded', 'partial')"
 # The contact section's groups, in this order, with their headings.
@@ -19,6 +23,10 @@ MONTHS_SHOWN = 24
 CONTENT_SHOWN = 50
 NEWSLETTERS_SHOWN = 20
 NEWSLETTER_PREVIEW_CHARS = 300
+EVENT_DAYS = 7  # "this week": runs started within this many days before the newest good run
+WEEK_EVENTS_SHOWN = 20  # the overview's list across competitors
+UNCATEGORISED = "Uncategorised"  # the price chart of products without a category, beside named ones
+ALL_PRODUCTS = "All products"  # ... when no product has a category
 
 
 @dataclass(slots=True)
@@ -26,8 +34,8 @@ class CompetitorDossier:
     slug: str
     name: str
     summary: dict[str, Any]
-    products: list[dict[str, Any]]
-    price_series: dict[str, Any]  # {"labels": [...run times], "series": [{"label", "data": [price|None]}]}
+    products: list[dict[str, Any]]  # listed now (latest_prices)
+    price_charts: list[dict[str, Any]]  # per category: {"category", "labels", "series": [{"label", "data", "prices"}]}
     category_index: dict[str, Any]  # {"labels": [...], "series": [{"label": category, "data": [index|None]}]}
     rating_trend: dict[str, Any]
     technologies: list[dict[str, Any]]
@@ -43,21 +51,33 @@ class CompetitorDossier:
     content: list[dict[str, Any]] = field(default_factory=list)
     newsletters: list[dict[str, Any]] = field(default_factory=list)
     monthly: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # {"articles": [{"month", "count"}], ...}
+    events: list[dict[str, Any]] = field(default_factory=list)  # this week's, most important first, with "changes"
+    week_since: datetime | None = None  # the start of "this week" (EVENT_DAYS before the newest good run)
+    gone: list[dict[str, Any]] = field(default_factory=list)  # products gone, with their last price
 
 
-def _rows(connection, sql: str, **params: Any) -> list[dict[str, Any]]:
-    return [dict(row) for row in connection.execute(text(sql), params).mappings()]
+def _rows(connection, sql: str, *, expanding: Iterable[str] = (), **params: Any) -> list[dict[str, Any]]:
+    """Rows as dicts; the parameters named in `expanding` are lists, for `IN :name`."""
+    statement = text(sql)
+    if expanding:
+        statement = statement.bindparams(*(bindparam(name, expanding=True) for name in expanding))
+    return [dict(row) for row in connection.execute(statement, params).mappings()]
 
 
 def overview(engine: Engine) -> dict[str, Any]:
-    """The summary table across competitors and the change timeline (changes per run and kind)."""
+    """The summary table across competitors, the event timeline (events per good run and family), this week's
+    most important events across competitors and the latest changes."""
     with engine.connect() as connection:
         summary = _rows(connection, "SELECT * FROM competitor_summary ORDER BY competitor")
-        timeline = _rows(connection, """
-            SELECT run_id, MIN(run_started) AS run_started, kind, COUNT(*) AS changes
-            FROM recent_changes GROUP BY run_id, kind ORDER BY run_id, kind""")
+        runs = _runs(connection)
+        counts = _rows(connection, f"""
+            SELECT e.run_id, e.kind, COUNT(*) AS events FROM event e JOIN crawl_run r ON r.id = e.run_id
+            WHERE r.status IN {GOOD} GROUP BY e.run_id, e.kind ORDER BY e.run_id, e.kind""")
+        week, since = week_runs(runs)
+        events = _events(connection, week, limit=WEEK_EVENTS_SHOWN)
         latest = _rows(connection, "SELECT * FROM recent_changes ORDER BY run_id DESC, id LIMIT 50")
-    return {"summary": summary, "timeline": timeline, "latest_changes": latest}
+    return {"summary": summary, "timeline": event_timeline(runs, counts), "week_events": events,
+            "week_since": since, "latest_changes": latest}
 
 
 def _runs(connection) -> list[dict[str, Any]]:
@@ -68,13 +88,78 @@ def _as_float(value: Any) -> float | None:
     return None if value is None else float(Decimal(str(value)))
 
 
+def _moment(value: Any) -> datetime:
+    """A timestamp read through text(): PostgreSQL hands back an aware datetime, SQLite an ISO string in UTC."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def run_label(run_id: int, started: Any) -> str:
+    """A run as the charts' axes name it: 'run 7 · 2026-12-06 04:39'."""
+    return f"run {run_id} · {str(started)[:16]}"
+
+
+def week_runs(runs: list[dict[str, Any]], days: int = EVENT_DAYS) -> tuple[list[int], datetime | None]:
+    """The good runs of "this week" and its start: those started within `days` before the newest good run. The
+    newest run's time, not the clock's, so an old database still shows its last week."""
+    if not runs:
+        return [], None
+    since = max(_moment(r["started"]) for r in runs) - timedelta(days=days)
+    return [r["id"] for r in runs if _moment(r["started"]) >= since], since
+
+
+def event_family(kind: str) -> str:
+    """An event's family; a kind this version does not know is counted with OTHER_FAMILY (at most six)."""
+    return kind if kind in FAMILIES else OTHER_FAMILY
+
+
+def event_timeline(runs: list[dict[str, Any]], counts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Events per good run, one series per family that has any, in FAMILIES order (the stacking order)."""
+    position = {r["id"]: i for i, r in enumerate(runs)}
+    per_family: dict[str, list[int]] = {}
+    for row in counts:
+        if row["run_id"] in position:
+            data = per_family.setdefault(event_family(row["kind"]), [0] * len(runs))
+            data[position[row["run_id"]]] += int(row["events"])
+    return {"labels": [run_label(r["id"], r["started"]) for r in runs],
+            "series": [{"family": family, "data": per_family[family]} for family in FAMILIES if family in per_family]}
+
+
+def _events(connection, run_ids: list[int], *, slug: str | None = None,
+            limit: int | None = None) -> list[dict[str, Any]]:
+    """The events of these runs (of one competitor, or all), most important first, each with its changes."""
+    if not run_ids:
+        return []
+    where = "run_id IN :runs" + (" AND competitor = :slug" if slug else "")
+    events = _rows(connection, f"""
+        SELECT * FROM recent_events WHERE {where} ORDER BY importance DESC, run_id DESC, competitor, id
+        {f"LIMIT {int(limit)}" if limit else ""}""", expanding=["runs"], runs=run_ids, slug=slug)
+    if not events:
+        return []
+    changes = _rows(connection, """
+        SELECT id, event_id, kind, severity, title, before, after, url FROM recent_changes
+        WHERE event_id IN :events ORDER BY id""", expanding=["events"], events=[e["id"] for e in events])
+    return with_changes(events, changes)
+
+
+def with_changes(events: list[dict[str, Any]], changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each event with its family and the list of its changes (in the order given)."""
+    members: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for change in changes:
+        members[change["event_id"]].append(change)
+    return [{**event, "family": event_family(event["kind"]), "changes": members[event["id"]]} for event in events]
+
+
 def competitor_dossier(engine: Engine, slug: str) -> CompetitorDossier:
     with engine.connect() as connection:
         (summary,) = _rows(connection, "SELECT * FROM competitor_summary WHERE competitor = :slug", slug=slug)
         runs = _runs(connection)
-        labels = [f"run {r['id']} · {str(r['started'])[:16]}" for r in runs]
+        labels = [run_label(r["id"], r["started"]) for r in runs]
         position = {r["id"]: i for i, r in enumerate(runs)}
+        week, since = week_runs(runs)
+        events = _events(connection, week, slug=slug)
         products = _rows(connection, "SELECT * FROM latest_prices WHERE competitor = :slug ORDER BY product", slug=slug)
+        gone = _gone(connection, slug)
         history = _rows(connection, "SELECT * FROM price_history WHERE competitor = :slug ORDER BY run_id", slug=slug)
         ratings = _rows(connection, f"""
             SELECT rs.run_id, rs.platform, rs.average, rs.count FROM rating_snapshot rs
@@ -125,11 +210,26 @@ def competitor_dossier(engine: Engine, slug: str) -> CompetitorDossier:
     contacts, promos = _contacts(channels)
     return CompetitorDossier(
         slug=slug, name=summary["competitor_name"], summary=summary, products=products,
-        price_series=_price_series(history, labels, position), category_index=_category_index(history, labels, position),
+        price_charts=price_charts(history, labels, position, {g["product_id"] for g in gone}),
+        category_index=_category_index(history, labels, position),
         rating_trend=_rating_trend(ratings, labels, position), technologies=technologies, ads=ads,
         positioning=positioning, text_changes=text_changes, jobs=jobs, changes=changes,
         site_audits=site_audits, site_trend=site_trend, contacts=contacts, promos=promos, content=content,
-        newsletters=newsletters, monthly=_monthly(monthly))
+        newsletters=newsletters, monthly=_monthly(monthly), events=events, week_since=since, gone=gone)
+
+
+def _gone(connection, slug: str) -> list[dict[str, Any]]:
+    """The competitor's products gone (product_status), each with the price of its last sighting, latest gone
+    first. The first observation of that run, as price_history and latest_prices take it."""
+    return _rows(connection, """
+        SELECT ps.product_id, ps.product_key, ps.sku, ps.product, ps.url, ps.category, ps.last_seen, ps.gone_since,
+               po.price, po.currency
+        FROM product_status ps
+        LEFT JOIN price_observation po ON po.id = (
+            SELECT MIN(po2.id) FROM price_observation po2
+            WHERE po2.product_id = ps.product_id AND po2.run_id = ps.last_seen_run_id)
+        WHERE ps.competitor = :slug AND ps.status = 'gone'
+        ORDER BY ps.gone_since_run_id DESC, ps.product, ps.product_key""", slug=slug)
 
 
 def _latest_run(table: str) -> str:
@@ -232,14 +332,41 @@ def _monthly(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
             for what in ("articles", "newsletters", "jobs_posted")}
 
 
-def _price_series(history: list[dict[str, Any]], labels: list[str], position: dict[int, int]) -> dict[str, Any]:
-    series: dict[str, list[float | None]] = {}
-    for row in history:
-        name = f"{row['product'] or row['product_key']} ({row['currency'] or '?'})"
-        data = series.setdefault(name, [None] * len(labels))
-        if row["run_id"] in position:
-            data[position[row["run_id"]]] = _as_float(row["price"])
-    return {"labels": labels, "series": [{"label": k, "data": v} for k, v in sorted(series.items())]}
+def price_charts(history: list[dict[str, Any]], labels: list[str], position: dict[int, int],
+                 gone: set[int] = frozenset()) -> list[dict[str, Any]]:
+    """Small multiples: per category, each product's price per run relative to its first seen price (= 100), so
+    a move of a few percent shows whatever the price level. `prices` holds the price itself for the tooltip. A
+    price in another currency than the first has no index (blank). Products without a category come last, under
+    UNCATEGORISED, or ALL_PRODUCTS when none has one; `gone` (product ids) are labelled so."""
+    products: dict[int, dict[str, Any]] = {}
+    for row in history:  # ordered by run: the first price seen is the base
+        if row["run_id"] not in position:
+            continue
+        item = products.setdefault(row["product_id"], {
+            "category": row["category"] or None, "base": None, "currency": None,
+            "label": (row["product"] or row["product_key"]) + (" (gone)" if row["product_id"] in gone else ""),
+            "data": [None] * len(labels), "prices": [None] * len(labels)})
+        price = _as_float(row["price"])
+        if not price:
+            continue
+        if item["base"] is None:
+            item["base"], item["currency"] = price, row["currency"]
+        elif row["currency"] != item["currency"]:
+            continue
+        at = position[row["run_id"]]
+        item["data"][at] = round(price / item["base"] * 100, 2)
+        item["prices"][at] = f"{price:,.2f} {row['currency'] or ''}".strip()
+    by_category: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+    for item in products.values():
+        if item["base"] is not None:
+            by_category[item["category"]].append(item)
+    named = sorted((c for c in by_category if c is not None), key=str.casefold)
+    order = named + ([None] if None in by_category else [])
+    return [{"category": category if category is not None else (UNCATEGORISED if named else ALL_PRODUCTS),
+             "labels": labels,
+             "series": [{"label": i["label"], "data": i["data"], "prices": i["prices"]}
+                        for i in sorted(by_category[category], key=lambda i: i["label"].casefold())]}
+            for category in order]
 
 
 def _category_index(history: list[dict[str, Any]], labels: list[str], position: dict[int, int]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from extractors.records import Product
 from schedules.cli import cli
+from schedules.cli_analyst import fits_table, vertical_records
 from storage.db import create_db_engine, upgrade
 from storage.runs import finish_run, start_run, sync_sources
 from storage.writer import RunWriter
@@ -79,6 +80,84 @@ def test_sql_table_shows_control_characters_instead_of_obeying_them(db):
     code, out, _ = invoke("sql", "SELECT 'Laufrad' || char(27) || '[2J' || char(7) AS name", "--db", db)
     assert code == 0
     assert "\x1b" not in out and "\x07" not in out and "Laufrad\ufffd[2J\ufffd" in out
+
+
+BOX = "┃"  # rich's table edge: a table was printed
+
+
+def test_sql_output_flags_are_those_of_sqlite_utils_and_format_is_their_alias(db):
+    query = "SELECT sku, product, price FROM latest_prices ORDER BY sku"
+    outputs = {flag: invoke("sql", query, "--db", db, flag) for flag in ("--csv", "--json", "--nl", "--table")}
+    assert all(code == 0 and err == "" for code, _, err in outputs.values())
+    for name in ("csv", "json", "table"):
+        assert invoke("sql", query, "--db", db, "--format", name)[1] == outputs[f"--{name}"][1]
+    assert outputs["--csv"][1].splitlines() == [
+        "sku,product,price", "KR-LR-200,'=cmd|' /C calc'!A0,489", "KR-LR-250,Laufrad LR 250,649"]
+    assert [(r["sku"], r["product"]) for r in json.loads(outputs["--json"][1])] == [
+        ("KR-LR-200", "=cmd|' /C calc'!A0"), ("KR-LR-250", "Laufrad LR 250")]
+    assert outputs["--json"][1].startswith("[\n  {")
+    lines = outputs["--nl"][1].splitlines()  # one object a line, no array around them
+    assert [json.loads(line)["sku"] for line in lines] == ["KR-LR-200", "KR-LR-250"]
+    assert BOX in outputs["--table"][1] and "Laufrad LR 250" in outputs["--table"][1]
+
+
+def test_sql_shows_a_result_that_fits_as_a_table(db):
+    code, out, _ = invoke("sql", "SELECT sku, price FROM latest_prices ORDER BY sku", "--db", db)
+    assert code == 0 and BOX in out and "RECORD" not in out
+    assert [line.split("│")[1].strip() for line in out.splitlines() if line.startswith("│")] == [
+        "KR-LR-200", "KR-LR-250"]
+
+
+def test_sql_shows_a_wide_result_one_record_per_block(db):
+    """competitor_summary has 22 columns: a table would cut each to `com…`; psql's expanded mode reads."""
+    code, out, _ = invoke("sql", "SELECT * FROM competitor_summary", "--db", db)
+    assert code == 0 and BOX not in out
+    lines = out.splitlines()
+    assert lines[0] == "-[ RECORD 1 ]".ljust(80, "-")
+    assert "competitor       | k" in lines and "competitor_name  | Kranrad GmbH" in lines
+    assert "products_tracked | 2" in lines and "changes_30d      | 0" in lines
+    assert len(lines) == 1 + 22 and all(len(line) <= 80 for line in lines)
+
+
+def test_sql_record_blocks_cut_long_values_and_show_control_characters(db):
+    columns = ", ".join(f"{n} AS column_{n}" for n in range(12))
+    query = (f"SELECT {columns}, replace(hex(zeroblob(100)), '00', 'word ') AS long, "
+             "'Lauf' || char(27) || '[2J' || char(10) || 'rad' AS name FROM latest_prices ORDER BY sku")
+    code, out, _ = invoke("sql", query, "--db", db)
+    assert code == 0
+    lines = out.splitlines()
+    assert [line for line in lines if line.startswith("-[")] == [
+        "-[ RECORD 1 ]".ljust(80, "-"), "-[ RECORD 2 ]".ljust(80, "-")]
+    long = [line for line in lines if line.startswith("long ") or line.startswith("          |")]
+    value = " ".join(line.partition("| ")[2] for line in long[: len(long) // 2])
+    assert value.endswith("…") and len(value) == 200 and value.startswith("word word")  # cut at 200, wrapped
+    assert all(len(line) <= 80 for line in lines)
+    assert "name      | Lauf\ufffd[2J rad" in lines and "\x1b" not in out  # folded onto its line, ESC shown
+
+
+@pytest.mark.parametrize("flags, named", [
+    (["--csv", "--json"], "--csv and --json"),
+    (["--nl", "--table"], "--nl and --table"),
+    (["--format", "json", "--nl"], "--format json and --nl"),
+    (["--format", "table", "--csv"], "--format table and --csv"),
+])
+def test_sql_output_flags_exclude_each_other_in_one_line(db, flags, named):
+    code, out, err = invoke("sql", "SELECT 1", "--db", db, *flags)
+    assert (code, out) == (2, "") and err.count("\n") == 1
+    assert err.startswith("error: ") and f": {named}: give one output format" in err
+
+
+def test_sql_format_and_the_same_flag_agree(db):
+    assert invoke("sql", "SELECT 1 AS n", "--db", db, "--format", "nl", "--nl") == (0, '{"n": 1}\n', "")
+
+
+def test_vertical_records_and_fits_table():
+    assert vertical_records(["sku", "product"], [("KR-1", "Laufrad")], 30) == [
+        "-[ RECORD 1 ]-----------------", "sku     | KR-1", "product | Laufrad"]
+    assert vertical_records(["sku"], [], 30) == ["(0 rows)"]
+    assert fits_table(["sku", "description"], [("KR-1", "x " * 300)], 80)  # a long value wraps in its column
+    assert not fits_table([f"column_{n}" for n in range(22)], [tuple(range(22))], 80)
+    assert not fits_table(["a" * 40, "b" * 40], [], 80)  # headers are never cut
 
 
 SQLITE_REFUSED = [  # (statement, what the one line names)

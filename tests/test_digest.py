@@ -190,7 +190,7 @@ def test_ratings_and_removed_items_read_naturally():
                           after="4.1 (12 reviews)", magnitude="-0.40")])
     assert "says: Slow delivery (1 ★ of 5)" in digest.text
     assert "last price: 489.00 EUR" in digest.text
-    assert "4.5 (10 reviews) → 4.1 (12 reviews) (\u22120.40)" in digest.text
+    assert "4.5 (10 reviews) → 4.1 (12 reviews) (\u22120.40 ★)" in digest.text
 
 
 def test_naive_run_start_is_utc_and_aware_one_is_converted():

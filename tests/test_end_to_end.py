@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import email
+import json
 from decimal import Decimal
+from pathlib import Path
 from email.policy import default as default_policy
 
 import pytest
@@ -12,6 +14,7 @@ from sqlalchemy import select
 from schedules.demo import run_demo
 from storage import models
 from storage.db import create_db_engine, session_scope
+from storage.events import list_events
 from storage.queries import list_changes
 
 PRODUCT_KINDS = {"price_up", "price_down", "product_added", "product_removed", "out_of_stock", "back_in_stock"}
@@ -113,7 +116,7 @@ def test_the_digest_is_stored_written_and_sent(demo):
     received = email.message_from_bytes(raw, policy=default_policy)
     assert recipients == ["team@example.org"]
     assert received["Subject"] == written["Subject"]
-    assert "price" in received["Subject"].lower()
+    assert received["Subject"].startswith("Dossier: New product Spurkranzrad SR 500")  # the top event leads
     text = received.get_body(("plain",)).get_content()
     html = received.get_body(("html",)).get_content()
     for name in ("Laufrad LR 200", "Laufrad LR 400", "Pro Tool Kit", "Газель до 1,5 т"):
@@ -163,3 +166,42 @@ def test_the_summary_view_has_the_checklist_columns(demo):
         months = connection.exec_driver_sql("SELECT competitor, SUM(newsletters) FROM monthly_activity "
                                             "GROUP BY competitor ORDER BY competitor").all()
     assert [(slug, int(count)) for slug, count in months] == [("gruzovoz", 3), ("kranrad", 2), ("toolshop", 2)]
+
+
+LABELLED_EVENTS = Path(__file__).parent.parent / "fixtures" / "night2_events.json"
+
+
+def test_night2_events_match_the_labelled_list_and_hold_every_change_once(demo):
+    result, engine, _ = demo
+    night2 = result.runs[1].run_id
+    events = list_events(engine, run_id=night2)
+    changes = {c.id: c for c in list_changes(engine, run_id=night2)}
+    assert len(events) <= 15
+    assert sorted(i for e in events for i in e.change_ids) == sorted(changes)  # each change in exactly one event
+    labels = json.loads(LABELLED_EVENTS.read_text(encoding="utf-8"))["events"]
+
+    def matches(event, label) -> bool:
+        kinds = {changes[i].kind for i in event.change_ids}
+        return ((event.competitor_slug, event.kind) == (label["competitor"], label["kind"])
+                and all(phrase in event.title for phrase in label["says"]) and set(label["changes"]) <= kinds)
+
+    matched = [e for e in events if any(matches(e, label) for label in labels)]
+    found = [label for label in labels if any(matches(e, label) for e in events)]
+    precision, recall = len(matched) / len(events), len(found) / len(labels)
+    missed = [(label["competitor"], label["kind"]) for label in labels if label not in found]
+    assert precision >= 0.95 and recall >= 0.95, (precision, recall, missed, [(e.competitor_slug, e.kind, e.title)
+                                                                           for e in events if e not in matched])
+    assert events[0].title.startswith("New product Spurkranzrad SR 500")  # the most important event first
+
+
+def test_the_discontinued_product_is_gone_and_not_counted(demo):
+    _, engine, _ = demo
+    with engine.connect() as connection:
+        listed = {row[0] for row in connection.exec_driver_sql(
+            "SELECT product FROM latest_prices WHERE competitor = 'kranrad'")}
+        status = dict(connection.exec_driver_sql(
+            "SELECT product, status FROM product_status WHERE competitor = 'kranrad'").all())
+        tracked = connection.exec_driver_sql(
+            "SELECT products_tracked FROM competitor_summary WHERE competitor = 'kranrad'").scalar()
+    assert "Laufrad LR 400" not in listed and status["Laufrad LR 400"] == "gone"
+    assert status["Spurkranzrad SR 500"] == "listed" and tracked == len(listed) == 6  # what night 2 found

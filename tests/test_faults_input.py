@@ -271,7 +271,7 @@ def test_every_command_is_among_the_wrong_calls():
     (("crawl", "--worker"), "DOSSIER_REDIS_URL"),
     (("demo", "--dir", "{tmp}/a-file"), "--dir"),
     (("alerts", "retry"), "DOSSIER_SMTP_URL"),
-    (("alerts", "retry", "--config", "{tmp}/missing.yaml"), "DOSSIER_SMTP_URL"),
+    (("alerts", "retry", "--config", "{tmp}/missing.yaml"), "missing.yaml: no such file"),  # the config is read first: it may hold channels
     (("schedule", "--config", "{tmp}/missing.yaml"), "no such file"),
     (("run", "--config", "{tmp}/missing.yaml"), "no such file"),
 ])

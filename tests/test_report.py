@@ -1,7 +1,10 @@
-"""The HTML dossier: built from a demo database, opened in headless Chromium (tables, charts, no console errors);
-its checklist sections (site audit, contacts, content, newsletters, hiring) built from stored runs on both backends."""
+"""The HTML dossier: built from a demo database, opened in headless Chromium (events first, prices indexed per
+category, the event timeline, tables, no console errors); its checklist sections (site audit, contacts, content,
+newsletters, hiring) and its events, gone products and price charts built from stored runs on both backends."""
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 import shutil
 from collections import Counter
@@ -11,8 +14,11 @@ from pathlib import Path
 import pytest
 
 from extractors.records import Article, JobPosting, Newsletter, PageAudit
-from schedules.report import build_report
+from schedules.report import FAMILY_STYLE, build_report
 from storage.audit import record_site_audits
+from storage.event_rules import FAMILIES
+from storage.events import record_events
+from storage.reporting import event_timeline, price_charts, week_runs
 from storage.runs import finish_run, record_crawl_report, record_source_outcomes, start_run, sync_sources
 from storage.writer import RunWriter
 
@@ -23,7 +29,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    """The report of a real demo run (two crawls), with a hostile name smuggled into the data."""
+    """The report of a real demo run (two crawls), with a hostile name smuggled into the data and categories given
+to Kranrad's products (the demo's shops name none) so that its prices are drawn per category."""
     from schedules.demo import run_demo
     from sqlalchemy import update
     from storage import models
@@ -35,6 +42,9 @@ def report(tmp_path_factory):
         session.execute(update(models.Product).where(models.Product.sku == "KR-LR-200").values(
             name='<script>window.pwned=1</script><img src=x onerror="window.pwned=2">',
             url="javascript:window.pwned=3"))
+        for prefix, category in (("KR-LR-", "Laufräder"), ("KR-SR-", "Spurkranzräder")):
+            session.execute(update(models.Product).where(models.Product.sku.startswith(prefix))
+                            .values(category=category))
     out = tmp_path_factory.mktemp("report")
     pages = build_report(engine, out)
     engine.dispose()
@@ -73,21 +83,54 @@ def test_report_renders_in_chromium(report):
         assert page.locator("#site-reach tbody tr").count() == 3
         assert "Kranrad GmbH" in page.locator("#summary").inner_text()
         page.wait_for_function("Chart.getChart(document.querySelector('#timeline canvas')) !== undefined")
+        assert page.locator("#summary tbody tr", has_text="Kranrad GmbH").locator("td").nth(1).inner_text() == "6"
+        timeline = page.evaluate("""Chart.getChart(document.querySelector('#timeline canvas')).data.datasets
+                                    .map(d => ({label: d.label, data: d.data}))""")
+        # night 2 has events of every family: one dataset each, in the stacking order, with the legend's labels
+        assert [d["label"] for d in timeline] == [label for label, _ in FAMILY_STYLE.values()]
+        assert [sum(d["data"][i] for d in timeline) for i in range(2)] == [0, 15]  # night 1 is the baseline
+        assert page.evaluate("Chart.getChart(document.querySelector('#timeline canvas')).options.plugins.legend"
+                             ".display") is True
+        assert page.locator("#week-events tbody tr").count() == 15
+        sections = page.locator("main section").evaluate_all("s => s.map(e => e.id)")
+        assert sections.index("timeline") < sections.index("week-events") < sections.index("latest-changes")
         page.screenshot(path=str(ARTIFACTS / "report-overview.png"), full_page=True)
+
         page.goto((out / "kranrad.html").as_uri())
+        sections = page.locator("main section").evaluate_all("s => s.map(e => e.id)")
+        assert sections[:3] == ["events", "prices", "positioning"]  # what changed leads
         for section in ("#prices", "#reviews", "#technologies", "#positioning", "#site-audit", "#contacts",
                         "#content", "#newsletters", "#jobs", "#changes"):
             assert page.locator(section).count() == 1
-        assert page.locator("#prices tbody tr").count() == 7  # six products of night 1 (LR 400 gone since) and SR 500
+        events = page.locator("#events ol.events > li")
+        importance = [int(v) for v in events.evaluate_all("li => li.map(e => e.dataset.importance)")]
+        assert len(importance) == 6 and importance == sorted(importance, reverse=True)
+        assert events.first.locator(".tag").inner_text() == "Assortment"
+        assert "Laufrad LR 400 discontinued" in events.first.inner_text()
+        events.first.locator("summary").click()
+        changes = events.first.locator("details table").inner_text()
+        assert "product removed" in changes and "Laufrad LR 400" in changes and "product added" in changes
+
         charts = page.evaluate("[...document.querySelectorAll('canvas')].map(c => !!Chart.getChart(c))")
-        assert charts == [True, True, True]
-        prices = page.evaluate("Chart.getChart(document.querySelector('#prices canvas')).data.datasets.length")
-        assert prices == 7
-        moves = page.evaluate("""Object.fromEntries(Chart.getChart(document.querySelector('#prices canvas'))
-                                 .data.datasets.map(d => [d.label, d.data]))""")
-        assert moves["Laufrad LR 250 (EUR)"] == [649, 689]  # night1 -> night2, as fixtures/README.md says
-        assert moves["Spurkranzrad SR 160 (EUR)"] == [379, 359]
-        assert moves["Laufrad LR 400 (EUR)"] == [1890, None] and moves["Spurkranzrad SR 500 (EUR)"] == [None, 2150]
+        assert charts == [True] * 5  # three categories, the category index, the rating trend
+        prices = page.evaluate("""[...document.querySelectorAll('#prices canvas[data-part]')].map(c => ({
+            category: c.dataset.category,
+            series: Object.fromEntries(Chart.getChart(c).data.datasets.map(d => [d.label, d.data]))}))""")
+        assert [chart["category"] for chart in prices] == ["Laufräder", "Spurkranzräder", "Uncategorised"]
+        for chart in prices:  # indexed: every product's first price is 100
+            assert {label: next(v for v in data if v is not None) for label, data in chart["series"].items()} == \
+                dict.fromkeys(chart["series"], 100)
+        wheels, flanged, other = (chart["series"] for chart in prices)
+        assert wheels["Laufrad LR 250"] == [100, 106.16]  # 649 -> 689 EUR, as fixtures/README.md says
+        assert wheels["Laufrad LR 400 (gone)"] == [100, None]
+        assert flanged == {"Spurkranzrad SR 160": [100, 94.72], "Spurkranzrad SR 500": [None, 100]}
+        assert list(other) == ["Antriebsblock AB 80"]
+
+        assert page.locator("#listed-products tbody tr").count() == 6  # night 2's listed products, SR 500 too
+        assert "Laufrad LR 400" not in page.locator("#listed-products").inner_text()
+        gone = page.locator("#gone-products tbody tr")
+        assert gone.count() == 1 and gone.locator("td").all_inner_texts()[:3] == [
+            "Laufrad LR 400", "KR-LR-400", "1,890.00 EUR"]
         assert page.evaluate("window.pwned") is None
         page.screenshot(path=str(ARTIFACTS / "report-kranrad.png"), full_page=True)
         browser.close()
@@ -237,3 +280,133 @@ def test_scraped_text_is_escaped_and_only_http_links(checklist_report):
     assert "&lt;script&gt;window.pwned=1&lt;/script&gt;Neues Werk" in section(page, "content")
     assert "&lt;script&gt;window.pwned=1&lt;/script&gt;Winteraktion" in section(page, "newsletters")
     assert 'href="javascript:' not in page and "javascript:window.pwned=2" not in page  # no link, title shown
+
+
+# --- events, gone products and prices per category, from diffed runs -----------------------------------------
+
+def test_every_event_family_has_one_label_and_colour():
+    assert list(FAMILY_STYLE) == list(FAMILIES)
+    assert len({colour for _, colour in FAMILY_STYLE.values()}) == len(FAMILIES)
+
+
+UTC = timezone.utc
+
+
+@pytest.mark.parametrize("started, week", [
+    (["2024-02-20 03:00:00", "2024-03-01 03:00:00.250000", "2024-03-10 03:00:00"], [3]),  # SQLite's strings
+    ([datetime(2024, 3, 3, 3, tzinfo=UTC), datetime(2024, 3, 4, tzinfo=UTC), datetime(2024, 3, 10, 3, tzinfo=UTC)],
+     [1, 2, 3]),  # PostgreSQL's datetimes; exactly 7 days before is in the week
+    ([], []),
+])
+def test_the_week_is_the_seven_days_before_the_newest_run_not_the_clock(started, week):
+    runs = [{"id": i, "started": moment} for i, moment in enumerate(started, 1)]
+    assert week_runs(runs)[0] == week
+
+
+def test_the_timeline_counts_events_per_run_and_family_and_an_unknown_kind_as_site():
+    runs = [{"id": 4, "started": "2024-03-01 03:00"}, {"id": 7, "started": "2024-03-02 03:00"}]
+    counts = [{"run_id": 7, "kind": "site", "events": 1}, {"run_id": 7, "kind": "drones", "events": 1},
+              {"run_id": 7, "kind": "prices", "events": 2}, {"run_id": 5, "kind": "prices", "events": 9}]
+    assert event_timeline(runs, counts) == {
+        "labels": ["run 4 · 2024-03-01 03:00", "run 7 · 2024-03-02 03:00"],
+        "series": [{"family": "prices", "data": [0, 2]}, {"family": "site", "data": [0, 2]}]}
+
+
+def test_prices_are_indexed_to_their_first_price_per_category():
+    def row(product_id, run_id, price, category=None, currency="EUR"):
+        return {"product_id": product_id, "product": f"P{product_id}", "product_key": str(product_id),
+                "category": category, "run_id": run_id, "price": price, "currency": currency}
+
+    history = [row(1, 1, "200", "Räder"), row(2, 1, "50"), row(1, 2, "214", "Räder"), row(2, 2, "50", currency="USD"),
+               row(3, 2, "10", "Räder"), row(3, 3, "9.5", "Räder")]
+    charts = price_charts(history, ["r1", "r2", "r3"], {1: 0, 2: 1, 3: 2}, gone={1})
+    assert [(c["category"], [(s["label"], s["data"]) for s in c["series"]]) for c in charts] == [
+        ("Räder", [("P1 (gone)", [100, 107.0, None]), ("P3", [None, 100, 95.0])]),
+        ("Uncategorised", [("P2", [100, None, None])]),  # another currency is no index against the first
+    ]
+    assert charts[0]["series"][0]["prices"] == ["200.00 EUR", "214.00 EUR", None]
+    assert [c["category"] for c in price_charts(history[1:2], ["r1"], {1: 0})] == ["All products"]
+
+
+WHEELS, FLANGED = "Laufräder", "Spurkranzräder"
+NIGHTS = [datetime(2024, 2, 20, 3, tzinfo=UTC), datetime(2024, 3, 1, 3, tzinfo=UTC), datetime(2024, 3, 10, 3, tzinfo=UTC)]
+
+
+@pytest.fixture
+def events_report(engine, tmp_path):
+    """Three diffed nights of an old database (2024): A's price rises on night 2; on night 3 B goes, D comes, C's
+    price rises and the home page's headline turns hostile. Only night 3 is in the week before the newest run."""
+    from sqlalchemy import update
+    from storage import models
+    from storage.db import session_scope
+    from tests.test_storage import night, product
+
+    def item(sku, price, category=None):
+        return dataclasses.replace(product(sku, price), category=category)
+
+    first = night(engine, [item("A", "489", WHEELS), item("B", "1890", WHEELS), item("C", "100")])
+    second = night(engine, [item("A", "512", WHEELS), item("B", "1890", WHEELS), item("C", "100")])
+    third = night(engine, [item("A", "512", WHEELS), item("C", "107"), item("D", "2150", FLANGED)],
+                  page_h1=HOSTILE + "Kranräder")
+    events = {run_id: record_events(engine, run_id) for run_id in (second, third)}
+    with session_scope(engine) as session:
+        for run_id, started in zip((first, second, third), NIGHTS):
+            session.execute(update(models.CrawlRun).where(models.CrawlRun.id == run_id).values(started=started))
+    pages = build_report(engine, tmp_path / "report")
+    return {page.stem: page.read_text(encoding="utf-8") for page in pages}, events, third
+
+
+def chart_data(html: str, name: str):
+    found = re.search(rf'<script type="application/json" id="{name}">(.*?)</script>', html, re.S)
+    assert found, f"no chart data {name}"
+    return json.loads(found.group(1))
+
+
+def test_the_competitor_page_leads_with_this_weeks_events(events_report):
+    pages, events, third = events_report
+    page = pages["kranrad"]
+    assert re.findall(r'<section id="([\w-]+)">', page)[:3] == ["events", "prices", "positioning"]
+    shown = re.findall(r'<li data-importance="(\d+)" data-family="(\w+)">(.*?)</div></li>', section(page, "events"),
+                       re.S)
+    assert len(shown) == events[third] and {"assortment", "prices", "marketing"} <= {f for _, f, _ in shown}
+    assert [int(i) for i, _, _ in shown] == sorted((int(i) for i, _, _ in shown), reverse=True)
+    assert all(f"run {third} ·" in body for _, _, body in shown)  # night 2's price event is older than a week
+    assert "Laufrad A" not in section(page, "events")
+    assert "&lt;script&gt;window.pwned=1&lt;/script&gt;Kranräder" in section(page, "events")  # in the details
+    assert "<script>window.pwned" not in page
+
+
+def test_gone_products_have_their_own_table_and_are_not_counted(events_report):
+    pages, _, _ = events_report
+    prices = section(pages["kranrad"], "prices")
+    listed = cells(prices.split('id="listed-products"')[1].split("</table>")[0])
+    gone = cells(prices.split('id="gone-products"')[1].split("</table>")[0])
+    assert [c for c in listed if c.startswith("Laufrad")] == ["Laufrad A", "Laufrad C", "Laufrad D"]
+    assert gone[5:8] == ["Laufrad B", "B", "1,890.00 EUR"]
+    assert gone[8].startswith("2024-03-01") and gone[9].startswith("2024-03-10")
+    assert "3 products tracked · 1 gone" in re.sub(r"\s+", " ", pages["kranrad"])
+
+
+def test_prices_are_drawn_per_category_relative_to_the_first_price(events_report):
+    pages, _, _ = events_report
+    charts = chart_data(pages["kranrad"], "price-data")
+    assert [(c["category"], {s["label"]: s["data"] for s in c["series"]}) for c in charts] == [
+        (WHEELS, {"Laufrad A": [100, 104.7, 104.7], "Laufrad B (gone)": [100, 100, None]}),
+        (FLANGED, {"Laufrad D": [None, None, 100]}),
+        ("Uncategorised", {"Laufrad C": [100, 100, 107]}),
+    ]
+    assert len(re.findall(r'<canvas data-chart="price-data" data-part="\d"', pages["kranrad"])) == 3
+
+
+def test_the_overview_stacks_events_per_run_by_family_and_lists_the_weeks(events_report):
+    pages, events, third = events_report
+    timeline = chart_data(pages["index"], "timeline-data")
+    labels = {label: family for family, (label, _) in FAMILY_STYLE.items()}
+    assert len(timeline["labels"]) == 3 and 0 < len(timeline["datasets"]) <= 6
+    assert all(d["label"] in labels and d["backgroundColor"] == FAMILY_STYLE[labels[d["label"]]][1]
+               for d in timeline["datasets"])
+    second = min(events)
+    assert [sum(d["data"][i] for d in timeline["datasets"]) for i in range(3)] == [0, events[second], events[third]]
+    week = section(pages["index"], "week-events")
+    assert len(re.findall(r'<tr><td class="num">', week)) == events[third]
+    assert f"run {third} ·" in week and f"run {second} ·" not in week
