@@ -51,6 +51,8 @@ class Source(_Strict):
     url: str = Field(description="Start URL (http or https); for kind: newsletter, the mailbox: "
                      "`imaps://host[:port]/FOLDER` (user and password from DOSSIER_IMAP_USER and "
                      "DOSSIER_IMAP_PASSWORD), `maildir:PATH` or `mbox:PATH`.")
+    name: str | None = Field(None, max_length=80, description="What changes call the source, e.g. the review "
+                             "platform's name (`Trustpilot`, `Отзовик`); default: its host.")
     senders: list[str] = Field(default_factory=list, description="For kind: newsletter, the competitor's sender "
                                "addresses (`news@competitor.example`) or domains (`@competitor.example`): only "
                                "their mail in the mailbox is read.")

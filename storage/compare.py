@@ -363,10 +363,11 @@ def compare_rating(before: tuple[float | None, int | None] | None, after: tuple[
 
 
 def review_draft(external_id: str, author: str | None, rating: float | None, title: str | None, text: str | None,
-                 url: str | None, platform: str, rules: Rules) -> Draft:
+                 url: str | None, platform: str, rules: Rules, shown_as: str | None = None) -> Draft:
+    """`shown_as`: what the title calls the platform (the source's configured name), else the platform itself."""
     negative = rating is not None and rating <= rules.review_max_rating
     summary = title or (text or "")[:160] or None
-    label = f"{platform}: {author or 'anonymous'}" + (f", {rating:g}★" if rating is not None else "")
+    label = f"{shown_as or platform}: {author or 'anonymous'}" + (f", {rating:g}★" if rating is not None else "")
     return Draft("review_new", f"review:{platform}:{external_id}", label, url, None, summary,
                  None if rating is None else Decimal(str(rating)).quantize(Decimal("0.01")),
                  "high" if negative else "low")

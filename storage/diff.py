@@ -89,7 +89,7 @@ def _diff_source(session: Session, run_id: int, crawl: models.SourceCrawl, sourc
                            _active_ads(session, run_id, source.id), source.url, severity="medium")
     drafts += _review_drafts(session, run_id, source, rules)
     drafts += compare_rating(_rating(session, base, source.id), _rating(session, run_id, source.id),
-                             f"rating:{source.id}", f"rating on {urlsplit(source.url).hostname}", source.url)
+                             f"rating:{source.id}", f"rating on {source_name(source)}", source.url)
     drafts += checklist_drafts(session, run_id, base, source, complete, unseen, rules)
     return drafts
 
@@ -361,7 +361,13 @@ def _review_drafts(session: Session, run_id: int, source: models.Source, rules: 
                                              models.ReviewObservation.run_id == run_id,
                                              models.ReviewObservation.source_id == source.id))
         .where(~exists(seen_before))).scalars()
-    return [review_draft(r.external_id, r.author, r.rating, r.title, r.text, r.url, r.platform, rules) for r in rows]
+    return [review_draft(r.external_id, r.author, r.rating, r.title, r.text, r.url, r.platform, rules,
+                         source_name(source)) for r in rows]
+
+
+def source_name(source: models.Source) -> str:
+    """What changes call a source: its configured `name`, else its host."""
+    return (source.config or {}).get("name") or urlsplit(source.url).hostname or source.url
 
 
 def _rotations(session: Session, run_id: int, source: models.Source, ignore: list[re.Pattern[str]],

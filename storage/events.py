@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, select, update
+from sqlalchemy import Engine, and_, delete, select, update
 from sqlalchemy.orm import Session
 
 from storage import models
@@ -118,10 +118,3 @@ def list_events(engine: Engine, *, run_id: int | None = None, since: datetime | 
         return [EventView(e.id, e.run_id, slug, name, e.kind, e.title, e.importance, e.severity,
                           tuple(members.get(e.id, ())), e.created_at) for e, slug, name in events]
 
-
-def ungrouped_runs(engine: Engine) -> list[int]:
-    """Runs with changes but no events (diffed before events existed): `dossier events --regroup` fills them."""
-    with session_scope(engine) as session:
-        return list(session.scalars(select(models.Change.run_id).where(models.Change.event_id.is_(None))
-                                    .group_by(models.Change.run_id).having(func.count() > 0)
-                                    .order_by(models.Change.run_id)))

@@ -255,3 +255,17 @@ def test_an_ab_headline_is_reported_once_as_rotating_with_its_counter_then_silen
     import json
     evidence = json.loads(evidence) if isinstance(evidence, str) else evidence
     assert evidence["rule"] == "rotating_value" and evidence["flips"] == 2 and evidence["values"] == 2
+
+
+def test_review_changes_call_the_source_by_its_configured_name(engine, monkeypatch):
+    import tests.test_storage as stored
+    from extractors.records import Review
+
+    named = [{**c, "sources": [{**s, "name": "ReviewHub"} if s["kind"] == "reviews" else s for s in c["sources"]]}
+             for c in stored.COMPETITORS]
+    monkeypatch.setattr(stored, "COMPETITORS", named)
+    night(engine, [product("A", "489")], rating=4.4, reviews=[Review("r1", "Eva", 5.0, text="gut")])
+    second = night(engine, [product("A", "489")], rating=3.9,
+                   reviews=[Review("r1", "Eva", 5.0, text="gut"), Review("r2", "Jens", 1.0, text="zu spät")])
+    titles = {c.kind: c.title for c in list_changes(engine, run_id=second)}
+    assert titles == {"review_new": "ReviewHub: Jens, 1★", "rating_changed": "rating on ReviewHub"}
