@@ -33,7 +33,9 @@ HOSTS = tuple(f"127.0.0.{n}" for n in range(1, 9))  # one shop per address: eigh
 TIMEOUT = 8
 LISTS = 5  # per shop: a home linking 5 list pages of 6 product pages each
 BUSY = """<!doctype html><html lang="en"><head><title>Busy</title></head><body><h1>Busy</h1>
-<script>setInterval(() => fetch("/ping?" + Date.now()), 150);</script></body></html>"""  # never idle
+<script>fetch("/ping?first"); setInterval(() => fetch("/ping?" + Date.now()), 150);</script></body></html>"""
+# never idle: a request is open from before the load event on, each answered after more than the timeout, so a
+# renderer starved on a busy machine (its timers late by seconds) cannot let the page go idle either
 STUCK = """<!doctype html><html lang="en"><head><title>Stuck</title><script src="/stuck.js"></script></head>
 <body><h1>Stuck</h1></body></html>"""  # its script never ends: no load event
 
@@ -52,7 +54,7 @@ def _shop() -> dict:
 SLOW = {
     "/robots.txt": Reply("User-agent: *\nAllow: /\n", content_type="text/plain"),
     "/busy.html": Reply(BUSY),
-    "/ping*": Reply("{}", content_type="application/json", delay=2.0),  # always one open: never idle, however late
+    "/ping*": Reply("{}", content_type="application/json", delay=TIMEOUT + 2.0),  # always one open: never idle
     "/stuck.html": Reply(STUCK),
     "/stuck.js": Reply("//" + " " * 100_000, content_type="text/javascript", trickle=0.5, chunk=16, endless=True),
     "/fine.html": page("Fine"),
