@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from dossier.errors import ConfigError
+from dossier.severity import SEVERITIES
 
 SourceKind = Literal["site", "catalog", "reviews", "ads", "marketplace", "jobs", "newsletter"]
 MAILBOX_SCHEMES = ("imaps", "maildir", "mbox")
@@ -243,7 +244,7 @@ ChangeKind = Literal[
     "technology_added", "technology_removed", "ad_new", "ad_stopped", "source_unreachable", "price_anomaly",
     "robots_changed", "sitemap_grew", "broken_links_up", "channel_added", "channel_removed", "promo_new",
     "promo_ended", "content_new", "job_posted", "job_closed", "newsletter_new", "text_rotating"]
-Severity = Literal["low", "medium", "high"]
+Severity = Literal[SEVERITIES]  # dossier/severity.py
 
 
 class Recipient(_Strict):

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from dossier.config import AlertRules, DossierConfig, Recipient
 from dossier.errors import AlertError, ConfigError
+from dossier.severity import LOWEST, at_least
 from schedules.digest import Digest, DigestItem, render_digest
 from schedules.mailer import (
     SendCancelled, SmtpSettings, build_message, new_message_id, parse_address, send_message, write_eml,
@@ -27,7 +28,6 @@ log = logging.getLogger(__name__)
 
 SMTP_ENV = "DOSSIER_SMTP_URL"
 FALLBACK_SENDER = "dossier@localhost"
-SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
 
 
 @dataclass(slots=True)
@@ -71,8 +71,7 @@ def wanted(item: DigestItem, rules: AlertRules, subscription: Subscription | Non
             return False
         if competitors is not None and item.competitor_slug not in competitors:
             return False
-    floor = SEVERITY_RANK[subscription.min_severity] if subscription else 0
-    return SEVERITY_RANK.get(item.severity, 0) >= floor
+    return at_least(item.severity, subscription.min_severity if subscription else LOWEST)
 
 
 def check_alerts(config: DossierConfig, outbox_dir: Path) -> None:

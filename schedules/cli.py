@@ -17,6 +17,7 @@ from rich.text import Text
 
 from dossier.errors import EXIT_INTERRUPTED, INTERRUPTED, ConfigError, DossierError
 from dossier.config import ChangeKind, SourceKind
+from dossier.severity import SEVERITIES
 from schedules.options import database_option, outbox_option
 from schedules.units import format_delta
 
@@ -243,7 +244,7 @@ def _config_log_file(ctx: click.Context, configured: str | None) -> str | None:
 @click.option("--competitor", help="Only this competitor (slug); a slug the database does not know is an error "
               "listing the known ones.")
 @click.option("--kind", help="Only this change kind, e.g. price_down; an unknown kind is an error listing the kinds.")
-@click.option("--severity", type=click.Choice(["high", "medium", "low"]), help="Only this severity.")
+@click.option("--severity", type=click.Choice(SEVERITIES), help="Only this severity.")
 @database_option
 @click.option("--events", "events_only", is_flag=True, help="Only the events, one line each, not their changes.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table: the changes, each with its "

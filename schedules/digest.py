@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 import jinja2
 
 from dossier.errors import AlertError
+from dossier.severity import SEVERITIES, known, rank
+from storage.compare import judged_negative
 from schedules import units
 
 log = logging.getLogger(__name__)
@@ -25,9 +27,7 @@ SUBJECT_PREFIX = "Dossier: "
 SUBJECT_MAX = 120
 VALUE_MAX = 500      # a before/after value longer than this is cut: a digest is a pointer, not an archive
 DIFF_LINES_MAX = 20
-NEGATIVE_RATING = Decimal(2)  # a new review rated at most this (1–2 stars) is a "negative review"
 
-SEVERITIES = ("high", "medium", "low")
 
 # Kind order: most important first; it orders the subject and, within a severity, the items.
 # Each kind: (label in the digest, subject phrase singular, plural).
@@ -146,20 +146,17 @@ def _magnitude(value: Decimal | None) -> Decimal | None:
 
 
 def _kind(item: DigestItem) -> str:
-    """The kind as the digest groups it: a 1–2 star review_new is a negative review of its own."""
-    if item.kind == "review_new":
-        rating = _magnitude(item.magnitude)
-        if rating is not None and rating <= NEGATIVE_RATING:
-            return "review_negative"
-    return item.kind
+    """The kind as the digest groups it: a review_new the diff judged negative (alerts.rules.review_max_rating)
+    is a negative review of its own."""
+    return "review_negative" if judged_negative(item.kind, item.severity) else item.kind
 
 
 def _severity(item: DigestItem) -> str:
-    return item.severity if item.severity in SEVERITIES else "low"
+    return known(item.severity)
 
 
 def _sort_key(item: DigestItem) -> tuple[int, int, str]:
-    return SEVERITIES.index(_severity(item)), KIND_RANK.get(_kind(item), len(KINDS)), clean_line(item.title).casefold()
+    return rank(item.severity), KIND_RANK.get(_kind(item), len(KINDS)), clean_line(item.title).casefold()
 
 
 format_percent = units.format_percent  # the digest's percent style, defined once in schedules.units

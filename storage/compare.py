@@ -362,15 +362,29 @@ def compare_rating(before: tuple[float | None, int | None] | None, after: tuple[
                   Decimal(str(new - old)).quantize(Decimal("0.01")), "medium" if new < old else "low")]
 
 
+NEGATIVE_REVIEW_SEVERITY = "high"  # a new review the diff judged negative is recorded with this severity, no other
+
+
+def negative_review(rating: float | None, rules: Rules) -> bool:
+    """Whether a review is negative: rated at most `review_max_rating` (alerts.rules, default 2 stars)."""
+    return rating is not None and rating <= rules.review_max_rating
+
+
+def judged_negative(kind: str, severity: str) -> bool:
+    """Whether a stored change is a review the diff judged negative (negative_review() when it was recorded): the
+    digest and the events read the verdict from the change, not from a threshold of their own."""
+    return kind == "review_new" and severity == NEGATIVE_REVIEW_SEVERITY
+
+
 def review_draft(external_id: str, author: str | None, rating: float | None, title: str | None, text: str | None,
                  url: str | None, platform: str, rules: Rules, shown_as: str | None = None) -> Draft:
     """`shown_as`: what the title calls the platform (the source's configured name), else the platform itself."""
-    negative = rating is not None and rating <= rules.review_max_rating
+    negative = negative_review(rating, rules)
     summary = title or (text or "")[:160] or None
     label = f"{shown_as or platform}: {author or 'anonymous'}" + (f", {rating:g}★" if rating is not None else "")
     return Draft("review_new", f"review:{platform}:{external_id}", label, url, None, summary,
                  None if rating is None else Decimal(str(rating)).quantize(Decimal("0.01")),
-                 "high" if negative else "low")
+                 NEGATIVE_REVIEW_SEVERITY if negative else "low")
 
 
 def compare_audits(before: SiteFacts | None, after: SiteFacts | None, entity: str, url: str | None,

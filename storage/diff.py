@@ -19,7 +19,7 @@ from storage.compare import (
 from dossier.urls import canonical_url, is_url_key
 from storage.db import session_scope
 from storage.diff_checklist import checklist_drafts
-from storage.runs import GOOD_RUNS, OK_STATUS
+from storage.runs import GOOD_RUNS, OK_STATUS, good_crawls
 from storage.writer import insert_for
 
 log = logging.getLogger(__name__)
@@ -27,11 +27,7 @@ log = logging.getLogger(__name__)
 
 def baseline_run(session: Session, source_id: int, run_id: int) -> int | None:
     """The newest earlier run in which this source was crawled successfully (never a failed or running run)."""
-    return session.scalar(
-        select(func.max(models.SourceCrawl.run_id))
-        .join(models.CrawlRun, models.CrawlRun.id == models.SourceCrawl.run_id)
-        .where(models.SourceCrawl.source_id == source_id, models.SourceCrawl.status == "succeeded",
-               models.SourceCrawl.run_id < run_id, models.CrawlRun.status.in_(GOOD_RUNS)))
+    return session.scalar(good_crawls(source_id, run_id, func.max(models.SourceCrawl.run_id)))
 
 
 def diff_run(engine: Engine, run_id: int, rules: Rules = Rules()) -> int:
@@ -116,12 +112,8 @@ def _complete(session: Session, run_id: int, source: models.Source, pages: int) 
 def _history(session: Session, run_id: int, source: models.Source, wanted: int) -> tuple[list[int], list[int]]:
     """The source's good crawls before `run_id`, newest first, back to its `wanted`-th complete one (or all):
     (the runs, the complete ones among them)."""
-    rows = session.execute(
-        select(models.SourceCrawl.run_id, models.SourceCrawl.pages)
-        .join(models.CrawlRun, models.CrawlRun.id == models.SourceCrawl.run_id)
-        .where(models.SourceCrawl.source_id == source.id, models.SourceCrawl.status == "succeeded",
-               models.SourceCrawl.run_id < run_id, models.CrawlRun.status.in_(GOOD_RUNS))
-        .order_by(models.SourceCrawl.run_id.desc()))
+    rows = session.execute(good_crawls(source.id, run_id, models.SourceCrawl.run_id, models.SourceCrawl.pages)
+                           .order_by(models.SourceCrawl.run_id.desc()))
     runs: list[int] = []
     complete: list[int] = []
     for earlier, pages in rows:
@@ -235,14 +227,6 @@ def _held_prices(session: Session, baseline: int, source: models.Source) -> dict
     return held
 
 
-def _good_crawls(run_id: int, source_id: int):
-    """The runs before `run_id` in which the source was crawled successfully (in a succeeded or partial run)."""
-    return (select(models.SourceCrawl.run_id)
-            .join(models.CrawlRun, models.CrawlRun.id == models.SourceCrawl.run_id)
-            .where(models.SourceCrawl.source_id == source_id, models.SourceCrawl.status == "succeeded",
-                   models.SourceCrawl.run_id < run_id, models.CrawlRun.status.in_(GOOD_RUNS)))
-
-
 def _removed_since(session: Session, run_id: int, source_id: int, kind: str,
                    last_seen: dict[str, int]) -> set[str]:
     """The entities among `last_seen` (entity -> the run it was last seen in) reported `kind` (product_removed,
@@ -268,7 +252,7 @@ def _products_back(session: Session, run_id: int, source: models.Source,
         select(old.product_id, old.run_id, product.key, product.name, product.url, *_seen_columns(old))
         .join(product, product.id == old.product_id)
         .where(old.source_id == source.id, old.product_id.in_(list(candidates)),
-               old.run_id.in_(_good_crawls(run_id, source.id)))
+               old.run_id.in_(good_crawls(source.id, run_id)))
         .order_by(old.run_id.desc()))
     last: dict[int, tuple[int, PriceSeen]] = {}
     for product_id, seen_in, *seen in rows:
@@ -290,7 +274,7 @@ def _pages_back(session: Session, run_id: int, source: models.Source, before: di
         select(models.PageSnapshot.run_id, models.PageSnapshot.url, models.PageSnapshot.title,
                models.PageSnapshot.description, models.PageSnapshot.h1, models.PageSnapshot.main_text)
         .where(models.PageSnapshot.source_id == source.id, models.PageSnapshot.url.in_(missing),
-               models.PageSnapshot.run_id.in_(_good_crawls(run_id, source.id)))
+               models.PageSnapshot.run_id.in_(good_crawls(source.id, run_id)))
         .order_by(models.PageSnapshot.run_id.desc()))
     last: dict[str, tuple[int, dict[str, str | None]]] = {}
     for seen_in, url, title, description, h1, main_text in rows:
@@ -378,7 +362,7 @@ def _rotations(session: Session, run_id: int, source: models.Source, ignore: lis
     texts = [d for d in drafts if d.kind == "text_changed"]
     if not texts:
         return drafts
-    runs = list(session.scalars(_good_crawls(run_id, source.id).order_by(models.SourceCrawl.run_id.desc())
+    runs = list(session.scalars(good_crawls(source.id, run_id).order_by(models.SourceCrawl.run_id.desc())
                                 .limit(ROTATION_WINDOW - 1)))
     if len(runs) < 2:
         return drafts

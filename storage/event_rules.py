@@ -19,7 +19,9 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urldefrag
 
+from dossier.severity import strongest
 from dossier.urls import canonical_url
+from storage.compare import judged_negative
 
 FAMILIES: dict[str, tuple[str, ...]] = {  # the order is the timeline's stacking order
     "assortment": ("product_added", "product_removed"),
@@ -47,7 +49,6 @@ ANNOUNCING = {"content_new": "news", "newsletter_new": "newsletter", "ad_new": "
 PAGE_KINDS = frozenset({"page_added", "page_removed", "text_changed", "text_rotating"})
 ITEM_KINDS = frozenset({*FAMILIES["assortment"], *FAMILIES["prices"], "content_new", "job_posted", "job_closed"})
 MIN_NAME = 6  # a product name shorter than this ("Kit") is too common a word to count as a mention
-SEVERITIES = ("high", "medium", "low")
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +193,7 @@ def _event(competitor_id: int, kind: str, group: list[ChangeFact], mentions: dic
     if announcing and kind in ("assortment", "prices"):
         facts["announced"] = sorted({ANNOUNCING[c.kind] for c in announcing})
         facts["announced_names"] = sorted({mentions[c.id] for c in announcing})
-    severity = min((c.severity if c.severity in SEVERITIES else "low" for c in group), key=SEVERITIES.index)
+    severity = strongest(c.severity for c in group)
     importance = (BASE_IMPORTANCE.get(kind, BASE_IMPORTANCE[OTHER_FAMILY]) + SEVERITY_BONUS[severity]
                   + min(SIZE_BONUS_MAX, _size(kind, facts, group))
                   + round(RARITY_BONUS_MAX * (1 - (RARITY_UNKNOWN if rarity is None else rarity))))
@@ -243,7 +244,7 @@ def _review_facts(group: list[ChangeFact]) -> dict[str, Any]:
     reviews = [c for c in group if c.kind == "review_new"]
     # negative as the diff judged it (review_max_rating made it high severity): one rule, storage/compare.py
     negative = [{"stars": None if c.magnitude is None else float(c.magnitude), "text": c.after}
-                for c in reviews if c.severity == "high"]
+                for c in reviews if judged_negative(c.kind, c.severity)]
     rating = next((c for c in group if c.kind == "rating_changed"), None)
     facts: dict[str, Any] = {"new": len(reviews), "negative": negative}
     if rating is not None:

@@ -8,9 +8,8 @@ from typing import Any
 from sqlalchemy import Engine, case, func, or_, select
 
 from storage import models
+from storage.runs import ITEM_MODELS
 
-ITEM_MODELS = (models.PriceObservation, models.ReviewObservation, models.AdObservation, models.PageSnapshot,
-               models.JobPosting)  # what a source's `items` counts (storage.runs._count_items, by competitor)
 
 
 def _is_page():

@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import Engine, case, func, select
 
+from dossier.severity import SEVERITIES, rank
 from storage import models
 from storage.db import session_scope
 
-SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +58,7 @@ def list_changes(engine: Engine, *, run_id: int | None = None, since: datetime |
                  limit: int | None = None) -> list[ChangeView]:
     """Changes, newest run first; within a run by their event, most important first, and most severe first
     within an event."""
-    severity_rank = case(SEVERITY_ORDER, value=models.Change.severity, else_=3)
+    severity_rank = case({s: rank(s) for s in SEVERITIES}, value=models.Change.severity, else_=rank(None))
     event = models.Event
     query = (select(models.Change, models.Competitor.slug, models.Competitor.name, event.kind, event.title,
                     event.importance)

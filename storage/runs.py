@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, Select, func, select, update
 from sqlalchemy.orm import Session
 
 from storage import models
@@ -219,14 +219,21 @@ def merge_counters(parts: list[dict[str, float]]) -> dict[str, float]:
     return out
 
 
+def good_crawls(source_id: int, before_run: int, *columns: Any) -> Select[Any]:
+    """The source's good crawls before `before_run` (selecting `columns`, by default their run ids): crawled
+    successfully in a run that succeeded or was partial. The one rule of what may be a baseline: the newest is the
+    diff's, the earlier ones its history (a product missed by a crawl or two, a removal after K crawls)."""
+    return (select(*(columns or (models.SourceCrawl.run_id,)))
+            .select_from(models.SourceCrawl)
+            .join(models.CrawlRun, models.CrawlRun.id == models.SourceCrawl.run_id)
+            .where(models.SourceCrawl.source_id == source_id, models.SourceCrawl.status == "succeeded",
+                   models.SourceCrawl.run_id < before_run, models.CrawlRun.status.in_(GOOD_RUNS)))
+
+
 def last_good_crawl(session: Session, source_id: int, run_id: int) -> models.SourceCrawl | None:
-    """The source's newest succeeded crawl in an earlier succeeded or partial run: its baseline (as the diff's)."""
-    return session.scalar(
-        select(models.SourceCrawl)
-        .join(models.CrawlRun, models.CrawlRun.id == models.SourceCrawl.run_id)
-        .where(models.SourceCrawl.source_id == source_id, models.SourceCrawl.status == "succeeded",
-               models.SourceCrawl.run_id < run_id, models.CrawlRun.status.in_(GOOD_RUNS))
-        .order_by(models.SourceCrawl.run_id.desc()).limit(1))
+    """The source's newest good crawl before `run_id`: its baseline (good_crawls())."""
+    return session.scalar(good_crawls(source_id, run_id, models.SourceCrawl)
+                          .order_by(models.SourceCrawl.run_id.desc()).limit(1))
 
 
 def latest_newsletter(engine: Engine, source_id: int) -> datetime | None:
@@ -321,10 +328,15 @@ def _existing(session, run_id: int, source_id: int, outcome: models.SourceCrawl)
     return outcome
 
 
+# What a run found of a source, counted as its `items` (source_crawl.items, a competitor's items in `dossier runs`
+# and the live progress): the one list of those tables.
+ITEM_MODELS = (models.PriceObservation, models.ReviewObservation, models.AdObservation, models.PageSnapshot,
+               models.JobPosting, models.Newsletter)
+
+
 def _count_items(session, run_id: int, source_id: int) -> int:
     total = 0
-    for model in (models.PriceObservation, models.ReviewObservation, models.AdObservation, models.PageSnapshot,
-                  models.JobPosting, models.Newsletter):
+    for model in ITEM_MODELS:
         total += session.scalar(select(func.count()).select_from(model).where(
             model.run_id == run_id, model.source_id == source_id)) or 0
     return total

@@ -261,7 +261,7 @@ EXAMPLES = "e.g. json://127.0.0.1:8080/hook, slack://TokenA/TokenB/TokenC or tgr
     ([{"name": "Team Chat", "url": "json://127.0.0.1:8080/a"}],
      "alerts.channels[0].name: use lower-case letters, digits, - and _ (e.g. team-slack)"),
     ([{"name": "team", "url": "json://127.0.0.1:8080/a", "min_severity": "urgent"}],
-     "alerts.channels[0].min_severity: Input should be 'low', 'medium' or 'high'"),
+     "alerts.channels[0].min_severity: Input should be 'high', 'medium' or 'low'"),
 ])
 def test_config_mistakes_are_one_line_naming_the_field_without_the_secret(channels, message, caplog, monkeypatch):
     monkeypatch.delenv("DOSSIER_TEST_UNSET_S3CR3T", raising=False)
