@@ -106,7 +106,7 @@ def _eml_name(run_id: int, address: str | None) -> str:
 
 
 def alert_run(engine, run_id: int, config: DossierConfig, outbox_dir: Path,
-              settings: SmtpSettings | None = None) -> AlertResult:
+              settings: SmtpSettings | None = None, changes: list[ChangeView] | None = None) -> AlertResult:
     """Store, write and (with SMTP) send the digests of a run, one per recipient; earlier unsent ones too.
 
     A send failure is recorded on the outbox row and reported, never raised: the run's data is safe,
@@ -115,7 +115,8 @@ def alert_run(engine, run_id: int, config: DossierConfig, outbox_dir: Path,
     result = AlertResult()
     email_settings = config.alerts.email
     rules = config.alerts.rules
-    items = [item for item in digest_items(list_changes(engine, run_id=run_id)) if wanted(item, rules)]
+    changes = list_changes(engine, run_id=run_id) if changes is None else changes  # the run's: the caller's read
+    items = [item for item in digest_items(changes) if wanted(item, rules)]
     run = get_run(engine, run_id)
     sender = email_settings.from_ if email_settings else FALLBACK_SENDER
     audience: list[Recipient | None] = list(email_settings.to) if email_settings else [None]

@@ -14,7 +14,7 @@ from dossier.errors import AlertError
 from schedules.alerts import digest_items, wanted
 from schedules.digest import DigestItem, render_digest
 from storage import channel_outbox
-from storage.queries import RunView, get_run, list_changes
+from storage.queries import ChangeView, RunView, get_run, list_changes
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,8 @@ def channel_message(items: Sequence[DigestItem], run: RunView) -> tuple[str, str
     return digest.subject, digest.text
 
 
-def alert_channels(engine, run_id: int, config: DossierConfig,
-                   digest_for: MessageFor = channel_message) -> ChannelResult:
+def alert_channels(engine, run_id: int, config: DossierConfig, digest_for: MessageFor = channel_message,
+                   changes: list[ChangeView] | None = None) -> ChannelResult:
     """Store the run's message to each channel (only the changes it asks for; nothing to say: no message), then
     send every unsent channel message, earlier runs' too. A failure is recorded on its row and reported, never
     raised: the next run (or `dossier alerts retry`) tries again."""
@@ -47,7 +47,8 @@ def alert_channels(engine, run_id: int, config: DossierConfig,
     if not channels:
         return ChannelResult()
     rules = config.alerts.rules
-    items = [item for item in digest_items(list_changes(engine, run_id=run_id)) if wanted(item, rules)]
+    changes = list_changes(engine, run_id=run_id) if changes is None else changes  # the run's: the caller's read
+    items = [item for item in digest_items(changes) if wanted(item, rules)]
     run = get_run(engine, run_id)
     for channel in channels:
         mine = [item for item in items if wanted(item, rules, channel)]

@@ -258,9 +258,10 @@ def _crawl_and_compare(engine, config, config_path: str, database_url: str, run_
     # The diff looks for baselines among finished runs only; this run is judged by its sources' outcomes.
     diff_run(engine, run_id, diff_rules(config))
     record_events(engine, run_id, config.alerts.language)
-    result.changes = len(list_changes(engine, run_id=run_id))
-    result.alert = alert_run(engine, run_id, config, outbox_dir, smtp)
-    result.channels = alert_channels(engine, run_id, config)
+    changes = list_changes(engine, run_id=run_id)  # read once, after the events: the alerts lead with them
+    result.changes = len(changes)
+    result.alert = alert_run(engine, run_id, config, outbox_dir, smtp, changes=changes)
+    result.channels = alert_channels(engine, run_id, config, changes=changes)
     result.alert.errors.extend(result.channels.errors)  # shown as the e-mail's are: "alert not sent: channel …"
     return result
 

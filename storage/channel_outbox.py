@@ -59,26 +59,18 @@ def mark_failed(engine: Engine, message_id: int, error: str, claimed: bool = Tru
 
 
 def unsent(engine: Engine, force: bool = False) -> list[ChannelMessage]:
-    """Messages to send, oldest first: pending, or failed on an earlier attempt; with `force` also those of unknown
-    delivery."""
-    with session_scope(engine) as session:
-        rows = session.scalars(select(TABLE).where(TABLE.status.in_(outbox.queued_states(force)))
-                               .order_by(TABLE.id))
-        return [_message(row) for row in rows]
+    """Messages to send, oldest first (storage.outbox.queued)."""
+    return outbox.queued(engine, TABLE, _message, force)
 
 
 def in_doubt(engine: Engine) -> list[ChannelMessage]:
-    """Messages whose send was interrupted after the claim: maybe delivered, maybe not (reported as unknown)."""
-    with session_scope(engine) as session:
-        rows = session.scalars(select(TABLE).where(TABLE.status == outbox.IN_DOUBT).order_by(TABLE.id))
-        return [_message(row) for row in rows]
+    """Messages whose send was interrupted after the claim (storage.outbox.interrupted)."""
+    return outbox.interrupted(engine, TABLE, _message)
 
 
 def list_messages(engine: Engine, limit: int = 50) -> list[ChannelMessage]:
     """The newest messages, newest first."""
-    with session_scope(engine) as session:
-        rows = session.scalars(select(TABLE).order_by(TABLE.id.desc()).limit(limit))
-        return [_message(row) for row in rows]
+    return outbox.read_rows(engine, TABLE, _message, newest_first=True, limit=limit)
 
 
 def message_body(engine: Engine, message_id: int) -> tuple[str, str]:

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, aliased
 
 from storage import models
 from storage.compare import (
-    ROTATION_WINDOW, Draft, PriceSeen, Rules, clean_text, compare_pages, compare_rating, compare_sets, parse_money,
-    product_drafts, review_draft, rotation,
+    ROTATION_WINDOW, TEXT_FIELDS, Draft, PriceSeen, Rules, clean_text, compare_pages, compare_rating, compare_sets,
+    parse_money, product_drafts, review_draft, rotation,
 )
 from dossier.urls import canonical_url, is_url_key
 from storage.db import session_scope
@@ -367,15 +367,16 @@ def _rotations(session: Session, run_id: int, source: models.Source, ignore: lis
     if len(runs) < 2:
         return drafts
     urls = {d.entity.removeprefix("text:").rpartition("#")[0] for d in texts}
+    # only the pages whose text changed tonight, as tonight spelled their URLs: not the site's every snapshot
+    spelled = [url for url in after if canonical_url(url) in urls]
+    snapshot = models.PageSnapshot
     history: dict[tuple[str, str], dict[int, str]] = {}
-    rows = session.execute(select(models.PageSnapshot).where(models.PageSnapshot.source_id == source.id,
-                                                             models.PageSnapshot.run_id.in_(runs)))
-    for (snapshot,) in rows:
-        url = canonical_url(snapshot.url)
-        if url in urls:
-            for field in ("title", "description", "h1", "main_text"):
-                history.setdefault((url, field), {}).setdefault(snapshot.run_id,
-                                                                 clean_text(getattr(snapshot, field), ignore))
+    rows = session.execute(select(snapshot.run_id, snapshot.url, *(getattr(snapshot, f) for f in TEXT_FIELDS))
+                           .where(snapshot.source_id == source.id, snapshot.run_id.in_(runs),
+                                  snapshot.url.in_(spelled)))
+    for run, url, *texts_seen in rows:
+        for field, value in zip(TEXT_FIELDS, texts_seen):
+            history.setdefault((canonical_url(url), field), {}).setdefault(run, clean_text(value, ignore))
     now_by_url = {canonical_url(url): page for url, page in after.items()}
     reported = set(session.scalars(select(models.Change.entity).where(
         models.Change.source_id == source.id, models.Change.kind == "text_rotating",

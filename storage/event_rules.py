@@ -36,6 +36,11 @@ FAMILIES: dict[str, tuple[str, ...]] = {  # the order is the timeline's stacking
 FAMILY_OF = {kind: family for family, kinds in FAMILIES.items() for kind in kinds}
 OTHER_FAMILY = "site"  # a kind this version does not know (stored by a newer one)
 
+
+def event_family(kind: str) -> str:
+    """A stored event's family: its kind, or OTHER_FAMILY for one this version does not know (at most six)."""
+    return kind if kind in FAMILIES else OTHER_FAMILY
+
 # Importance = family base + the strongest change's severity + the size of what happened + how rare such an
 # event is for this competitor; capped at 100 (docs/alerts.md, "Events").
 BASE_IMPORTANCE = {"assortment": 50, "prices": 50, "reviews": 35, "marketing": 35, "hiring": 25, "site": 20}
@@ -140,7 +145,7 @@ def _product_needles(changes: list[ChangeFact]) -> list[tuple[re.Pattern[str], t
     for change in changes:
         kind = family(change.kind)
         if kind in ("assortment", "prices") and change.entity.startswith("product:"):
-            name = _fold(change.title)
+            name = fold(change.title)
             if len(name) >= MIN_NAME:
                 needles.append((0 if kind == "assortment" else 1,
                                 re.compile(rf"(?<!\w){re.escape(name)}(?!\w)"), (kind, change.title or name)))
@@ -149,12 +154,13 @@ def _product_needles(changes: list[ChangeFact]) -> list[tuple[re.Pattern[str], t
 
 
 def _mentioned(text: str, needles: list[tuple[re.Pattern[str], tuple[str, str]]]) -> tuple[str, str] | None:
-    folded = _fold(text)
+    folded = fold(text)
     return next((kind for pattern, kind in needles if pattern.search(folded)), None)
 
 
-def _fold(text: str | None) -> str:
-    """Case and quotes folded, white space (no-break spaces too) collapsed: «Газель до 1,5 т» finds Газель до 1,5 т."""
+def fold(text: str | None) -> str:
+    """A name as mentions are matched: case and quotes folded, white space (no-break spaces too) collapsed, so
+    «Газель до 1,5 т» finds Газель до 1,5 т."""
     return " ".join(re.sub(r"[«»„“”\"'‘’]", " ", text or "").casefold().split())
 
 

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 from babel import Locale
 from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
 
+from storage.event_rules import fold
+
 LANGUAGES = ("en", "de", "ru")
 TITLE_MAX = 300
 NAMES_SHOWN = 3
@@ -156,8 +158,8 @@ def event_title(kind: str, facts: dict[str, Any], language: str = "en") -> str:
     if kind in ("assortment", "prices") and facts.get("announced") and parts:
         where = say.join([say("where_" + w) for w in facts["announced"] if "where_" + w in MESSAGES])
         # after the part naming an announced product, else after the first
-        named = [_fold(name) for name in facts.get("announced_names", [])]
-        at = next((i for i, part in enumerate(parts) if any(name in _fold(part) for name in named)), 0)
+        named = [fold(name) for name in facts.get("announced_names", [])]
+        at = next((i for i, part in enumerate(parts) if any(name in fold(part) for name in named)), 0)
         parts[at] = f"{parts[at]}, {say('announced', where=where)}"
     text = "; ".join(p for p in parts if p) or say("nothing")
     text = text[:1].upper() + text[1:]
@@ -218,10 +220,6 @@ class _Writer:
 
     def number(self, value: Any) -> str:
         return format_decimal(Decimal(str(value)), locale=self.locale)
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().split())
 
 
 def _short(text: str | None, limit: int = 60) -> str:

@@ -4,8 +4,10 @@ docs/alerts.md). The rules of a row's status (claim, mark sent, mark failed) are
 or webhook channel (storage/channel_outbox.py): they take the outbox table as `model`."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any, TypeVar
 from email.utils import formataddr, getaddresses
 
 from sqlalchemy import Engine, select, update
@@ -16,6 +18,7 @@ from storage.db import session_scope
 RETRIED = ("pending", "failed")
 IN_DOUBT = "sending"
 Outbox = type[models.AlertOutbox] | type[models.ChannelOutbox]  # a table of messages stored before they are sent
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,29 +106,38 @@ def mark_failed(engine: Engine, outbox_id: int, error: str, claimed: bool = True
                             .execution_options(synchronize_session=False))
 
 
-def unsent(engine: Engine, force: bool = False) -> list[OutboxEntry]:
-    """Digests to send: pending, or failed on an earlier attempt; with `force` also those of unknown delivery."""
-    states = queued_states(force)
+def read_rows(engine: Engine, model: Outbox, convert: Callable[[Any], T], *where: Any, newest_first: bool = False,
+              limit: int | None = None) -> list[T]:
+    """Rows of an outbox table (the digests' or the channel messages'), oldest first unless `newest_first`, each
+    read by `convert`."""
+    query = select(model).where(*where).order_by(model.id.desc() if newest_first else model.id)
     with session_scope(engine) as session:
-        rows = session.scalars(select(models.AlertOutbox).where(
-            models.AlertOutbox.status.in_(states), models.AlertOutbox.recipients != "")
-            .order_by(models.AlertOutbox.id))
-        return [_entry(r) for r in rows]
+        return [convert(row) for row in session.scalars(query.limit(limit) if limit else query)]
+
+
+def queued(engine: Engine, model: Outbox, convert: Callable[[Any], T], force: bool = False, *where: Any) -> list[T]:
+    """Rows to send: pending, or failed on an earlier attempt; with `force` also those of unknown delivery."""
+    return read_rows(engine, model, convert, model.status.in_(queued_states(force)), *where)
+
+
+def interrupted(engine: Engine, model: Outbox, convert: Callable[[Any], T]) -> list[T]:
+    """Rows whose send was interrupted after the claim: maybe delivered, maybe not (reported as unknown)."""
+    return read_rows(engine, model, convert, model.status == IN_DOUBT)
+
+
+def unsent(engine: Engine, force: bool = False) -> list[OutboxEntry]:
+    """Digests to send (queued()), those with recipients: a digest for the outbox folder only is never sent."""
+    return queued(engine, models.AlertOutbox, _entry, force, models.AlertOutbox.recipients != "")
 
 
 def in_doubt(engine: Engine) -> list[OutboxEntry]:
-    """Digests whose send was interrupted after the claim: maybe delivered, maybe not (reported as unknown)."""
-    with session_scope(engine) as session:
-        rows = session.scalars(select(models.AlertOutbox).where(models.AlertOutbox.status == IN_DOUBT)
-                               .order_by(models.AlertOutbox.id))
-        return [_entry(r) for r in rows]
+    """Digests whose send was interrupted after the claim (interrupted())."""
+    return interrupted(engine, models.AlertOutbox, _entry)
 
 
 def list_outbox(engine: Engine, limit: int = 50) -> list[OutboxEntry]:
     """The newest digests, newest first."""
-    with session_scope(engine) as session:
-        rows = session.scalars(select(models.AlertOutbox).order_by(models.AlertOutbox.id.desc()).limit(limit))
-        return [_entry(r) for r in rows]
+    return read_rows(engine, models.AlertOutbox, _entry, newest_first=True, limit=limit)
 
 
 def digest_bodies(engine: Engine, outbox_id: int) -> tuple[str, str, str]:

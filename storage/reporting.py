@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, text
 
-from storage.event_rules import FAMILIES, OTHER_FAMILY
+from storage.event_rules import FAMILIES, event_family
 
 GOOD = "('succeeded', 'partial')"
 # The contact section's groups, in this order, with their headings.
@@ -106,11 +106,6 @@ def week_runs(runs: list[dict[str, Any]], days: int = EVENT_DAYS) -> tuple[list[
         return [], None
     since = max(_moment(r["started"]) for r in runs) - timedelta(days=days)
     return [r["id"] for r in runs if _moment(r["started"]) >= since], since
-
-
-def event_family(kind: str) -> str:
-    """An event's family; a kind this version does not know is counted with OTHER_FAMILY (at most six)."""
-    return kind if kind in FAMILIES else OTHER_FAMILY
 
 
 def event_timeline(runs: list[dict[str, Any]], counts: list[dict[str, Any]]) -> dict[str, Any]:
