@@ -227,7 +227,7 @@ def bare_crawl(config_path: str, out: str, autothrottle: bool = True) -> None:
     plans = [SourcePlan(source_id=0, competitor_id=0, competitor_slug="bench", kind=source.kind, url=source.url,
                         max_pages=source.setting("max_pages", config.defaults), max_depth=1, render="js",
                         wait_for=source.wait_for, allow_private=True)] if js else []
-    settings = crawl_settings(config, plans, "", 0)
+    settings = crawl_settings(config.defaults, plans, "", 0)
     settings.setdict({"ITEM_PIPELINES": {}, "DOWNLOADER_MIDDLEWARES": {},
                       "REQUEST_FINGERPRINTER_CLASS": "scrapy.utils.request.RequestFingerprinter"}, priority="cmdline")
     if js:
@@ -265,9 +265,17 @@ def bare_crawl(config_path: str, out: str, autothrottle: bool = True) -> None:
 
 def pipeline_crawl(config_path: str, database_url: str, run_id: str, autothrottle: bool = True) -> None:
     """Dossier's crawl as `dossier run` starts it (crawler.process.crawl), with the benchmark's overrides."""
+    from crawler.order import order_for
     from crawler.process import crawl
+    from dossier.config import load_config
+    from storage.db import create_db_engine
+    from storage.runs import sync_sources
 
-    crawl(config_path, database_url, int(run_id), overrides=_overrides(autothrottle))
+    config = load_config(config_path)
+    engine = create_db_engine(database_url)
+    refs = sync_sources(engine, [c.model_dump(mode="json", by_alias=True) for c in config.competitors])
+    engine.dispose()
+    crawl(order_for(config, int(run_id), refs), database_url, overrides=_overrides(autothrottle))
 
 
 # -- measuring a crawl process ------------------------------------------------------------------------------------

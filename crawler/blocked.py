@@ -3,7 +3,8 @@ extractors/challenge.py). The spider records such a page as a failed fetch, `blo
 """
 from __future__ import annotations
 
-from crawler.sources import Observation, SourceKind, SourcePlan, item_keys
+from crawler.observations import Observation
+from crawler.sources import SourceKind, SourcePlan
 from extractors import Document
 from extractors.challenge import Challenge, challenge_page
 
@@ -20,6 +21,6 @@ def blocking_challenge(kind: SourceKind, plan: SourcePlan,
     if challenge is None:
         return None, None
     observations = list(kind.extract(plan, document, document.headers))
-    if any(item_keys(o) for o in observations):
+    if any(o.item_keys() for o in observations):
         return None, observations
     return challenge, observations

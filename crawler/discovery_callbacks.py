@@ -11,7 +11,7 @@ from scrapy.http import Response
 
 from crawler import settings as default_settings
 from crawler.accounting import describe_failure
-from crawler.callbacks import settles, some
+from crawler.callbacks import some
 from crawler.discovery import read_sitemap, sitemaps_in_robots
 from crawler.safety import allowed_url
 from crawler.sources import SourcePlan
@@ -66,7 +66,6 @@ class DiscoveryCallbacks:
             meta["dont_obey_robotstxt"] = True
         return scrapy.Request(url, callback=callback, errback=self.on_discovery_error, meta=meta)
 
-    @settles
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         plan = self.plans[response.meta["dossier_source_id"]]
         named = sitemaps_in_robots(response)
@@ -77,7 +76,6 @@ class DiscoveryCallbacks:
         for url in named or [origin(plan.url) + "/sitemap.xml"]:
             yield from some(self.discovery_request(plan, url, self.parse_sitemap, nesting=1))
 
-    @settles
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         plan = self.plans[response.meta["dossier_source_id"]]
         nesting = response.meta["dossier_discovery"]
@@ -110,7 +108,6 @@ class DiscoveryCallbacks:
                 "url": response.url, "error": f"{refused - MAX_REFUSED_LISTED} more URLs off the source's site: "
                                               "not read"})
 
-    @settles
     def on_discovery_error(self, failure) -> Iterator[scrapy.Request]:
         request = failure.request
         plan = self.plans[request.meta["dossier_source_id"]]

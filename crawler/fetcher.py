@@ -26,7 +26,8 @@ from crawler.browser import find_chromium
 from crawler.render_callbacks import browser_waits
 from crawler.safety import site_of
 from crawler.sources import SourcePlan
-from dossier.config import Defaults, DossierConfig
+from dossier.config import Defaults
+from dossier.outcomes import FetchOutcome, http_outcome
 from dossier.errors import CrawlError
 from extractors import Document
 from extractors.encoding import decode_html
@@ -51,10 +52,11 @@ class Fetched:
     rendered: bool = False
     seconds: float = 0.0
     text: str | None = None  # the decoded body of a text response
+    outcome: FetchOutcome = FetchOutcome.OK  # how it ended (dossier/outcomes.py)
 
     @property
     def ok(self) -> bool:
-        return self.error is None and self.status is not None and 200 <= self.status < 300
+        return self.outcome.is_page
 
     def document(self) -> Document | None:
         """The page parsed for the extractors, or None when it is no text page or was not read."""
@@ -97,7 +99,8 @@ class FetchSession:
         timeout = self.options.defaults.timeout
         if render == "js":
             if not spider.can_render(url):
-                return Fetched(url, url, error="rendering is allowed only on the site being tried")
+                return Fetched(url, url, error="rendering is allowed only on the site being tried",
+                               outcome=FetchOutcome.OFF_SITE)
             meta.update(playwright=True, playwright_context="fetch",
                         playwright_page_methods=browser_waits(wait_for, timeout))
         request = scrapy.Request(url, meta=meta, dont_filter=True)
@@ -108,7 +111,7 @@ class FetchSession:
         except Exception as exc:  # the crawl's one-line account of a failed request (accounting.py)
             info = describe_failure(Failure(exc), timeout, wait_for, self.options.defaults.max_bytes)
             return Fetched(url, url, info.status, error=info.error or f"{type(exc).__name__}: {exc}",
-                           rendered=render == "js", seconds=time.monotonic() - started)
+                           rendered=render == "js", seconds=time.monotonic() - started, outcome=info.outcome)
         return _fetched(url, response, render == "js", time.monotonic() - started)
 
     async def fetch_all(self, urls: Iterable[str], render: str = "static") -> list[Fetched]:
@@ -121,8 +124,9 @@ def _fetched(url: str, response: Response, rendered: bool, seconds: float) -> Fe
     text = None
     if isinstance(response, TextResponse):
         text = decode_html(response.body, decoded=(response.encoding, response.text))
-    error = None if 200 <= response.status < 300 else f"HTTP {response.status}"
-    return Fetched(url, response.url, response.status, headers, response.body, error, rendered, seconds, text)
+    outcome = http_outcome(response.status)
+    error = None if outcome.is_page else f"HTTP {response.status}"
+    return Fetched(url, response.url, response.status, headers, response.body, error, rendered, seconds, text, outcome)
 
 
 class _FetchSpider(scrapy.Spider):
@@ -181,8 +185,7 @@ def run_fetch_job(job: Job[T], options: FetchOptions, verbose: bool = False) -> 
         [_plan(0, url, options, render=True) for url in options.render_hosts]
     if renders:
         find_chromium()  # no browser: the one-line CrawlError naming the fix, before anything starts
-    config = DossierConfig.model_construct(defaults=options.defaults, competitors=[])
-    settings = crawl_settings(config, renders, database_url="", run_id=0, verbose=verbose)
+    settings = crawl_settings(options.defaults, renders, database_url="", run_id=0, verbose=verbose)
     # a command someone waits for: one retry, not the night's two (a page that is down says so in seconds)
     settings.setdict({"ITEM_PIPELINES": {}, "AUTOTHROTTLE_ENABLED": False, "RETRY_TIMES": 1}, priority="cmdline")
     if not verbose:

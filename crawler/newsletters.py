@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.mailbox import MailboxError, read_mailbox
+from dossier.outcomes import FetchOutcome
 from extractors.newsletter import parse_newsletter
 from storage.runs import latest_newsletter
 from storage.writer import RunWriter
@@ -55,10 +56,12 @@ def _read_source(engine: Any, writer: RunWriter, ref: Any, config_dir: Path, env
                                 since=newest - OVERLAP if newest else None, environ=environ)
     except MailboxError as exc:
         log.warning("%s: newsletters not read: %s", ref.competitor_slug, exc)
-        writer.record_fetch(ref.source_id, ref.url, None, str(exc)[:1000], _ms(started), None, None)
+        writer.record_fetch(ref.source_id, ref.url, None, str(exc)[:1000], _ms(started), None, None,
+                            outcome=FetchOutcome.MAILBOX_ERROR)
         return 0
     letters = [letter for letter in map(parse_newsletter, messages) if letter is not None]
-    writer.record_fetch(ref.source_id, ref.url, 200, None, _ms(started), sum(len(m) for m in messages), None)
+    writer.record_fetch(ref.source_id, ref.url, 200, None, _ms(started), sum(len(m) for m in messages), None,
+                        outcome=FetchOutcome.OK)
     writer.add_newsletters(ref.source_id, ref.competitor_id, letters)
     log.info("%s: %d newsletters read from %s", ref.competitor_slug, len(letters), ref.url)
     return len(letters)

@@ -12,7 +12,7 @@ from functools import partial
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.accounting import first_line
-from crawler.sources import Observation
+from crawler.observations import Observation
 from dossier.errors import StorageError
 from storage.db import create_db_engine
 from storage.runs import record_crawl_report
@@ -63,14 +63,13 @@ class StoragePipeline:
             reports = {source_id: report.as_json() for source_id, report in self.crawler.spider.reports.items()}
             record_crawl_report(self.writer.engine, self.run_id, counters, reports,
                                 worker=self.crawler.settings.get("DOSSIER_WORKER"))
-            self.crawler.spider.frontier.finished()  # a distributed run's coordinator waits for this
         self.writer.engine.dispose()
         log.info("stored: %s", dict(self.counts))
 
     def process_item(self, item: Observation) -> Observation:
         if self.failure is None:
-            self.counts[item.what] += 1
-            self._write(lambda: WRITES[item.what](self.writer, item.plan, item))
+            self.counts[type(item).__name__] += 1
+            self._write(partial(item.store, self.writer))  # each record type stores itself (crawler/observations.py)
         return item
 
     def _write(self, write) -> None:
@@ -93,35 +92,3 @@ class StoragePipeline:
             self.crawler.stats.set_value(STORAGE_FAILED, self.failure)
             if self.crawler.engine is not None and self.crawler.engine.running:
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason=STORAGE_FAILED))
-
-
-def _fetch(writer: RunWriter, plan, item: Observation) -> None:
-    info = item.payload
-    writer.record_fetch(plan.source_id, item.url, info.status, info.error, info.elapsed_ms, info.size,
-                        info.content_hash)
-
-
-def _page(writer: RunWriter, plan, item: Observation) -> None:
-    facts, digest = item.payload
-    writer.add_page(plan.source_id, plan.competitor_id, item.url, facts, digest)
-
-
-def _audit(writer: RunWriter, plan, item: Observation) -> None:
-    audit, redirected_from = item.payload if isinstance(item.payload, tuple) else (item.payload, ())
-    writer.add_page_audit(plan.source_id, plan.competitor_id, item.url, audit, redirected_from)
-
-
-# Observation.what -> how the writer stores it.
-WRITES = {
-    "fetch": _fetch,
-    "page": _page,
-    "audit": _audit,
-    "contacts": lambda w, plan, item: w.add_contacts(plan.source_id, plan.competitor_id, item.url, item.payload),
-    "articles": lambda w, plan, item: w.add_articles(plan.source_id, plan.competitor_id, item.payload),
-    "technologies": lambda w, plan, item: w.add_technologies(plan.source_id, plan.competitor_id, item.payload),
-    "products": lambda w, plan, item: w.add_products(plan.source_id, plan.competitor_id, item.payload, item.url),
-    "reviews": lambda w, plan, item: w.add_reviews(plan.source_id, plan.competitor_id, plan.platform, item.payload,
-                                                   item.url),
-    "ads": lambda w, plan, item: w.add_ads(plan.source_id, plan.competitor_id, plan.platform, item.payload),
-    "jobs": lambda w, plan, item: w.add_jobs(plan.source_id, plan.competitor_id, item.payload),
-}

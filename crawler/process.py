@@ -15,17 +15,16 @@ from scrapy.settings import Settings
 
 from crawler import settings as default_settings
 from crawler.browser import find_chromium
-from crawler.redis_run import ALIVE_SECONDS, REDIS_ENV, RunKeys, connect, redis_url, scrapy_redis_settings
-from crawler.frontier import RedisFrontier
+from crawler.order import CrawlOrder
 from crawler.safety import BrowserGuard, host_resolver_rules
 from crawler.pipelines import STORAGE_FAILED
 from crawler.sources import SOURCE_KINDS, SourcePlan, build_plans
 from crawler.spider import CompetitorSpider
-from dossier.config import DossierConfig, load_config
+from dossier.config import Defaults
 from dossier.errors import CrawlError, StorageError
+from dossier.outcomes import FetchOutcome
 from storage.db import create_db_engine
 from storage.render_patterns import load_render_patterns
-from storage.runs import sync_sources
 from storage.writer import RunWriter
 
 log = logging.getLogger(__name__)
@@ -33,11 +32,10 @@ log = logging.getLogger(__name__)
 PAGES_PER_CONTEXT_ENV = "DOSSIER_BROWSER_PAGES_PER_CONTEXT"  # overrides the setting of the same name
 
 
-def crawl_settings(config: DossierConfig, plans: list[SourcePlan], database_url: str, run_id: int,
+def crawl_settings(defaults: Defaults, plans: list[SourcePlan], database_url: str, run_id: int,
                    verbose: bool = False) -> Settings:
     settings = Settings()
     settings.setmodule(default_settings, priority="default")
-    defaults = config.defaults
     settings.setdict({
         "USER_AGENT": defaults.user_agent,
         "DOWNLOAD_DELAY": defaults.download_delay,
@@ -82,45 +80,29 @@ def _pages_per_context() -> int:
     return pages
 
 
-def crawl(config_path: str, database_url: str, run_id: int, verbose: bool = False,
-          overrides: dict[str, Any] | None = None, shared: str | None = None,
-          only: frozenset[int] | None = None) -> None:
-    """Crawl every source of the config for run `run_id` (`only`: just the sources of these ids, for
-    `dossier run --competitor`), storing through the storage pipeline.
+def crawl(order: CrawlOrder, database_url: str, verbose: bool = False,
+          overrides: dict[str, Any] | None = None) -> None:
+    """Crawl the sources of `order` for its run, storing through the storage pipeline.
 
-    `overrides` are Scrapy settings above the config's (benchmarks/crawl.py turns AutoThrottle off with it).
-    `shared` names a distributed run and this worker ("RUN TOKEN WORKER", crawler/distributed.py): this process
-    is then one of the run's workers, with the request queue and the frontier in Redis ($DOSSIER_REDIS_URL)."""
-    config = load_config(config_path)
+    `overrides` are Scrapy settings above the config's (benchmarks/crawl.py turns AutoThrottle off with it)."""
     engine = create_db_engine(database_url)
-    refs = sync_sources(engine, [c.model_dump(mode="json", by_alias=True) for c in config.competitors])
-    plans = build_plans([ref for ref in refs if only is None or ref.source_id in only], config.defaults)
-    plans = _without_unrenderable(plans, engine, run_id)
+    plans = build_plans(list(order.sources), order.defaults)
+    plans = _without_unrenderable(plans, engine, order.run_id)
     plans = _with_render_patterns(plans, engine)
     engine.dispose()
-    settings = crawl_settings(config, plans, database_url, run_id, verbose)
+    settings = crawl_settings(order.defaults, plans, database_url, order.run_id, verbose)
     settings.setdict(overrides or {}, priority="cmdline")
-    frontier = _shared_frontier(shared, settings) if shared else None
+    if order.worker:
+        settings.set("DOSSIER_WORKER", order.worker, priority="cmdline")
     for plan in {plan.kind: plan for plan in plans}.values():
         SOURCE_KINDS[plan.kind].prepare(plan)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(CompetitorSpider)
-    process.crawl(crawler, plans=plans, frontier=frontier)
+    process.crawl(crawler, plans=plans)
     process.start()
     failure = crawler.stats.get_value(STORAGE_FAILED)
     if failure:  # the database refused a write: what was stored is a part of the night, which must not pass
         raise StorageError(failure)
-
-
-def _shared_frontier(announcement: str, settings: Settings) -> RedisFrontier:
-    """The Redis frontier of a distributed run, with scrapy-redis' scheduler and dupefilter set on `settings`."""
-    url = redis_url()
-    if url is None:
-        raise CrawlError(f"a worker needs {REDIS_ENV}: set it to the coordinator's Redis (redis://HOST:6379/0)")
-    announced, _, worker = announcement.rpartition(" ")
-    keys = RunKeys.announced(announced)
-    settings.setdict({**scrapy_redis_settings(url, keys), "DOSSIER_WORKER": worker}, priority="cmdline")
-    return RedisFrontier(connect(url), keys, worker, ALIVE_SECONDS)
 
 
 def _without_unrenderable(plans: list[SourcePlan], engine, run_id: int) -> list[SourcePlan]:
@@ -136,7 +118,8 @@ def _without_unrenderable(plans: list[SourcePlan], engine, run_id: int) -> list[
         for plan in plans:
             if plan.render == "js":
                 log.error("%s: %s", plan.url, exc)
-                writer.record_fetch(plan.source_id, plan.url, None, str(exc), None, None, None)
+                writer.record_fetch(plan.source_id, plan.url, None, str(exc), None, None, None,
+                                    outcome=FetchOutcome.NO_BROWSER)
             elif plan.render == "auto":
                 warning = f"render: auto read every page statically tonight: {exc}"
                 log.warning("%s: %s", plan.url, warning)

@@ -8,7 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from crawler.fetcher import Fetched
+from crawler.observations import AdsRead, JobsRead, PageRead, ProductsRead, ReviewsRead
 from crawler.render_auto import incomplete
+from dossier.outcomes import FetchOutcome
 from extractors import (
     ContactChannels, PageFacts, Product, ReviewPage, Technology, detect_technologies, extract_contacts, extract_jobs,
     extract_page, extract_products, extract_reviews,
@@ -51,7 +53,8 @@ class PageReading:
         return self.prices_shown > 0 and not self.priced
 
 
-def read_page(fetched: Fetched, selectors: dict[str, str] | None = None) -> PageReading:
+def read_page(fetched: Fetched, selectors: dict[str, str] | None = None, currency: str | None = None,
+              decimal_separator: str | None = None) -> PageReading:
     document = fetched.document()
     if document is None:
         return PageReading(fetched)
@@ -59,7 +62,7 @@ def read_page(fetched: Fetched, selectors: dict[str, str] | None = None) -> Page
     if challenge is not None:
         return PageReading(fetched, challenge=challenge.describe())
     url = document.url
-    products = extract_products(document, url, selectors)
+    products = extract_products(document, url, selectors, currency=currency, decimal_separator=decimal_separator)
     technologies = detect_technologies(document, url, document.headers)
     readings = [ProductReading(p, product_origins(document, url, p, selectors), confidence(p)) for p in products]
     shown = len(shown_prices(document))
@@ -156,6 +159,8 @@ class Verdict:
 
 
 BLOCKING_STATUSES = frozenset({401, 403, 407, 429, 451})
+# the site's robots.txt, or our own rules for private addresses, keep the crawl out
+REFUSALS = frozenset({FetchOutcome.ROBOTS_FORBIDDEN, FetchOutcome.ROBOTS_UNREACHABLE, FetchOutcome.PRIVATE_ADDRESS})
 
 
 def source_verdict(kind: str, render: str, static: tuple[Fetched, list[Any]] | None,
@@ -175,10 +180,9 @@ def source_verdict(kind: str, render: str, static: tuple[Fetched, list[Any]] | N
             return Verdict("reads", f"{line} (rendered: the static page reads nothing)", rendered=True)
         return Verdict("reads", line, rendered=fetched.rendered)
     first = tried[0][0]
-    if first.error and ("robots.txt" in first.error or first.error.startswith("refused") or
-                        first.status in BLOCKING_STATUSES):
+    if first.error and (first.outcome in REFUSALS or first.status in BLOCKING_STATUSES):
         return Verdict("blocked", f"blocked: {first.error}")
-    if first.error and "challenge" in first.error.lower() or (reading is not None and reading.challenge):
+    if first.outcome is FetchOutcome.BLOCKED or (reading is not None and reading.challenge):
         return Verdict("blocked", f"blocked: {reading.challenge if reading else first.error}")
     if first.error:
         return Verdict("unreachable", f"unreachable: {first.error}")
@@ -192,20 +196,20 @@ def _reads(kind: str, observations: list[Any]) -> str | None:
     render: auto's (crawler/render_auto.py `incomplete`)."""
     if incomplete(kind, observations) and kind != "ads":
         return None
-    by_what: dict[str, Any] = {o.what: o.payload for o in observations}
-    if "products" in by_what:
-        products = by_what["products"]
+    read = {type(o): o for o in observations}
+    if ProductsRead in read:
+        products = read[ProductsRead].products
         priced = sum(p.price is not None for p in products)
         return f"reads products: {len(products)}, {priced} priced" if priced else None
-    if "reviews" in by_what:
-        page = by_what["reviews"]
+    if ReviewsRead in read:
+        page = read[ReviewsRead].page
         rating = f", rating {page.aggregate_rating:g}" if page.aggregate_rating is not None else ""
         return f"reads reviews: {len(page.reviews)}{rating}"
-    if "jobs" in by_what:
-        return f"reads jobs: {len(by_what['jobs'])}"
-    if "ads" in by_what and by_what["ads"]:
-        return f"reads ads: {len(by_what['ads'])}"
-    if kind == "site" and "page" in by_what:
-        facts = by_what["page"][0]
+    if JobsRead in read:
+        return f"reads jobs: {len(read[JobsRead].jobs)}"
+    if AdsRead in read and read[AdsRead].ads:
+        return f"reads ads: {len(read[AdsRead].ads)}"
+    if kind == "site" and PageRead in read:
+        facts = read[PageRead].facts
         return f"reads the page: {facts.h1 or facts.title or 'main text'}"[:100]
     return None

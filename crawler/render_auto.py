@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from crawler.observations import JobsRead, PageRead, ProductsRead, ReviewsRead, of_type
+
 MAX_PATTERN = 300  # characters of a pattern kept (storage: render_pattern.pattern)
 SAMPLES = 3  # pages of one pattern that must agree before the pattern is rendered directly, or left static
 MIN_MAIN_TEXT = 200  # characters: a site page with less main text (and no h1) reads as an empty shell
@@ -60,26 +62,22 @@ def url_pattern(url: str) -> str:
 
 # -- what a page's observations read -------------------------------------------------------------------------------
 
-def _payloads(observations: Iterable[Any], what: str) -> list[Any]:
-    return [o.payload for o in observations if o.what == what]
-
-
 def _priced(observations: Iterable[Any]) -> int:
-    return sum(1 for products in _payloads(observations, "products") for p in products if p.price is not None)
+    return sum(1 for read in of_type(observations, ProductsRead) for p in read.products if p.price is not None)
 
 
 def _reviews(observations: Iterable[Any]) -> int:
-    return sum(len(page.reviews) + (page.aggregate_rating is not None)
-               for page in _payloads(observations, "reviews"))
+    return sum(len(read.page.reviews) + (read.page.aggregate_rating is not None)
+               for read in of_type(observations, ReviewsRead))
 
 
 def _jobs(observations: Iterable[Any]) -> int:
-    return sum(len(jobs) for jobs in _payloads(observations, "jobs"))
+    return sum(len(read.jobs) for read in of_type(observations, JobsRead))
 
 
 def _text(observations: Iterable[Any]) -> tuple[bool, int]:
     """(an h1, characters of main text) of a site page."""
-    facts = [payload[0] for payload in _payloads(observations, "page")]
+    facts = [read.facts for read in of_type(observations, PageRead)]
     return any(f.h1 for f in facts), max((len(f.main_text or "") for f in facts), default=0)
 
 

@@ -19,10 +19,11 @@ from scrapy_playwright.page import PageMethod
 
 from crawler.accounting import FetchInfo, describe_failure, fetched
 from crawler.blocked import blocking_challenge
-from crawler.callbacks import asked_url, settles
+from crawler.callbacks import asked_url
 from crawler.render_auto import DOM_QUIET_MAX_SECONDS, DOM_QUIET_MS, DOM_QUIET_SCRIPT, RenderMemory, \
     incomplete, rendering_adds, runs_scripts, url_pattern
-from crawler.sources import SOURCE_KINDS, Observation, SourcePlan
+from crawler.observations import Observation
+from crawler.sources import SOURCE_KINDS, SourcePlan
 from dossier.urls import canonical_url
 from extractors import Document
 
@@ -107,7 +108,6 @@ class AutoRender:
         return scrapy.Request(response.url, callback=self.parse_rendered, errback=self.on_render_error, meta=meta,
                               dont_filter=True)
 
-    @settles
     def parse_rendered(self, response: Response) -> Iterator[Any]:
         plan = self.plans[response.meta["dossier_source_id"]]
         static = _static_response(response.request)
@@ -163,7 +163,6 @@ class AutoRender:
                  why)
         return None
 
-    @settles
     def on_render_error(self, failure) -> Iterator[Any]:
         """The browser failed on a page read statically already: the static reading is the page's."""
         request = failure.request

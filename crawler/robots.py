@@ -30,8 +30,8 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
-from crawler.accounting import describe_failure
-from storage.runs import ROBOTS_UNREACHABLE
+from crawler.accounting import Refused, describe_failure
+from dossier.outcomes import FetchOutcome
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +50,19 @@ def within_parsing_limit(body: bytes, limit: int = ROBOTS_MAX_BYTES) -> bytes:
 
 
 class _DisallowAll:
-    """The rules of a host whose robots.txt could not be read: nothing may be fetched, and `reason` says why."""
+    """The rules of a host whose robots.txt could not be read: nothing may be fetched, `reason` says why and
+    `outcome` is how its pages' fetches end."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, outcome: FetchOutcome = FetchOutcome.ROBOTS_UNREACHABLE):
         self.reason = reason
+        self.outcome = outcome
 
     def allowed(self, url: str, user_agent: str) -> bool:
         return False
 
 
 def unreachable_reason(cause: str) -> str:
-    return f"{ROBOTS_UNREACHABLE} ({cause}): the site is not crawled tonight (RFC 9309)"
+    return f"robots.txt unreachable ({cause}): the site is not crawled tonight (RFC 9309)"
 
 
 class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -89,8 +91,11 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
     def process_request_2(self, rp: Any, request: Request) -> None:
         if isinstance(rp, _DisallowAll):
             self._stats.inc_value("robotstxt/unreachable_refused")
-            raise IgnoreRequest(rp.reason)
-        super().process_request_2(rp, request)
+            raise Refused(rp.reason, rp.outcome)
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest as refused:  # Scrapy's one refusal here: the rules forbid the URL
+            raise Refused(str(refused), FetchOutcome.ROBOTS_FORBIDDEN) from None
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         if len(response.body) > ROBOTS_MAX_BYTES:
@@ -135,9 +140,9 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
         info = describe_failure(Failure(exc), self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT"))
         error = info.error or type(exc).__name__
-        if error == "connection refused" or error.startswith("DNS lookup failed"):
+        if info.outcome in (FetchOutcome.CONNECTION_REFUSED, FetchOutcome.DNS_ERROR):
             # the host is down or does not exist: its pages are not asked either, and fail as they would have
-            self._settle(netloc, _DisallowAll(error))
+            self._settle(netloc, _DisallowAll(error, info.outcome))
         else:
             self._settle(netloc, _DisallowAll(unreachable_reason(error)))
 

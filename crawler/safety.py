@@ -15,9 +15,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.error import DNSLookupError
+
+from crawler.accounting import Refused
+from dossier.outcomes import FetchOutcome
 
 if TYPE_CHECKING:
     from crawler.sources import SourcePlan
@@ -83,11 +85,13 @@ def literal_address(host: str) -> str | None:
         return None
 
 
-async def refusal(plan: SourcePlan, url: str, resolve: Resolve) -> str | None:
-    """Why the source may not request this URL (one line), or None when it may."""
+async def refusal(plan: SourcePlan, url: str, resolve: Resolve) -> Refused | None:
+    """Why the source may not request this URL (its message one line; its outcome off_site or private_address),
+    or None when it may."""
     if not allowed_url(plan, url):
         host = urlsplit(url).netloc or url
-        return f"off-site: {host} is neither the source's site nor in its allow_domains: not requested"
+        return Refused(f"off-site: {host} is neither the source's site nor in its allow_domains: not requested",
+                       FetchOutcome.OFF_SITE)
     if plan.allow_private:
         return None
     host = urlsplit(url).hostname or ""
@@ -100,8 +104,8 @@ async def refusal(plan: SourcePlan, url: str, resolve: Resolve) -> str | None:
         kind = address_kind(address)
         if kind:
             shown = host if literal else f"{host} ({address})"
-            return (f"refused: {shown} is a {kind} address; set allow_private: true on the source "
-                    "if it is really meant to be crawled")
+            return Refused(f"refused: {shown} is a {kind} address; set allow_private: true on the source "
+                           "if it is really meant to be crawled", FetchOutcome.PRIVATE_ADDRESS)
     return None
 
 
@@ -137,12 +141,12 @@ class SafetyMiddleware:
         why = await refusal(plan, request.url, self.resolve)
         if why is None:
             return
-        if chain and why.startswith("off-site"):
-            why = f"off-site redirect from {chain[-1]} not followed: {urlsplit(request.url).netloc} is neither the " \
-                  "source's site nor in its allow_domains"
-        self.crawler.stats.inc_value("dossier/refused/" + ("off_site" if why.startswith("off-site") else "private"))
+        if chain and why.outcome is FetchOutcome.OFF_SITE:
+            why = Refused(f"off-site redirect from {chain[-1]} not followed: {urlsplit(request.url).netloc} is neither "
+                          "the source's site nor in its allow_domains", FetchOutcome.OFF_SITE)
+        self._count(why)
         log.warning("%s: %s: %s", plan.competitor_slug, request.url, why)
-        raise IgnoreRequest(why)
+        raise why
 
     async def _robots_redirect(self, request: Any, chain: list[str]) -> None:
         """A redirect of Scrapy's robots.txt request (which carries no source) is followed only where a source
@@ -152,13 +156,17 @@ class SafetyMiddleware:
         reasons = [await refusal(plan, request.url, self.resolve) for plan in plans]
         if plans and None in reasons:
             return
-        why = next((reason for reason in reasons if reason and not reason.startswith("off-site")), None)
+        why = next((reason for reason in reasons if reason and reason.outcome is not FetchOutcome.OFF_SITE), None)
         if why is None:
-            why = f"off-site redirect from {chain[-1]} not followed: {urlsplit(request.url).netloc} is neither the " \
-                  "site of a source nor in its allow_domains"
-        self.crawler.stats.inc_value("dossier/refused/" + ("off_site" if why.startswith("off-site") else "private"))
+            why = Refused(f"off-site redirect from {chain[-1]} not followed: {urlsplit(request.url).netloc} is neither "
+                          "the site of a source nor in its allow_domains", FetchOutcome.OFF_SITE)
+        self._count(why)
         log.warning("robots.txt %s: %s", chain[0], why)
-        raise IgnoreRequest(why)
+        raise why
+
+    def _count(self, refused: Refused) -> None:
+        self.crawler.stats.inc_value("dossier/refused/" + ("off_site" if refused.outcome is FetchOutcome.OFF_SITE
+                                                            else "private"))
 
 
 async def _getaddrinfo(host: str) -> list[str]:

@@ -9,7 +9,7 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.accounting import describe_failure
-from crawler.callbacks import asked_url, settles, some
+from crawler.callbacks import asked_url, some
 from crawler.soft404 import fingerprint, probe_url
 from crawler.sources import SourcePlan
 
@@ -37,7 +37,6 @@ class Soft404Probe:
         return scrapy.Request(probe_url(plan.url), callback=self.parse_probe, errback=self.on_probe_error, meta=meta,
                               dont_filter=True)
 
-    @settles
     def parse_probe(self, response: Response) -> Iterator[Any]:
         plan = self.plans[response.meta["dossier_source_id"]]
         soft = 200 <= response.status < 300
@@ -47,7 +46,6 @@ class Soft404Probe:
                                                       "soft_404": soft})
         yield from some(self.start_request(plan))
 
-    @settles
     def on_probe_error(self, failure) -> Iterator[Any]:
         request = failure.request
         plan = self.plans[request.meta["dossier_source_id"]]

@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from crawler.observations import (
+    AdsRead, ArticlesRead, ContactsSeen, JobsRead, Observation, PageAudited, PageRead, ProductsRead, ReviewsRead,
+    TechnologiesSeen,
+)
 from extractors import (
     Document, audit_page, detect_technologies, extract_ads, extract_articles, extract_contacts, extract_jobs,
     extract_page, extract_products, extract_reviews,
@@ -37,7 +41,9 @@ class SourcePlan:
     deny: str | None = None
     paginate: str | None = None
     page_param: str | None = None
-    selectors: dict[str, str] = field(default_factory=dict)
+    selectors: dict[str, str] = field(default_factory=dict)  # selectors only (its options are the two below)
+    currency: str | None = None  # ISO 4217 assumed when a price shows none
+    decimal_separator: str | None = None  # "," or "." for amounts that could be read either way
     fmt: str | None = None
     obey_robots: bool = True
     allow_private: bool = False
@@ -60,16 +66,6 @@ class SourcePlan:
     def platform(self) -> str:
         """The review or ad platform this source reads: its host (with port, so fixtures stay apart)."""
         return urlsplit(self.url).netloc
-
-
-@dataclass(frozen=True, slots=True)
-class Observation:
-    """What a page gave, on its way to the storage pipeline. `what` names the writer's method."""
-
-    what: str  # fetch | page | audit | technologies | contacts | articles | products | reviews | ads | jobs
-    plan: SourcePlan
-    url: str
-    payload: Any = None
 
 
 def text_hash(text: str | None) -> str | None:
@@ -110,27 +106,27 @@ class SiteKind(SourceKind):
 
     def extract(self, plan, document, headers):
         facts = extract_page(document, document.url)
-        yield Observation("page", plan, document.url, (facts, text_hash(facts.main_text)))
-        yield Observation("audit", plan, document.url, audit_page(document, document.url))
+        yield PageRead(plan, document.url, facts, text_hash(facts.main_text))
+        yield PageAudited(plan, document.url, audit_page(document, document.url))
         technologies = detect_technologies(document, document.url, headers)
         if technologies:
-            yield Observation("technologies", plan, document.url, technologies)
+            yield TechnologiesSeen(plan, document.url, technologies)
         channels = extract_contacts(document, document.url, technologies).entries()
         if channels:
-            yield Observation("contacts", plan, document.url, channels)
+            yield ContactsSeen(plan, document.url, channels)
         articles = extract_articles(document, document.url)
         if articles:
-            yield Observation("articles", plan, document.url, articles)
+            yield ArticlesRead(plan, document.url, articles)
 
 
 class CatalogKind(SourceKind):
     paginates = True
 
     def extract(self, plan, document, headers):
-        selectors = dict(plan.selectors)
-        products = extract_products(document, document.url, selectors or None)
+        products = extract_products(document, document.url, plan.selectors or None, currency=plan.currency,
+                                    decimal_separator=plan.decimal_separator)
         if products:
-            yield Observation("products", plan, document.url, products)
+            yield ProductsRead(plan, document.url, products)
 
 
 class ReviewsKind(SourceKind):
@@ -139,7 +135,7 @@ class ReviewsKind(SourceKind):
     def extract(self, plan, document, headers):
         page = extract_reviews(document, document.url, plan.selectors or None)
         if page.reviews or page.aggregate_rating is not None:
-            yield Observation("reviews", plan, document.url, page)
+            yield ReviewsRead(plan, document.url, page)
 
 
 class AdsKind(SourceKind):
@@ -147,7 +143,7 @@ class AdsKind(SourceKind):
 
     def extract(self, plan, document, headers):
         ads = extract_ads(document.text, document.url, plan.fmt or "")
-        yield Observation("ads", plan, document.url, ads)
+        yield AdsRead(plan, document.url, ads)
 
 
 class JobsKind(SourceKind):
@@ -156,22 +152,7 @@ class JobsKind(SourceKind):
     def extract(self, plan, document, headers):
         jobs = extract_jobs(document, document.url)
         if jobs:
-            yield Observation("jobs", plan, document.url, jobs)
-
-
-def item_keys(observation: Observation) -> set[str]:
-    """The identities of the items an observation holds (products, reviews, ads, jobs): a listing page that
-    brings none beyond those of the pages before it is the end of the listing (page_param)."""
-    payload = observation.payload
-    if observation.what == "products":
-        return {f"product:{p.key or p.name}" for p in payload}
-    if observation.what == "reviews":
-        return {f"review:{r.id}" for r in payload.reviews}
-    if observation.what == "ads":
-        return {f"ad:{a.id}" for a in payload}
-    if observation.what == "jobs":
-        return {f"job:{j.key}" for j in payload}
-    return set()
+            yield JobsRead(plan, document.url, jobs)
 
 
 # Adding a source kind is one class above and one line here.
@@ -187,27 +168,22 @@ AUDITED_KINDS = frozenset(name for name, kind in SOURCE_KINDS.items() if kind.au
 
 
 def build_plans(sources: list[Any], defaults: Any) -> list[SourcePlan]:
-    """SourcePlans from stored SourceRefs (ids) and the config's defaults."""
+    """SourcePlans from ordered sources (crawler.order.OrderedSource: the stored ids and the validated Source),
+    each setting the source's own or, where it has none, the config's default (dossier.config.Source.setting)."""
     plans = []
-    for ref in sources:
-        if ref.kind not in SOURCE_KINDS:  # a newsletter is read from its mailbox (crawler/newsletters.py)
+    for ordered in sources:
+        source = ordered.source
+        if source.kind not in SOURCE_KINDS:  # a newsletter is read from its mailbox (crawler/newsletters.py)
             continue
-        config = ref.config
-        selectors = dict(config.get("selectors") or {})
-        for key in ("currency", "decimal_separator"):
-            if config.get(key):
-                selectors.setdefault(key, config[key])
         plans.append(SourcePlan(
-            source_id=ref.source_id, competitor_id=ref.competitor_id, competitor_slug=ref.competitor_slug,
-            kind=ref.kind, url=ref.url,
-            max_pages=config.get("max_pages") or defaults.max_pages,
-            max_depth=config["max_depth"] if config.get("max_depth") is not None else defaults.max_depth,
-            render=config.get("render") or defaults.render, wait_for=config.get("wait_for"),
-            sitemap=bool(config.get("sitemap")), follow=config.get("follow"), deny=config.get("deny"),
-            paginate=config.get("paginate"), page_param=config.get("page_param"), selectors=selectors,
-            fmt=config.get("format"),
-            obey_robots=config["obey_robots"] if config.get("obey_robots") is not None else defaults.obey_robots,
-            allow_private=bool(config.get("allow_private")),
-            allow_domains=tuple(config.get("allow_domains") or ()),
+            source_id=ordered.source_id, competitor_id=ordered.competitor_id,
+            competitor_slug=ordered.competitor_slug, kind=source.kind, url=source.url,
+            max_pages=source.setting("max_pages", defaults), max_depth=source.setting("max_depth", defaults),
+            render=source.setting("render", defaults), wait_for=source.wait_for, sitemap=source.sitemap,
+            follow=source.follow, deny=source.deny, paginate=source.paginate, page_param=source.page_param,
+            selectors=dict(source.selectors or {}), currency=source.currency,
+            decimal_separator=source.decimal_separator, fmt=source.format,
+            obey_robots=source.setting("obey_robots", defaults),
+            allow_private=source.allow_private, allow_domains=tuple(source.allow_domains),
         ))
     return plans

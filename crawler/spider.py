@@ -1,7 +1,6 @@
 """The one spider of a run: crawls every configured source within its budget and yields observations."""
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterator
 from dataclasses import replace
@@ -18,17 +17,19 @@ from crawler.accounting import (
     BLOCKED_PREFIX, MAX_ERROR, FetchInfo, describe_failure, fetched, first_line, redirect_hops,
 )
 from crawler.blocked import blocking_challenge
-from crawler.callbacks import asked_url, settles, some
+from crawler.callbacks import asked_url, some
 from crawler.discovery_callbacks import DiscoveryCallbacks
-from crawler.frontier import Claim, LocalFrontier, page_field
+from crawler.frontier import Claim, Frontier
 from crawler.render_auto import RenderMemory
 from crawler.render_callbacks import AutoRender
 from crawler.safety import allowed_url
 from crawler.soft404 import SOFT_404_ERROR
 from crawler.soft404_probe import Soft404Probe
 from crawler.source_report import SourceReport
-from crawler.sources import SOURCE_KINDS, Observation, SourcePlan, item_keys
+from crawler.observations import FetchRecord, Observation, PageAudited
+from crawler.sources import SOURCE_KINDS, SourcePlan
 from crawler.traps import trap_reason
+from dossier.outcomes import FetchOutcome
 from dossier.urls import canonical_url
 from extractors import Document
 from extractors.encoding import decode_html
@@ -36,7 +37,6 @@ from extractors.pagination import next_page
 
 log = logging.getLogger(__name__)
 
-SHARED_POLL_SECONDS = 0.2  # a worker of a shared run looks for new seeds and queued requests this often
 
 
 def response_headers(response: Response) -> dict[str, str]:
@@ -50,17 +50,14 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, AutoRender, scrapy.Spid
 
     name = "dossier"
 
-    def __init__(self, plans: list[SourcePlan], *args: Any, frontier: Any = None, **kwargs: Any):
-        """`frontier`: what the run has seen and spent per source (crawler/frontier.py); a RedisFrontier when
-        several workers share the run, then the sources come as seeds from the coordinator."""
+    def __init__(self, plans: list[SourcePlan], *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.plans = {plan.source_id: plan for plan in plans}
-        self.frontier = frontier if frontier is not None else LocalFrontier()
-        self.shared = not isinstance(self.frontier, LocalFrontier)
+        self.frontier = Frontier()  # what this crawl has seen and spent per source (crawler/frontier.py)
         self.links: dict[int, LinkExtractor] = {plan.source_id: self._link_extractor(plan) for plan in plans}
         self.reports: dict[int, SourceReport] = {plan.source_id: SourceReport() for plan in plans}
         # per source: the fingerprint of its site's answer to a URL that cannot exist ("" when not a page or the
-        # check is off), kept in the frontier (shared by a distributed run's workers) and cached here
+        # check is off), kept in the frontier and cached here
         self.not_found: dict[int, str] = {}
         # render: auto, per source: what its URL patterns showed, the nights before and tonight (crawler/render_auto.py)
         self.render_memory: dict[int, RenderMemory] = {plan.source_id: RenderMemory(plan.render_patterns)
@@ -72,14 +69,6 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, AutoRender, scrapy.Spid
         # No allow_domains: Scrapy's domain check ignores ports, and a source's site is host *and* port.
         return LinkExtractor(allow=allow, deny=(plan.deny,) if plan.deny else ())
 
-    @classmethod
-    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        # the shared frontier counts the run's unfinished requests (the local one ignores these)
-        crawler.signals.connect(spider.frontier.scheduled, signal=scrapy.signals.request_scheduled)
-        crawler.signals.connect(spider.frontier.dropped, signal=scrapy.signals.request_dropped)
-        return spider
-
     @staticmethod
     def document_of(response: Response) -> Document:
         return document_of(response)
@@ -89,28 +78,9 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, AutoRender, scrapy.Spid
         return self.settings.getfloat("DOWNLOAD_TIMEOUT")
 
     async def start(self):
-        if not self.shared:
-            for plan in self.plans.values():
-                for request in self.source_start(plan):
-                    yield request
-            return
-        # A worker of a shared run: take sources from the run's seed list while there are any, and stay open
-        # (requests other workers queue reach this one too) until the coordinator sees the run drained.
-        while not self.frontier.drained():
-            self.frontier.alive()
-            source_id = self.frontier.next_seed()
-            if source_id is None:
-                if self.frontier.queued():
-                    self._wake_engine()
-                await asyncio.sleep(SHARED_POLL_SECONDS)
-                continue
-            plan = self.plans.get(source_id)
-            if plan is None:  # the coordinator's database has a source this worker's config lacks
-                log.error("run seed: source %s is not in the run's config: skipped", source_id)
-            else:
-                for request in self.source_start(plan):
-                    yield request
-            self.frontier.seeded()
+        for plan in self.plans.values():
+            for request in self.source_start(plan):
+                yield request
 
     def source_start(self, plan: SourcePlan) -> list[scrapy.Request]:
         """The start URL and, with `sitemap`, robots.txt of one source."""
@@ -128,13 +98,6 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, AutoRender, scrapy.Spid
             # promises that robots.txt is not asked for)
             requests.append(self.robots_request(plan))
         return [request for request in requests if request is not None]
-
-    def _wake_engine(self) -> None:
-        """Ask the engine for the next request now: another worker queued some, and Scrapy would otherwise look
-        at its scheduler only on its next heartbeat (5 s)."""
-        slot = getattr(self.crawler.engine, "_slot", None)
-        if slot is not None:
-            slot.nextcall.schedule()
 
     # -- requests ----------------------------------------------------------------------------------
     def start_request(self, plan: SourcePlan) -> scrapy.Request | None:
@@ -163,7 +126,7 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, AutoRender, scrapy.Spid
         # dont_filter: the frontier's claim is the source's dupe filter; Scrapy's would silently drop a redirect
         # to a URL already fetched (no fetch row), and redirect loops end at REDIRECT_MAX_TIMES instead.
         request = scrapy.Request(url, callback=self.parse_page, errback=self.on_error, meta=meta, dont_filter=True)
-        claim = self.frontier.claim(plan.source_id, key, plan.max_pages, page_field(request))
+        claim = self.frontier.claim(plan.source_id, key, plan.max_pages)
         if claim is Claim.SEEN:
             return None
         if claim is Claim.OVER_BUDGET:
@@ -174,18 +137,17 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, AutoRender, scrapy.Spid
         return request
 
     # -- pages -------------------------------------------------------------------------------------
-    @settles
     def parse_page(self, response: Response) -> Iterator[Any]:
         plan = self.plans[response.meta["dossier_source_id"]]
         for url, info in redirect_hops(response.request):
-            yield Observation("fetch", plan, url, info)
+            yield FetchRecord(plan, url, info)
         info = fetched(response)
         chain = response.meta.get("redirect_urls") or []
         final, asked = canonical_url(response.url), canonical_url(asked_url(response))
         if final != asked:  # redirected (or, in a browser, moved on): the page may be known by its final URL
             if chain and final not in {canonical_url(url) for url in chain} and \
                     self.frontier.read_elsewhere(plan.source_id, final, asked):
-                yield Observation("fetch", plan, response.url, info)
+                yield FetchRecord(plan, response.url, info)
                 return  # an alias of a page of the source already read (or queued): read once
             self.frontier.mark_read(plan.source_id, final, asked)
         yield from self.read_page(plan, response)
@@ -197,8 +159,8 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, AutoRender, scrapy.Spid
         max_bytes = self.settings.getint("DOWNLOAD_MAXSIZE")
         if "playwright" in response.flags and max_bytes and len(response.body) > max_bytes:
             # the browser knows no DOWNLOAD_MAXSIZE: the rendered page is refused here instead
-            yield Observation("fetch", plan, response.url, fetched(
-                response, f"rendered page larger than max_bytes ({max_bytes} bytes): not read"))
+            yield FetchRecord(plan, response.url, fetched(
+                response, f"rendered page larger than max_bytes ({max_bytes} bytes): not read", FetchOutcome.TOO_LARGE))
             return
         kind = SOURCE_KINDS[plan.kind]
         document = document_of(response) if not kind.html or isinstance(response, TextResponse) else None
@@ -214,15 +176,15 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, AutoRender, scrapy.Spid
                 error = f"{BLOCKED_PREFIX}{challenge.describe()}"
                 log.warning("%s: %s: %s", plan.competitor_slug, response.url, error)
                 self.reports[plan.source_id].blocked += 1
-                yield Observation("fetch", plan, response.url, fetched(response, error[:MAX_ERROR]))
+                yield FetchRecord(plan, response.url, fetched(response, error[:MAX_ERROR], FetchOutcome.BLOCKED))
                 return  # not a page: nothing extracted, no link followed
         if self.soft_404(plan, response):
             self.reports[plan.source_id].soft_404s += 1
-            yield Observation("fetch", plan, response.url, fetched(response, SOFT_404_ERROR))
+            yield FetchRecord(plan, response.url, fetched(response, SOFT_404_ERROR, FetchOutcome.SOFT_404))
             return  # not a page: nothing extracted, no link followed
         if document is None:
             log.info("%s: not a text page, nothing extracted: %s", plan.competitor_slug, response.url)
-            yield Observation("fetch", plan, response.url, info)
+            yield FetchRecord(plan, response.url, info)
             return
         if observations is None:
             try:
@@ -241,13 +203,12 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, AutoRender, scrapy.Spid
         """The page's observations and its fetch row, then its links: `chain`, the redirects that led to it."""
         kind = SOURCE_KINDS[plan.kind]
         if chain:  # the audit of a page says how it was reached
-            observations = [replace(o, payload=(o.payload, tuple(chain))) if o.what == "audit" else o
+            observations = [replace(o, redirected_from=tuple(chain)) if isinstance(o, PageAudited) else o
                             for o in observations]
         yield from observations
         # The fetch row after the page's observations: the writer stores in order, so a fetch row in the database
-        # means they are there too (written with it or before). A distributed run's coordinator takes a page with a
-        # fetch row for written when its worker dies (crawler/reconcile.py); first, it could lose the rest.
-        yield Observation("fetch", plan, response.url, info)
+        # means they are there too (written with it or before), wherever a crawl is killed.
+        yield FetchRecord(plan, response.url, info)
         if kind.html:
             yield from self._links(plan, response, document if kind.paginates else None)
         yield from self._next_numbered_page(plan, response, observations, info.content_hash)
@@ -274,7 +235,7 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, AutoRender, scrapy.Spid
         page = response.meta.get("dossier_page")
         if not plan.page_param or page is None:
             return
-        keys = set().union(*(item_keys(o) for o in observations))
+        keys = set().union(*(o.item_keys() for o in observations))
         if not keys and self.frontier.had_items(plan.source_id):
             log.info("%s: %s has no items: the listing ends there", plan.competitor_slug, response.url)
             return
@@ -286,7 +247,6 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, AutoRender, scrapy.Spid
         following = add_or_replace_parameter(asked, plan.page_param, str(page + 1))
         yield from some(self.page_request(plan, following, response.meta["dossier_depth"], page=page + 1))
 
-    @settles
     def on_error(self, failure) -> Iterator[Observation]:
         request = failure.request
         plan = self.plans[request.meta["dossier_source_id"]]
@@ -295,9 +255,9 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, AutoRender, scrapy.Spid
             yield again  # render: auto, the browser failed: the page is asked for statically
             return
         log.info("%s: %s failed: %s", plan.competitor_slug, request.url, info.error)
-        for url, hop in redirect_hops(request, info.error):
-            yield Observation("fetch", plan, url, hop)
-        yield Observation("fetch", plan, request.url, info)
+        for url, hop in redirect_hops(request, info.error, info.outcome):
+            yield FetchRecord(plan, url, hop)
+        yield FetchRecord(plan, request.url, info)
 
 
 def document_of(response: Response) -> Document:
@@ -315,7 +275,7 @@ def _extraction_bug(plan: SourcePlan, response: Response, exc: Exception) -> Obs
     log.error("%s: extracting %s failed on a bug", plan.competitor_slug, response.url, exc_info=exc)
     error = (f"extracting the page failed on a bug ({type(exc).__name__}: {first_line(str(exc))}); its traceback "
              "is in the crawl's log: please report it")
-    return Observation("fetch", plan, response.url, fetched(response, error[:MAX_ERROR]))
+    return FetchRecord(plan, response.url, fetched(response, error[:MAX_ERROR], FetchOutcome.EXTRACTION_FAILED))
 
 
 def _page_number(plan: SourcePlan, url: str) -> int | None:

@@ -73,7 +73,11 @@ class Source(_Strict):
     page_param: str | None = Field(None, description="Query parameter numbering a listing's pages (e.g. `page`): "
                                    "?page=2, 3, … are fetched until a page brings no new items or fails, "
                                    "within max_pages.")
-    selectors: dict[str, str] | None = Field(None, description="CSS/XPath selectors used when a page has no structured data.")
+    selectors: dict[str, str] | None = Field(None, description=(
+        "CSS/XPath selectors used when a page has no structured data (`product`, `name`, `price`, `sku`, "
+        "`availability`, `old_price`, `currency`: the element showing the currency, `gtin`, `mpn`, `url`), each "
+        "checked when the config is read. The source's options `currency` and `decimal_separator` stand beside "
+        "`selectors:`, not in it."))
     currency: str | None = Field(None, description="ISO 4217 currency assumed when a price shows none.")
     decimal_separator: Literal[",", "."] | None = Field(None, description="Decimal separator of the source's "
                                                         "prices, for amounts that could be read either way: with "
@@ -108,11 +112,11 @@ class Source(_Strict):
     @field_validator("selectors", "paginate")
     @classmethod
     def _selectors(cls, value: dict[str, str] | str | None) -> dict[str, str] | str | None:
-        from extractors.selectors import OPTION_KEYS, selector_error  # parsel: only for sources with selectors
+        from extractors.selectors import option_among_selectors, selector_error  # parsel: only with selectors
 
         queries = value.items() if isinstance(value, dict) else [("", value)] if value is not None else []
         for key, query in queries:
-            problem = None if key in OPTION_KEYS else selector_error(query)
+            problem = option_among_selectors(key, query) or selector_error(query)
             if problem:
                 raise ValueError(f"{key}: {problem}" if key else problem)
         return value

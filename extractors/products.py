@@ -23,7 +23,6 @@ from extractors.schema_products import (
 log = logging.getLogger(__name__)
 
 FIELD_KEYS = ("name", "price", "sku", "availability", "old_price", "currency", "gtin", "mpn", "url")
-OPTION_KEYS = ("decimal_separator",)
 MAX_PRODUCTS = 2000
 # How far a price read from each source is trusted, by how it is stated: the source's own selector (the user chose
 # the element) and the shop's declared structured data first, a platform's stock template next, OpenGraph (often a
@@ -38,24 +37,27 @@ PRICE_CONFIDENCE: dict[str, float] = {
 }
 
 
-def extract_products(body: str | bytes | Document | None, url: str, selectors: dict | None = None) -> list[Product]:
-    """Every product on the page, the main one (the one the page is about) first; never raises on bad input."""
+def extract_products(body: str | bytes | Document | None, url: str, selectors: dict | None = None, *,
+                     currency: str | None = None, decimal_separator: str | None = None) -> list[Product]:
+    """Every product on the page, the main one (the one the page is about) first; never raises on bad input.
+
+    `selectors`: the source's selectors (the fallback when the page has no structured data); `currency`: the ISO
+    4217 code assumed when a price shows none; `decimal_separator`: "," or "." for amounts that could be read
+    either way."""
     try:
         document = as_document(body, url)
         if document.tree is None:
             return []
-        return _extract(document, url, dict(selectors or {}))
+        return _extract(document, url, dict(selectors or {}), _options(currency, decimal_separator))
     except Exception as exc:  # the contract: a hostile page gives an empty list, the crawl goes on
         log.debug("products unreadable on %s: %r", url, exc)
         return []
 
 
-def _options(selectors: dict[str, Any]) -> tuple[str | None, str | None]:
-    """(decimal separator, default currency ISO) a source's config may add to its selectors."""
-    separator = selectors.get("decimal_separator")
-    separator = separator if separator in (",", ".") else None
-    default = selectors.get("currency")
-    default_iso = iso_currency(default) if isinstance(default, str) and len(default) <= 5 else None
+def _options(currency: str | None, decimal_separator: str | None) -> tuple[str | None, str | None]:
+    """(decimal separator, default currency ISO) of a source's options, ignored when they are neither."""
+    separator = decimal_separator if decimal_separator in (",", ".") else None
+    default_iso = iso_currency(currency) if isinstance(currency, str) and len(currency) <= 5 else None
     return separator, default_iso
 
 
@@ -64,8 +66,9 @@ def _lang(document: Document) -> str | None:
     return (tree.get("lang") or tree.get("xml:lang")) if tree is not None else None
 
 
-def _extract(document: Document, url: str, selectors: dict[str, Any]) -> list[Product]:
-    separator, default_currency = _options(selectors)
+def _extract(document: Document, url: str, selectors: dict[str, Any],
+             options: tuple[str | None, str | None]) -> list[Product]:
+    separator, default_currency = options
     declared = default_currency or declared_currency(document)
     context = Context.of(url, declared=declared, lang=_lang(document))
     found: list[Product] = []

@@ -20,8 +20,21 @@ def is_xpath(query: str) -> bool:
     return query.lstrip().startswith(("/", "(", "./"))
 
 
-OPTION_KEYS = ("currency", "decimal_separator")  # a source's options that may stand among its selectors
 _EMPTY_PAGE = "<html><body></body></html>"
+
+
+def option_among_selectors(key: str, value: object) -> str | None:
+    """Why a source's option was written among its selectors (None when `key: value` is a selector): the options
+    are fields of their own (`currency`, `decimal_separator` beside `selectors:`), validated as what they are."""
+    if key == "decimal_separator":
+        return (f"{value!r} is the source's decimal separator, not a selector: write `decimal_separator: "
+                f"{value!r}` beside `selectors:`")
+    from extractors.prices import iso_currency
+
+    if key == "currency" and isinstance(value, str) and iso_currency(value):
+        return (f"{value!r} is a currency, not a selector of the page's currency: write `currency: {value}` beside "
+                "`selectors:` (the currency assumed when a price shows none)")
+    return None
 
 
 def selector_error(query: object) -> str | None:

@@ -18,7 +18,7 @@ from rich.text import Text
 from dossier.errors import EXIT_INTERRUPTED, INTERRUPTED, ConfigError, DossierError
 from dossier.config import ChangeKind, SourceKind
 from dossier.severity import SEVERITIES
-from schedules.options import database_option, outbox_option
+from schedules.options import database_option, distributed_option, outbox_option
 from schedules.units import format_delta
 
 if TYPE_CHECKING:  # SQLAlchemy is imported by the commands that open the database, not for `dossier --help`
@@ -134,9 +134,10 @@ def init(database_url: str | None) -> None:
               "competitors' history is not touched.")
 @click.option("--source", "source_kind", type=click.Choice(get_args(SourceKind)),
               help="With --competitor, only its sources of this kind.")
+@distributed_option
 @click.pass_context
 def run(ctx: click.Context, config_path: Path, database_url: str | None, outbox_dir: Path, wait: bool, quiet: bool,
-        as_json: bool, competitor: str | None, source_kind: str | None) -> None:
+        as_json: bool, competitor: str | None, source_kind: str | None, distributed: bool) -> None:
     """One full run: crawl, extract, store, diff and alert. Exit code 0 succeeded, 1 partial, failed, stopped
     (SIGTERM) or locked (another run is in progress), 2 bad input, 130 interrupted (Ctrl-C)."""
     from dossier.config import load_config
@@ -144,25 +145,26 @@ def run(ctx: click.Context, config_path: Path, database_url: str | None, outbox_
     from schedules.progress import LiveProgress, summary_table
     from storage.db import create_db_engine
     from storage.history import competitor_counts
-    from storage.queries import list_changes
 
     if source_kind and not competitor:
         raise ConfigError("--source: give --competitor too (the source kind of which competitor?)")
     scope = Scope(competitor, source_kind) if competitor else None
-    _config_log_file(ctx, load_config(config_path).schedule.log_file)
+    config = load_config(config_path)
+    _config_log_file(ctx, config.schedule.log_file)
     err = Console(stderr=True)
     # with --verbose the crawl process writes its own log to the terminal: no live display to garble
     live = LiveProgress(err) if err.is_terminal and not (quiet or as_json or ctx.obj["verbose"]) else None
     try:
         with stop_on_signals(), (live or nullcontext()):
             result = run_once(config_path, database_url, outbox_dir, verbose=ctx.obj["verbose"], wait=wait,
-                              on_progress=live.update if live else None, scope=scope)
+                              on_progress=live.update if live else None, scope=scope, distributed=distributed,
+                              config=config)
     except RunStopped as stopped:  # one line, no traceback: Ctrl-C is the user's doing, SIGTERM an error
         where = f"run {stopped.run_id} marked failed" if stopped.run_id else "no run was started"
         click.echo(f"{'' if stopped.interrupted else 'error: '}{stopped}: {where}", err=True)
         ctx.exit(stopped.exit_code)
+    changes = result.listed  # read once by the run, after its events
     engine = create_db_engine(database_url)
-    changes = list_changes(engine, run_id=result.run_id)
     summary = competitor_counts(engine, result.run_id)
     engine.dispose()
     if as_json:
@@ -212,9 +214,10 @@ def run(ctx: click.Context, config_path: Path, database_url: str | None, outbox_
 @database_option
 @outbox_option
 @click.option("--now", "run_now", is_flag=True, help="Also start a run right away, then keep to the schedule.")
+@distributed_option
 @click.pass_context
 def schedule(ctx: click.Context, config_path: Path, database_url: str | None, outbox_dir: Path,
-             run_now: bool) -> None:
+             run_now: bool, distributed: bool) -> None:
     """The nightly scheduler: runs `dossier run` on the config's cron until SIGTERM or Ctrl-C (docs/operations.md).
     Exit code 1 if another scheduler already serves this database."""
     from dossier.config import load_config
@@ -226,7 +229,7 @@ def schedule(ctx: click.Context, config_path: Path, database_url: str | None, ou
     configure_logging(ctx.obj["verbose"], ctx.obj["log_file"], ctx.obj["log_format"], level=logging.INFO)
     log_file = _config_log_file(ctx, config.schedule.log_file)
     NightlyScheduler(config_path, database_url, outbox_dir, run_now=run_now, log_file=log_file,
-                     verbose=ctx.obj["verbose"]).start()
+                     verbose=ctx.obj["verbose"], distributed=distributed).start()
 
 
 def _config_log_file(ctx: click.Context, configured: str | None) -> str | None:

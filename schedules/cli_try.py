@@ -281,6 +281,7 @@ def check(ctx: click.Context, config_path: Path, competitor: str | None, as_json
     from crawler.fetcher import FetchOptions, run_fetch_job
     from crawler.browser import find_chromium
     from crawler.reading import Verdict, read_page, source_verdict
+    from crawler.order import order_for
     from crawler.sources import SOURCE_KINDS, build_plans
     from dossier.config import load_config
     from storage.runs import SourceRef
@@ -293,7 +294,7 @@ def check(ctx: click.Context, config_path: Path, competitor: str | None, as_json
     sources = [(c, source) for c in competitors for source in c.sources]
     refs = [SourceRef(number, 0, c.slug, c.name, source.kind, source.url, source.model_dump(mode="json"))
             for number, (c, source) in enumerate(sources, start=1)]
-    plans = build_plans(refs, config.defaults)
+    plans = build_plans(order_for(config, 0, refs).sources, config.defaults)
     skipped = [r for r in refs if r.kind not in SOURCE_KINDS]  # a newsletter's mailbox is no page
     try:
         find_chromium()
@@ -324,7 +325,8 @@ def check(ctx: click.Context, config_path: Path, competitor: str | None, as_json
         kind = SOURCE_KINDS[plan.kind]
         pairs = [(f, _observations(kind, plan, f)) if f is not None else None for f in (static, rendered)]
         first = static or rendered
-        reading = read_page(first, plan.selectors or None) if first is not None and kind.html else None
+        reading = read_page(first, plan.selectors or None, plan.currency, plan.decimal_separator) \
+            if first is not None and kind.html else None
         verdict = source_verdict(plan.kind, plan.render, pairs[0], pairs[1], reading)
         if plan.render == "js" and not browser:
             verdict = Verdict("unreachable", "cannot render: no Chromium found (apt-get install chromium, or set "

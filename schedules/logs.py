@@ -84,6 +84,9 @@ def configure_logging(verbose: bool = False, log_file: str | Path | None = None,
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.NOTSET if verbose else logging.WARNING)
+    # the job queue's INFO lines repeat each job's arguments (a host's whole crawl order): the worker's own lines say
+    # what it crawls (crawler/worker.py)
+    logging.getLogger("procrastinate").setLevel(logging.WARNING)
     if log_file:
         add_log_file(log_file)
 

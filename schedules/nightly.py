@@ -13,14 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
-from crawler.coordinator import coordinate
 from crawler.launch import CrawlOutcome, crawl_in_subprocess
 from crawler.newsletters import read_newsletters
-from crawler.redis_run import REDIS_ENV, connect, redis_url
+from crawler.order import CrawlOrder, order_for
 from crawler.sources import AUDITED_KINDS
-from dossier.config import load_config
+from dossier.config import DossierConfig, load_config
 from dossier.errors import EXIT_INTERRUPTED, INTERRUPTED, ConfigError
 from schedules.alerts import AlertResult, alert_run, check_alerts, diff_rules, smtp_settings
 from schedules.channels import ChannelResult, alert_channels
@@ -54,7 +53,8 @@ class RunResult:
     alert: AlertResult | None = None
     channels: ChannelResult | None = None  # the messages to alerts.channels (their errors are also in alert.errors)
     abandoned: list[AbandonedRun] = field(default_factory=list)  # earlier runs this one found dead and failed
-    workers: int = 1  # crawl processes that worked on the run ($DOSSIER_REDIS_URL: `dossier crawl --worker`s)
+    workers: int = 1  # crawl processes that worked on the run (--distributed: `dossier crawl --worker`s)
+    listed: list[Any] = field(default_factory=list)  # the run's changes as read once after its events (ChangeView)
 
     @property
     def exit_code(self) -> int:
@@ -132,21 +132,21 @@ class Scope:
 def run_once(config_path: str | Path, database_url: str | None = None, outbox_dir: str | Path = "outbox",
              smtp_url: str | None = None, verbose: bool = False, *, wait: bool = False,
              on_progress: ProgressCallback | None = None, progress_interval: float = 1.0,
-             scope: Scope | None = None) -> RunResult:
-    """Crawl, extract, store, diff and alert once (`scope`: one competitor's sources only). Bad input raises a
-    DossierError before anything is stored; another run holding the run lock raises RunLockedError (exit code 1),
-    unless `wait` is given."""
-    config = load_config(config_path)
+             scope: Scope | None = None, distributed: bool = False,
+             config: DossierConfig | None = None) -> RunResult:
+    """Crawl, extract, store, diff and alert once (`scope`: one competitor's sources only; `distributed`: crawled
+    by `dossier crawl --worker`s, crawler/coordinator.py). Bad input raises a DossierError before anything is
+    stored; another run holding the run lock raises RunLockedError (exit code 1), unless `wait` is given.
+    `config`: the config of `config_path` when the caller has read it already (it is read once)."""
+    config = config or load_config(config_path)
     if scope is not None:
         scope.check(config)
     smtp = smtp_settings(smtp_url)
     check_alerts(config, Path(outbox_dir))
     database_url = resolve_url(database_url)
-    if redis_url():
-        if database_url.startswith("sqlite"):
-            raise ConfigError(f"{REDIS_ENV} is set (a distributed crawl), but the database is SQLite, which workers "
-                              "on other machines cannot reach: use PostgreSQL (--db postgresql://...) or unset it")
-        connect(redis_url()).close()  # a wrong or unreachable Redis is said before any run is started
+    if distributed and database_url.startswith("sqlite"):
+        raise ConfigError("--distributed: the database is SQLite, which workers on other machines cannot reach: use "
+                          "PostgreSQL (--db postgresql://... or DOSSIER_DATABASE_URL)")
     engine = open_database(database_url)
     try:
         lock = DatabaseLock(engine, RUN_LOCK, stale_after=timedelta(minutes=config.schedule.stale_after_minutes))
@@ -163,7 +163,7 @@ def run_once(config_path: str | Path, database_url: str | None = None, outbox_di
                 log.info("run %s started", run_id, extra={"run_id": run_id})
                 with _Monitor(engine, run_id, lock, on_progress, progress_interval):
                     result = _crawl_and_compare(engine, config, str(config_path), database_url, run_id, refs,
-                                                Path(outbox_dir), smtp, verbose, scoped=scope is not None)
+                                                Path(outbox_dir), smtp, verbose, distributed)
                 stats = {"pages": result.pages, "changes": result.changes, "failed_sources": result.failed_sources}
                 if scope is not None:
                     stats["scope"] = scope.as_json()
@@ -239,10 +239,10 @@ class _Monitor:
 
 
 def _crawl_and_compare(engine, config, config_path: str, database_url: str, run_id: int, refs, outbox_dir: Path,
-                       smtp: SmtpSettings | None, verbose: bool, scoped: bool = False) -> RunResult:
+                       smtp: SmtpSettings | None, verbose: bool, distributed: bool = False) -> RunResult:
     log.info("run %s: crawling %d sources", run_id, len(refs), extra={"run_id": run_id})
     crawled = [ref for ref in refs if ref.kind != "newsletter"]  # mailboxes are read here, not crawled
-    crawl, workers = _crawl(config_path, database_url, run_id, crawled, verbose)
+    crawl, workers = _crawl(order_for(config, run_id, crawled), database_url, verbose, distributed)
     read_newsletters(engine, run_id, refs, Path(config_path).resolve().parent)
     outcomes = record_source_outcomes(engine, run_id, refs, crawl_failed=not crawl.ok)
     record_site_audits(engine, run_id, [ref.source_id for ref in refs if ref.kind in AUDITED_KINDS])
@@ -259,23 +259,20 @@ def _crawl_and_compare(engine, config, config_path: str, database_url: str, run_
     diff_run(engine, run_id, diff_rules(config))
     record_events(engine, run_id, config.alerts.language)
     changes = list_changes(engine, run_id=run_id)  # read once, after the events: the alerts lead with them
-    result.changes = len(changes)
+    result.changes, result.listed = len(changes), changes
     result.alert = alert_run(engine, run_id, config, outbox_dir, smtp, changes=changes)
     result.channels = alert_channels(engine, run_id, config, changes=changes)
     result.alert.errors.extend(result.channels.errors)  # shown as the e-mail's are: "alert not sent: channel …"
     return result
 
 
-def _crawl(config_path: str, database_url: str, run_id: int, refs, verbose: bool,
-           scoped: bool = False) -> tuple[CrawlOutcome, int]:
-    """The crawl of the run (`scoped`: of `refs` only, not every source of the config): in a child process, or,
-    with $DOSSIER_REDIS_URL, by the `dossier crawl --worker`s this process coordinates (crawler/coordinator.py),
-    which crawl the sources it seeds. Returns how it ended and how many processes crawled."""
-    url = redis_url()
-    if url is None:
-        only = [ref.source_id for ref in refs] if scoped else None
-        return crawl_in_subprocess(config_path, database_url, run_id, verbose=verbose, only=only), 1
-    config_text = Path(config_path).read_text(encoding="utf-8")
-    outcome = coordinate(url, config_text, run_id, [ref.source_id for ref in refs], DISTRIBUTED_TIMEOUT_SECONDS,
-                         database_url=database_url, start_urls={ref.source_id: ref.url for ref in refs})
-    return CrawlOutcome(outcome.ok, outcome.error), outcome.workers  # ok with an error: URLs no worker fetched
+def _crawl(order: CrawlOrder, database_url: str, verbose: bool, distributed: bool) -> tuple[CrawlOutcome, int]:
+    """The crawl of the run's sources: in a child process, or (`distributed`) by the `dossier crawl --worker`s
+    this process coordinates, one host at a time (crawler/coordinator.py). Returns how it ended and how many
+    processes crawled."""
+    if not distributed:
+        return crawl_in_subprocess(order, database_url, verbose=verbose), 1
+    from crawler.coordinator import coordinate  # procrastinate is imported by distributed runs only
+
+    outcome = coordinate(database_url, order, DISTRIBUTED_TIMEOUT_SECONDS)
+    return CrawlOutcome(outcome.ok, outcome.error), outcome.workers  # ok with an error: hosts no worker crawled

@@ -95,13 +95,15 @@ class _Runs:
 _RUNS = _Runs()
 
 
-def nightly_job(config_path: str, outbox_dir: str, log_file: str | None = None, verbose: bool = False) -> int | None:
-    """The scheduled job: `dossier run --wait --quiet` in its own process; returns its exit code.
+def nightly_job(config_path: str, outbox_dir: str, log_file: str | None = None, verbose: bool = False,
+                distributed: bool = False) -> int | None:
+    """The scheduled job: `dossier run --wait --quiet` (`--distributed`) in its own process; returns its exit code.
 
     `--wait`: a manual run still going at fire time delays the nightly one instead of cancelling it."""
     command = [sys.executable, "-m", "schedules", *(["--verbose"] if verbose else []),
                *(["--log-file", log_file] if log_file else []),
-               "run", "--config", config_path, "--outbox", outbox_dir, "--wait", "--quiet"]
+               "run", "--config", config_path, "--outbox", outbox_dir, "--wait", "--quiet",
+               *(["--distributed"] if distributed else [])]
     child = _RUNS.start(command)
     if child is None:
         log.warning("the scheduler is stopping: the run due now is not started")
@@ -127,7 +129,7 @@ class NightlyScheduler:
 
     def __init__(self, config_path: str | Path, database_url: str | None = None, outbox_dir: str | Path = "outbox",
                  *, trigger: BaseTrigger | None = None, job: str = NIGHTLY_JOB, run_now: bool = False,
-                 log_file: str | None = None, verbose: bool = False) -> None:
+                 log_file: str | None = None, verbose: bool = False, distributed: bool = False) -> None:
         config = load_config(config_path)
         self.schedule = config.schedule
         self.database_url = resolve_url(database_url)
@@ -147,7 +149,8 @@ class NightlyScheduler:
         self.scheduler.add_listener(self._started, EVENT_SCHEDULER_STARTED)
         self.scheduler.add_listener(self._job_done, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
         kwargs = {"config_path": str(Path(config_path).resolve()), "outbox_dir": str(Path(outbox_dir).resolve()),
-                  "log_file": str(Path(log_file).resolve()) if log_file else None, "verbose": verbose}
+                  "log_file": str(Path(log_file).resolve()) if log_file else None, "verbose": verbose,
+                  **({"distributed": True} if distributed else {})}
         self.scheduler.add_job(job, self.trigger, id=JOB_ID, name="nightly run", kwargs=kwargs,
                                replace_existing=True, **self._first_run_time(run_now))
         self.scheduler.add_job(self._heartbeat, "interval", seconds=SCHEDULER_HEARTBEAT_SECONDS, id="heartbeat",

@@ -59,6 +59,21 @@ def _describe(url: str) -> str:
         return hide_password(url)
 
 
+def libpq_url(url: str) -> str:
+    """A PostgreSQL database URL as libpq (psycopg, the job queue of distributed runs) reads it: without
+    SQLAlchemy's `+driver`."""
+    misread = unencoded_userinfo(url, also="@")
+    if misread:
+        raise StorageError(f"database URL {hide_password(url)}: {misread} (--db or DOSSIER_DATABASE_URL)")
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise StorageError(f"database URL {hide_password(url)!r} is not a URL (--db or DOSSIER_DATABASE_URL)") from None
+    if parsed.get_backend_name() != "postgresql":
+        raise StorageError(f"database {_describe(url)}: distributed runs need PostgreSQL (--db postgresql://...)")
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def create_db_engine(url: str | None = None) -> Engine:
     """An engine for the URL; a malformed URL or a missing driver is a one-line StorageError."""
     url = resolve_url(url)

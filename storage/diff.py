@@ -16,10 +16,11 @@ from storage.compare import (
     ROTATION_WINDOW, TEXT_FIELDS, Draft, PriceSeen, Rules, clean_text, compare_pages, compare_rating, compare_sets,
     parse_money, product_drafts, review_draft, rotation,
 )
+from dossier.outcomes import FetchOutcome
 from dossier.urls import canonical_url, is_url_key
 from storage.db import session_scope
 from storage.diff_checklist import checklist_drafts
-from storage.runs import GOOD_RUNS, OK_STATUS, good_crawls
+from storage.runs import GOOD_RUNS, good_crawls
 from storage.writer import insert_for
 
 log = logging.getLogger(__name__)
@@ -91,9 +92,9 @@ def _diff_source(session: Session, run_id: int, crawl: models.SourceCrawl, sourc
 
 
 def _failed_urls(session: Session, run_id: int, source_id: int) -> set[str]:
-    rows = session.execute(select(models.Fetch.url, models.Fetch.status, models.Fetch.error).where(
+    rows = session.execute(select(models.Fetch.url, models.Fetch.outcome).where(
         models.Fetch.run_id == run_id, models.Fetch.source_id == source_id))
-    return {url for url, status, error in rows if error or status not in OK_STATUS}
+    return {url for url, outcome in rows if FetchOutcome(outcome).is_failure}
 
 
 def _complete(session: Session, run_id: int, source: models.Source, pages: int) -> bool:

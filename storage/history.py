@@ -7,17 +7,18 @@ from typing import Any
 
 from sqlalchemy import Engine, case, func, or_, select
 
+from dossier.outcomes import FetchOutcome
 from storage import models
 from storage.runs import ITEM_MODELS
 
 
 
 def _is_page():
-    return (models.Fetch.status >= 200) & (models.Fetch.status < 300) & models.Fetch.error.is_(None)
+    return models.Fetch.outcome.in_([outcome for outcome in FetchOutcome if outcome.is_page])
 
 
 def _is_failure():
-    return or_(models.Fetch.error.is_not(None), models.Fetch.status.is_(None), models.Fetch.status >= 400)
+    return models.Fetch.outcome.in_([outcome for outcome in FetchOutcome if outcome.is_failure])
 
 
 def _count(condition) -> Any:

@@ -6,10 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, Numeric,
-    String, Text, Unicode, UniqueConstraint, false,
+    JSON, BigInteger, Boolean, Date, DateTime, Enum, Float, ForeignKey, Index, Integer, LargeBinary, MetaData,
+    Numeric, String, Text, Unicode, UniqueConstraint, false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from dossier.outcomes import FetchOutcome
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -104,6 +106,10 @@ class Fetch(RunSourceRow, Base):
     bytes: Mapped[int | None] = mapped_column(Integer)
     content_hash: Mapped[str | None] = mapped_column(String(64))
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # how it ended (dossier.outcomes.FetchOutcome), for code to rely on; `error` is the same said for people
+    outcome: Mapped[FetchOutcome] = mapped_column(Enum(
+        FetchOutcome, native_enum=False, create_constraint=True, length=24, name="ck_fetch_outcome",
+        values_callable=lambda outcomes: [outcome.value for outcome in outcomes]))
 
 
 class PageSnapshot(RunSourceCompetitorRow, Base):

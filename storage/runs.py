@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, Select, func, select, update
+from sqlalchemy import Engine, Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from dossier.outcomes import FetchOutcome
 from storage import models
 from storage.compare import Rules
 from storage.db import session_scope
@@ -18,14 +19,9 @@ from storage.db import session_scope
 log = logging.getLogger(__name__)
 
 # A fetch row with such a status and no error was answered (a page or a redirect); the diff trusts those URLs.
-OK_STATUS = range(200, 400)
 GOOD_RUNS = ("succeeded", "partial")  # runs whose succeeded source crawls are baselines
 COVERAGE_FLOOR = Rules().coverage_floor  # the diff's floor: below it a source is unreachable, here and there
 MAX_FAILED_LISTED = 200  # failed URLs named per source in crawl_run.stats (the fetch table holds all of them)
-# The start of the error of every request to a host whose robots.txt answered 5xx or could not be reached
-# (crawler/robots.py, RFC 9309 §2.3.1.4): the host is not crawled that night, and a source whose start URL fails so
-# is `skipped`, not `failed`.
-ROBOTS_UNREACHABLE = "robots.txt unreachable"
 
 NOT_STORED = "nothing was stored: the crawl failed (see the run's error)"  # a source of a run whose crawl failed
 
@@ -178,8 +174,8 @@ def record_crawl_report(engine: Engine, run_id: int, counters: dict[str, float],
     """Keep what a crawl process counted (Scrapy's counters) and knew of each source (budget, sitemaps read,
     warnings) in crawl_run.stats, beside the coverage report record_source_outcomes adds to each source.
 
-    Each worker of a distributed run reports its part: the figures are added up, the lists joined (the run's row
-    is locked meanwhile, so workers closing together do not overwrite each other).
+    Each crawl of a distributed run (a worker's host) reports its part: the figures are added up, the lists joined
+    (the run's row is locked meanwhile, so workers closing together do not overwrite each other).
     """
     with session_scope(engine) as session:
         run = session.get(models.CrawlRun, run_id, with_for_update=True)
@@ -188,10 +184,56 @@ def record_crawl_report(engine: Engine, run_id: int, counters: dict[str, float],
         for source_id, report in sources.items():
             merged[str(source_id)] = merge_reports(merged.get(str(source_id), {}), report)
         workers = dict(stats.get("crawl_workers") or {})
-        if worker is not None:
-            workers[worker] = counters
+        if worker is not None:  # a worker's crawls of one run follow each other: all its figures add up
+            workers[worker] = {key: workers.get(worker, {}).get(key, 0) + value for key, value in counters.items()}
         crawl = merge_counters(list(workers.values())) if workers else counters
         run.stats = {**stats, "crawl": crawl, "sources": merged, **({"crawl_workers": workers} if workers else {})}
+
+
+def run_is_running(engine: Engine, run_id: int) -> bool:
+    """The run is still open (a worker does not crawl for a run that has ended meanwhile)."""
+    with session_scope(engine) as session:
+        return session.scalar(select(models.CrawlRun.status).where(models.CrawlRun.id == run_id)) == "running"
+
+
+def record_crawl_error(engine: Engine, run_id: int, part: str, error: str | None) -> None:
+    """How the crawl of one part of a distributed run (a host) ended with an error, kept in
+    crawl_run.stats["crawl_errors"]; None forgets an earlier attempt's."""
+    with session_scope(engine) as session:
+        run = session.get(models.CrawlRun, run_id, with_for_update=True)
+        errors = dict((run.stats or {}).get("crawl_errors") or {})
+        if error is None and part not in errors:
+            return
+        if error is None:
+            errors.pop(part)
+        else:
+            errors[part] = error[:500]
+        run.stats = {**(run.stats or {}), "crawl_errors": errors}
+
+
+def crawl_report(engine: Engine, run_id: int) -> dict[str, Any]:
+    """The run's crawl_run.stats as the crawl left them (its workers, its parts' errors, its sources)."""
+    with session_scope(engine) as session:
+        return dict(session.scalar(select(models.CrawlRun.stats).where(models.CrawlRun.id == run_id)) or {})
+
+
+def clear_source_rows(engine: Engine, run_id: int, source_ids: list[int]) -> int:
+    """Delete what run `run_id` stored of these sources (every table of one run's findings of one source, and
+    the sources' crawl reports): a source crawled again, after the worker crawling it died, replaces its rows
+    instead of adding to them. Returns the rows deleted."""
+    if not source_ids:
+        return 0
+    deleted = 0
+    with session_scope(engine) as session:
+        for model in RUN_SOURCE_MODELS:
+            deleted += session.execute(delete(model).where(model.run_id == run_id,
+                                                           model.source_id.in_(source_ids))).rowcount or 0
+        run = session.get(models.CrawlRun, run_id, with_for_update=True)
+        sources = dict((run.stats or {}).get("sources") or {})
+        if any(str(source_id) in sources for source_id in source_ids):
+            run.stats = {**run.stats, "sources": {key: value for key, value in sources.items()
+                                                  if key not in {str(source_id) for source_id in source_ids}}}
+    return deleted
 
 
 def merge_reports(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -260,7 +302,8 @@ def record_source_outcomes(engine: Engine, run_id: int, sources: list[SourceRef]
     with session_scope(engine) as session:
         reports: dict[str, dict[str, Any]] = {}
         for ref in sources:
-            fetches = session.execute(select(models.Fetch.url, models.Fetch.status, models.Fetch.error).where(
+            fetches = session.execute(select(models.Fetch.url, models.Fetch.status, models.Fetch.error,
+                                             models.Fetch.outcome).where(
                 models.Fetch.run_id == run_id, models.Fetch.source_id == ref.source_id)).all()
             pages = [f for f in fetches if _is_page(f)]
             failed = [f for f in fetches if _is_failure(f)]
@@ -294,21 +337,23 @@ def record_source_outcomes(engine: Engine, run_id: int, sources: list[SourceRef]
 
 
 def _is_page(fetch) -> bool:
-    """A page read: 2xx and no error (a redirect is neither a page nor a failure)."""
-    return fetch.status is not None and 200 <= fetch.status < 300 and not fetch.error
+    """A page read (a redirect is neither a page nor a failure)."""
+    return FetchOutcome(fetch.outcome).is_page
 
 
 def _is_failure(fetch) -> bool:
-    return bool(fetch.error) or fetch.status is None or fetch.status >= 400
+    return FetchOutcome(fetch.outcome).is_failure
 
 
 def _judge(ref: SourceRef, fetches, pages, failed, baseline: models.SourceCrawl | None, coverage: float | None,
            coverage_floor: float) -> tuple[str, str | None]:
-    """(status, reason): succeeded, failed, or skipped (robots.txt unreachable: the site was not asked tonight)."""
+    """(status, reason): succeeded, failed, or skipped: the start URL's fetch was refused because the host's
+    robots.txt answered 5xx or could not be reached (crawler/robots.py, RFC 9309 §2.3.1.4), so the site was not
+    asked tonight."""
     if not fetches:
         return "failed", "nothing was fetched"
     start = next((f for f in fetches if f.url == ref.url), None)
-    if start is not None and start.error and start.error.startswith(ROBOTS_UNREACHABLE):
+    if start is not None and start.outcome == FetchOutcome.ROBOTS_UNREACHABLE:
         return "skipped", start.error
     if start is not None and _is_failure(start):
         return "failed", f"start URL failed: {start.error or f'HTTP {start.status}'}"
@@ -343,8 +388,6 @@ def _count_items(session, run_id: int, source_id: int) -> int:
 
 
 
-def fetched_urls(engine: Engine, run_id: int) -> set[tuple[int, str]]:
-    """(source_id, url) of every fetch row of the run: what a distributed run's coordinator reconciles against."""
-    with session_scope(engine) as session:
-        return {(source_id, url) for source_id, url in session.execute(
-            select(models.Fetch.source_id, models.Fetch.url).where(models.Fetch.run_id == run_id))}
+# every table holding what one run found of one source (models.RunSourceRow): what a source crawled again replaces
+RUN_SOURCE_MODELS = tuple(mapper.class_ for mapper in models.Base.registry.mappers
+                          if issubclass(mapper.class_, models.RunSourceRow))

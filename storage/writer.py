@@ -9,6 +9,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from dossier.outcomes import FetchOutcome, http_outcome
 from dossier.urls import canonical_key, canonical_url, is_url_key
 from storage import models
 from storage.db import refused
@@ -55,9 +56,15 @@ class RunWriter:
 
     # -- buffering ---------------------------------------------------------------------------------
     def record_fetch(self, source_id: int, url: str, status: int | None, error: str | None,
-                     elapsed_ms: int | None, size: int | None, content_hash: str | None) -> None:
+                     elapsed_ms: int | None, size: int | None, content_hash: str | None,
+                     outcome: FetchOutcome | None = None) -> None:
+        """A fetch row; `outcome` says how it ended (without it: what its status says, or `failed` for an error
+        without an HTTP error status)."""
+        if outcome is None:
+            outcome = http_outcome(status) if error is None or (status or 0) >= 400 else FetchOutcome.FAILED
         self._fetches.append({"run_id": self.run_id, "source_id": source_id, "url": url, "status": status,
-                              "error": error, "elapsed_ms": elapsed_ms, "bytes": size, "content_hash": content_hash})
+                              "error": error, "elapsed_ms": elapsed_ms, "bytes": size, "content_hash": content_hash,
+                              "outcome": FetchOutcome(outcome).value})
         self._maybe_flush(self._fetches)
 
     def add_page(self, source_id: int, competitor_id: int, url: str, facts: Any, text_hash: str | None) -> None:

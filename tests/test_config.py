@@ -33,6 +33,16 @@ def with_source(**source):
      "subpattern at position 0)"),
     (with_source(kind="catalog", url="https://k.example/", currency="euro"),
      "competitors.yaml: competitors[0].sources[0].currency: an ISO 4217 code such as EUR, RUB or USD"),
+    # selectors are selectors, each checked at load: a source's options stand beside them, checked as what they are
+    (with_source(kind="catalog", url="https://k.example/", selectors={"price": ".p", "currency": "span[class"}),
+     "competitors.yaml: competitors[0].sources[0].selectors.currency: 'span[class' is not a valid CSS selector "
+     "(Operator expected, got <EOF at 10>)"),
+    (with_source(kind="catalog", url="https://k.example/", selectors={"price": ".p", "currency": "EUR"}),
+     "competitors.yaml: competitors[0].sources[0].selectors.currency: 'EUR' is a currency, not a selector of the "
+     "page's currency: write `currency: EUR` beside `selectors:` (the currency assumed when a price shows none)"),
+    (with_source(kind="catalog", url="https://k.example/", selectors={"price": ".p", "decimal_separator": ","}),
+     "competitors.yaml: competitors[0].sources[0].selectors.decimal_separator: ',' is the source's decimal "
+     "separator, not a selector: write `decimal_separator: ','` beside `selectors:`"),
     (with_source(kind="site", url="https://k.example/", render="static", wait_for=".price"),
      "competitors.yaml: competitors[0].sources[0].wait_for: only with render: js or auto"),
     ({"defaults": {"render": "static"}, **with_source(kind="site", url="https://k.example/", wait_for=".price")},

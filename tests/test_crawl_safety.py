@@ -73,22 +73,23 @@ def test_allow_domains_admit_those_hosts_and_their_subdomains():
 
 def test_the_cloud_metadata_address_is_refused_without_a_dns_lookup_or_a_connection():
     why = asyncio.run(refusal(_plan("http://169.254.169.254/"), "http://169.254.169.254/latest/meta-data/", _no_dns))
-    assert why == ("refused: 169.254.169.254 is a link-local address; set allow_private: true on the source if it "
-                   "is really meant to be crawled")
+    assert str(why) == ("refused: 169.254.169.254 is a link-local address; set allow_private: true on the source if "
+                        "it is really meant to be crawled") and why.outcome == "private_address"
 
 
 def test_an_allowed_host_that_resolves_to_a_private_address_is_refused():
     plan = _plan(allow_domains=("internal.shop.example",))
     why = asyncio.run(refusal(plan, "https://internal.shop.example/admin", _resolving_to("10.0.0.7")))
-    assert why.startswith("refused: internal.shop.example (10.0.0.7) is a private address; set allow_private")
+    assert str(why).startswith("refused: internal.shop.example (10.0.0.7) is a private address; set allow_private")
     assert asyncio.run(refusal(plan, "https://internal.shop.example/", _resolving_to("93.184.215.14"))) is None
 
 
 def test_allow_private_admits_private_addresses_of_the_sources_hosts_only():
     plan = _plan("http://127.0.0.1:8080/", allow_private=True)
     assert asyncio.run(refusal(plan, "http://127.0.0.1:8080/a", _no_dns)) is None
-    assert asyncio.run(refusal(plan, "http://127.0.0.2:8080/a", _no_dns)).startswith("off-site: 127.0.0.2:8080 ")
-    assert asyncio.run(refusal(plan, "http://169.254.169.254/", _no_dns)).startswith("off-site: ")
+    off_site = asyncio.run(refusal(plan, "http://127.0.0.2:8080/a", _no_dns))
+    assert str(off_site).startswith("off-site: 127.0.0.2:8080 ") and off_site.outcome == "off_site"
+    assert str(asyncio.run(refusal(plan, "http://169.254.169.254/", _no_dns))).startswith("off-site: ")
 
 
 class _Stats:

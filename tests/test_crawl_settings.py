@@ -17,10 +17,12 @@ from crawler.browser import ENV
 from crawler.discovery import read_sitemap
 from crawler.process import PAGES_PER_CONTEXT_ENV, crawl_settings
 from crawler.safety import BrowserGuard
+from crawler.order import order_for
 from crawler.sources import SourcePlan
-from dossier.config import parse_config
+from dossier.config import load_config, parse_config
 from dossier.errors import CrawlError
 from storage.db import create_db_engine, upgrade
+from storage.runs import sync_sources
 
 URLSET = (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
           b"<url><loc>https://a.example/1</loc></url><url><loc>https://a.example/2</loc></url></urlset>")
@@ -40,7 +42,7 @@ def test_politeness_and_limits_come_from_the_config(monkeypatch):
                      "concurrency_per_domain": 3, "timeout": 7, "max_bytes": 5000},
         "competitors": [{"slug": "a", "name": "A", "sources": [{"kind": "site", "url": "https://a.example/"}]}],
     })
-    settings = crawl_settings(config, [_plan("static"), _plan("js")], "sqlite://", 1)
+    settings = crawl_settings(config.defaults, [_plan("static"), _plan("js")], "sqlite://", 1)
     assert settings.getbool("ROBOTSTXT_OBEY") and settings.getbool("AUTOTHROTTLE_ENABLED")
     assert settings["USER_AGENT"] == "ExampleBot/2.0 (+https://example.org/bot)"
     assert (settings.getfloat("DOWNLOAD_DELAY"), settings.getfloat("AUTOTHROTTLE_START_DELAY")) == (2.5, 2.5)
@@ -64,7 +66,7 @@ def test_browser_contexts_are_recycled_every_so_many_pages(monkeypatch, given, p
         monkeypatch.setenv(PAGES_PER_CONTEXT_ENV, given)
     config = parse_config({"competitors": [{"slug": "a", "name": "A", "sources": [
         {"kind": "site", "url": "https://a.example/"}]}]})
-    settings = crawl_settings(config, [_plan("js")], "sqlite://", 1)
+    settings = crawl_settings(config.defaults, [_plan("js")], "sqlite://", 1)
     assert settings.getint("DOSSIER_BROWSER_PAGES_PER_CONTEXT") == pages
 
 
@@ -75,7 +77,7 @@ def test_a_pages_per_context_that_is_not_a_whole_number_is_one_line(monkeypatch,
     config = parse_config({"competitors": [{"slug": "a", "name": "A", "sources": [
         {"kind": "site", "url": "https://a.example/"}]}]})
     with pytest.raises(CrawlError) as raised:
-        crawl_settings(config, [_plan("js")], "sqlite://", 1)
+        crawl_settings(config.defaults, [_plan("js")], "sqlite://", 1)
     assert str(raised.value) == (f"DOSSIER_BROWSER_PAGES_PER_CONTEXT={given}: must be a whole number of pages from 1 "
                                  "(unset it for the default, 200)")
 
@@ -85,7 +87,7 @@ def test_a_static_only_crawl_never_looks_for_a_browser(monkeypatch):
     monkeypatch.delenv(ENV, raising=False)
     config = parse_config({"competitors": [{"slug": "a", "name": "A", "sources": [
         {"kind": "site", "url": "https://a.example/"}]}]})
-    settings = crawl_settings(config, [_plan("static")], "sqlite://", 1)
+    settings = crawl_settings(config.defaults, [_plan("static")], "sqlite://", 1)
     assert "PLAYWRIGHT_LAUNCH_OPTIONS" not in settings and settings.getint("DOWNLOAD_MAXSIZE") == 16 * 1024 * 1024
 
 
@@ -93,7 +95,7 @@ def test_no_control_server_listens_in_a_crawl():
     """Scrapy's telnet console and 2.19's remote-control HTTP server would run code sent to them: both are off."""
     config = parse_config({"competitors": [{"slug": "a", "name": "A", "sources": [
         {"kind": "site", "url": "https://a.example/"}]}]})
-    settings = crawl_settings(config, [_plan("static")], "sqlite://", 1)
+    settings = crawl_settings(config.defaults, [_plan("static")], "sqlite://", 1)
     assert settings.getbool("TELNETCONSOLE_ENABLED") is False
     assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
 
@@ -204,6 +206,8 @@ def test_the_extractors_are_built_before_the_crawl_starts(tmp_path, monkeypatch)
     database_url = f"sqlite:///{tmp_path / 'd.db'}"
     engine = create_db_engine(database_url)
     upgrade(engine)
+    loaded = load_config(config)
+    refs = sync_sources(engine, [c.model_dump(mode="json") for c in loaded.competitors])
     engine.dispose()
-    crawl_process.crawl(str(config), database_url, run_id=1)
+    crawl_process.crawl(order_for(loaded, 1, refs), database_url)
     assert built_when_started == [True]

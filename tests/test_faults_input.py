@@ -268,7 +268,7 @@ def test_every_command_is_among_the_wrong_calls():
     (("export", "--format", "csv", "--out", "{tmp}/missing/dir/x.csv"), ""),
     (("report", "--out", "{tmp}/a-file"), ""),
     (("--log-file", "{tmp}/a-file/x.log", "runs"), "--log-file"),
-    (("crawl", "--worker"), "DOSSIER_REDIS_URL"),
+    (("crawl", "--worker"), "PostgreSQL"),
     (("demo", "--dir", "{tmp}/a-file"), "--dir"),
     (("alerts", "retry"), "DOSSIER_SMTP_URL"),
     (("alerts", "retry", "--config", "{tmp}/missing.yaml"), "missing.yaml: no such file"),  # the config is read first: it may hold channels
@@ -277,7 +277,7 @@ def test_every_command_is_among_the_wrong_calls():
 ])
 def test_wrong_values_are_one_line_exit_2(initialised, tmp_path, monkeypatch, args, says):
     database_url, snapshot = initialised
-    monkeypatch.delenv("DOSSIER_REDIS_URL", raising=False)
+    monkeypatch.delenv("DOSSIER_DATABASE_URL", raising=False)
     monkeypatch.delenv("DOSSIER_SMTP_URL", raising=False)
     (tmp_path / "a-file").write_text("not a folder")
     args = [arg.replace("{tmp}", str(tmp_path)) for arg in args]

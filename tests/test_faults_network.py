@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from crawlsites import Reply, Sites, page, write_config
 from crawlsites.faults import Burst, reset, truncated
+from dossier.outcomes import FetchOutcome
 from schedules.nightly import run_once
 from storage import models
 from storage.db import create_db_engine, session_scope
@@ -130,25 +131,26 @@ def test_no_exception_escapes_the_crawl(nights):
         assert not [key for key in crawl if key.startswith(("spider_exceptions", "log_count/CRITICAL"))], crawl
 
 
-# (path, error on its fetch row, requests the site saw: three tries, or one when Retry-After is too long). A reset
-# of a kept-alive connection costs one request more: Twisted's connection pool then asks again at once on a new
-# connection (twisted.web.client's retryAutomatically), so each of the three tries of a reset URL is one or two.
+# (path, error on its fetch row, its outcome, requests the site saw: three tries, or one when Retry-After is too
+# long). A reset of a kept-alive connection costs one request more: Twisted's connection pool then asks again at
+# once on a new connection (twisted.web.client's retryAutomatically), so each of the three tries of a reset URL is
+# one or two.
 FAILED = [
-    ("/info/about.html", f"timed out after {TIMEOUT} s", 3),
-    ("/info/team.html", "connection reset", 3),
-    ("/info/jobs.html", "body cut short: the connection closed before the announced length", 3),
-    ("/shop/p2", "HTTP 429", 3),
-    ("/shop/p3", "HTTP 503 (Retry-After 3600 s: longer than a crawl waits)", 1),
-    ("/shop/p4", "connection reset", 3),
-    ("/shop/p5", "body cut short: the connection closed before the announced length", 3),
-    ("/shop/p6", "HTTP 503", 3),
+    ("/info/about.html", f"timed out after {TIMEOUT} s", "timeout", 3),
+    ("/info/team.html", "connection reset", "connection_error", 3),
+    ("/info/jobs.html", "body cut short: the connection closed before the announced length", "connection_error", 3),
+    ("/shop/p2", "HTTP 429", "http_error", 3),
+    ("/shop/p3", "HTTP 503 (Retry-After 3600 s: longer than a crawl waits)", "http_error", 1),
+    ("/shop/p4", "connection reset", "connection_error", 3),
+    ("/shop/p5", "body cut short: the connection closed before the announced length", "connection_error", 3),
+    ("/shop/p6", "HTTP 503", "http_error", 3),
 ]
 
 
-@pytest.mark.parametrize(("path", "error", "requests"), FAILED, ids=[path for path, _, _ in FAILED])
-def test_each_failed_url_is_a_fetch_row_with_its_error_after_its_retries(nights, path, error, requests):
+@pytest.mark.parametrize(("path", "error", "outcome", "requests"), FAILED, ids=[path for path, *_ in FAILED])
+def test_each_failed_url_is_a_fetch_row_with_its_error_after_its_retries(nights, path, error, outcome, requests):
     row = nights.rows[1][path]
-    assert row.error == error
+    assert row.error == error and row.outcome == outcome
     asked = len(nights.asked(1, path))
     assert requests <= asked <= 2 * requests if error == "connection reset" else asked == requests
 
@@ -156,14 +158,24 @@ def test_each_failed_url_is_a_fetch_row_with_its_error_after_its_retries(nights,
 def test_the_coverage_report_names_every_failed_url(nights):
     site, shop = nights.report(1, f"{nights.flaky}/"), nights.report(1, f"{nights.flaky}/shop/")
     named = {entry["url"].removeprefix(nights.flaky) for entry in site["failed_urls"] + shop["failed_urls"]}
-    assert named == {path for path, _, _ in FAILED}
+    assert named == {path for path, *_ in FAILED}
     assert (site["pages"], site["errors"], shop["pages"], shop["errors"]) == (4, 3, 8, 5)
 
 
 @pytest.mark.parametrize("path", ["/info/press.html", "/shop/p1"])
 def test_a_fault_that_lifts_within_the_retries_costs_nothing(nights, path):
     row = nights.rows[1][path]
-    assert (row.status, row.error) == (200, None)
+    assert (row.status, row.error, row.outcome) == (200, None, "ok")
+
+
+def test_every_fetch_row_says_how_it_ended(nights):
+    """fetch.outcome on every row of every night: a page exactly when it read one, a failure exactly when it has
+    an error."""
+    for rows in nights.rows:
+        for path, row in rows.items():
+            assert row.outcome in {outcome.value for outcome in FetchOutcome}, path
+            assert (row.outcome == "ok") == (row.error is None and 200 <= row.status < 300), (path, row.outcome)
+            assert FetchOutcome(row.outcome).is_failure == (row.error is not None), (path, row.outcome)
 
 
 def test_retry_after_is_waited_for(nights):

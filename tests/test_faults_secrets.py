@@ -1,9 +1,10 @@
-"""Fault family 8, secrets (issue 10): canary passwords in DOSSIER_DATABASE_URL, DOSSIER_SMTP_URL and
-DOSSIER_REDIS_URL never show where someone else could read them.
+"""Fault family 8, secrets (issue 10): canary passwords in DOSSIER_DATABASE_URL and DOSSIER_SMTP_URL never show
+where someone else could read them.
 
 Three real `dossier run`s over the bundled demo sites (night1, night2, night2 again as a distributed run with a
-`dossier crawl --worker`), each a process of its own with the secrets in its environment only, the database a
-PostgreSQL role of its own, the SMTP server on loopback refusing the login, Redis with an ACL user. Every process's
+`dossier crawl --worker`), each a process of its own with the secrets in its environment only, the database (and
+with it the distributed run's job queue) a PostgreSQL role of its own, the SMTP server on loopback refusing the
+login. Every process's
 arguments are watched while they run (what `ps` shows every local user); then stdout, stderr, the log file, the
 database, the .eml digests and the --json outputs are searched for the canaries.
 """
@@ -19,7 +20,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-import redis
 import yaml
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -34,17 +34,15 @@ from tests.conftest import POSTGRES_URL, postgres_admin
 # random per session, so that a canary found can only come from this module's own runs
 DB_CANARY = f"dbCanary{secrets.token_hex(6)}"
 SMTP_CANARY = f"smtpCanary{secrets.token_hex(6)}"
-REDIS_CANARY = f"redisCanary{secrets.token_hex(6)}"
 
 
 def canary_id(value: object) -> str:
     """A test id without the canary's random part: ids must be the same in every test process (pytest-xdist)."""
     text = str(value)
-    for canary, name in ((DB_CANARY, "DB_CANARY"), (SMTP_CANARY, "SMTP_CANARY"), (REDIS_CANARY, "REDIS_CANARY")):
+    for canary, name in ((DB_CANARY, "DB_CANARY"), (SMTP_CANARY, "SMTP_CANARY")):
         text = text.replace(canary, name)
     return text
-CANARIES = (DB_CANARY, SMTP_CANARY, REDIS_CANARY)
-REDIS_BASE = os.environ.get("DOSSIER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)[0]
+CANARIES = (DB_CANARY, SMTP_CANARY)
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 
 
@@ -126,35 +124,13 @@ def canary_database():
         postgres_admin(f'DROP SCHEMA "{schema}" CASCADE', f"DROP ROLE {role}")
 
 
-@pytest.fixture(scope="module")
-def canary_redis():
-    """An ACL user with the canary password on the local Redis, and a database number of its own."""
-    user = f"canary_{uuid.uuid4().hex[:8]}"
-    try:
-        client = redis.Redis.from_url(f"{REDIS_BASE}/13")  # 14 and 15 are test_faults_distributed's, test_distributed's
-        client.ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"Redis at {REDIS_BASE} unreachable: {exc}")
-    client.execute_command("ACL", "SETUSER", user, "on", f">{REDIS_CANARY}", "~*", "&*", "+@all")
-    client.flushdb()
-    host = REDIS_BASE.split("://", 1)[1]
-    try:
-        yield f"redis://{user}:{REDIS_CANARY}@{host}/13"
-    finally:
-        client.flushdb()
-        client.execute_command("ACL", "DELUSER", user)
-        client.close()
-
-
 def dossier(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "schedules.cli", *args], env=env, cwd=cwd, capture_output=True,
                           text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")
-def nights(tmp_path_factory, pick_port, canary_database, canary_redis):
+def nights(tmp_path_factory, pick_port, canary_database):
     """Night1 (-v, text logs), night2 (-v, JSON logs; a digest whose login is refused), night2 again as a
     distributed run (no -v on the coordinator; the worker with -v)."""
     database_url, schema = canary_database
@@ -164,7 +140,6 @@ def nights(tmp_path_factory, pick_port, canary_database, canary_redis):
     smtp.controller.start()
     env = {**os.environ, "DOSSIER_DATABASE_URL": database_url,
            "DOSSIER_SMTP_URL": f"smtp://mailer:{SMTP_CANARY}@127.0.0.1:{smtp.controller.port}?timeout=10"}
-    env.pop("DOSSIER_REDIS_URL", None)
     runs = []
     try:
         with FixtureSites() as sites, ProcessWatch() as watch:
@@ -174,14 +149,22 @@ def nights(tmp_path_factory, pick_port, canary_database, canary_redis):
             runs.append(dossier("-v", "--log-format", "text", *common, "--json", env=env, cwd=folder))
             sites.night = "night2"
             runs.append(dossier("-v", "--log-format", "json", *common, "--json", env=env, cwd=folder))
-            distributed = {**env, "DOSSIER_REDIS_URL": canary_redis}
             worker = subprocess.Popen([sys.executable, "-m", "schedules.cli", "-v", "--log-file", str(log_file),
-                                       "crawl", "--worker", "--once", "--idle-timeout", "120"], env=distributed,
+                                       "crawl", "--worker", "--idle-timeout", "300"], env=env,
                                       cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            output = {"out": [], "err": []}  # read as it comes: its crawls' -v logs would fill a pipe's buffer
+            readers = [threading.Thread(target=lambda stream=stream, lines=lines: lines.extend(stream), daemon=True)
+                       for stream, lines in ((worker.stdout, output["out"]), (worker.stderr, output["err"]))]
+            for reader in readers:
+                reader.start()
             try:
-                runs.append(dossier(*common, env=distributed, cwd=folder))
+                runs.append(dossier(*common, "--distributed", env=env, cwd=folder))
             finally:
-                worker_out, worker_err = worker.communicate(timeout=120)
+                worker.terminate()  # it finishes its host first, and there is none left
+                worker.wait(timeout=120)
+                for reader in readers:
+                    reader.join(timeout=30)
+            worker_out, worker_err = "".join(output["out"]), "".join(output["err"])
     finally:
         smtp.controller.stop()
     runner = CliRunner()
@@ -200,7 +183,8 @@ def nights(tmp_path_factory, pick_port, canary_database, canary_redis):
 
 def test_the_canaries_were_really_in_use(nights):
     """Else their absence below would prove nothing: the SMTP server was offered the password, the crawls wrote
-    through the canary's role, the distributed run went through Redis, and the refused login was reported."""
+    through the canary's role, the distributed run went through the job queue in it, and the refused login was
+    reported."""
     first, second, third = nights["runs"]
     assert [json.loads(first.stdout)["status"], json.loads(second.stdout)["status"]] == ["succeeded", "succeeded"]
     assert third.returncode == 0 and "run 3: succeeded" in third.stdout, (third.stdout, third.stderr)
@@ -214,7 +198,7 @@ def test_the_canaries_were_really_in_use(nights):
 
 def test_the_crawl_processes_get_the_database_url_in_their_environment_not_their_arguments(nights):
     crawls = nights["watch"].crawls
-    assert len(crawls) == 3, "one crawl process per run"  # night1, night2, and the worker's
+    assert len(crawls) > 3, "one crawl process per run, and the worker's one per host"
     for argv, environ in crawls.values():
         assert "--db" not in argv and not leaks(" ".join(argv)), argv
         assert environ["DOSSIER_DATABASE_URL"] == nights["database_url"]
@@ -262,7 +246,8 @@ def test_no_canary_in_the_digests(nights):
 
 
 def test_no_canary_in_any_table(nights):
-    """Every row of every table as JSON text (bytea as hex): run stats, errors, the outbox, the locks."""
+    """Every row of every table as JSON text (bytea as hex): run stats, errors, the outbox, the locks, the job
+    queue."""
     engine = create_db_engine(nights["database_url"])
     try:
         with engine.connect() as connection:
@@ -273,7 +258,8 @@ def test_no_canary_in_any_table(nights):
                                                    "t")).scalars().all() for table in tables}
     finally:
         engine.dispose()
-    assert {"crawl_run", "fetch", "alert_outbox", "run_lock"} <= set(tables) and dump["crawl_run"]
+    assert {"crawl_run", "fetch", "alert_outbox", "run_lock", "procrastinate_jobs"} <= set(tables)
+    assert dump["crawl_run"] and dump["procrastinate_jobs"]  # the distributed night's jobs, their crawl orders
     assert {table: leaks("\n".join(rows)) for table, rows in dump.items() if leaks("\n".join(rows))} == {}
 
 
@@ -309,14 +295,14 @@ def assert_one_line_without_canary(result) -> None:
     f"sqlite://dossier:{DB_CANARY}@host/dossier.db",
 ])
 @pytest.mark.parametrize("how", ["--db", "environment"])
-@pytest.mark.parametrize("command", ["init", "run", "runs"])
+@pytest.mark.parametrize("command", ["init", "run", "run --distributed", "runs", "crawl --worker"])
 def test_a_bad_database_url_is_one_line_without_its_password(tmp_path, config_file, pick_port, monkeypatch, url, how,
                                                              command):
     monkeypatch.delenv("DOSSIER_SMTP_URL", raising=False)
-    monkeypatch.delenv("DOSSIER_REDIS_URL", raising=False)
     url = url.replace("{port}", str(pick_port()))
-    args = {"init": ["init"], "run": ["run", "--config", str(config_file), "--outbox", str(tmp_path / "o")],
-            "runs": ["runs"]}[command]
+    run = ["run", "--config", str(config_file), "--outbox", str(tmp_path / "o")]
+    args = {"init": ["init"], "run": run, "run --distributed": [*run, "--distributed"], "runs": ["runs"],
+            "crawl --worker": ["crawl", "--worker", "--idle-timeout", "0"]}[command]
     result = CliRunner().invoke(cli, ["-v", *args, *(["--db", url] if how == "--db" else [])],
                                 env={"DOSSIER_DATABASE_URL": url} if how == "environment" else {})
     assert_one_line_without_canary(result)
@@ -331,7 +317,6 @@ def test_a_bad_database_url_is_one_line_without_its_password(tmp_path, config_fi
 ])
 @pytest.mark.parametrize("command", ["run", "alerts retry"])
 def test_a_bad_smtp_url_is_one_line_without_its_password(tmp_path, config_file, monkeypatch, url, command):
-    monkeypatch.delenv("DOSSIER_REDIS_URL", raising=False)
     monkeypatch.setenv("DOSSIER_SMTP_URL", url)
     database = f"sqlite:///{tmp_path / 'dossier.db'}"
     args = ["run", "--config", str(config_file)] if command == "run" else ["alerts", "retry"]
@@ -339,41 +324,23 @@ def test_a_bad_smtp_url_is_one_line_without_its_password(tmp_path, config_file, 
     assert not (tmp_path / "dossier.db").exists()
 
 
-@pytest.mark.parametrize("url", ids=canary_id, argvalues=[
-    f"redis://canary:{REDIS_CANARY}/x@127.0.0.1:6379/14", f"redis://canary:{REDIS_CANARY}?x@127.0.0.1:6379/14",
-    f"redis://canary:{REDIS_CANARY}@127.0.0.1:port/14", f"redis://canary:{REDIS_CANARY}@[::1/14",
-    f"redis://canary:{REDIS_CANARY}@127.0.0.1:6379/fourteen", f"rediss://canary:{REDIS_CANARY}@127.0.0.1:{{port}}/14",
-    f"redis://canary:{REDIS_CANARY}@127.0.0.1:{{port}}/14",  # nobody listens
-    f"redis://no_such_user:{REDIS_CANARY}@127.0.0.1:6379/14",  # refused by the server
-])
-@pytest.mark.parametrize("command", ["run", "crawl"])
-def test_a_bad_redis_url_is_one_line_without_its_password(tmp_path, config_file, pick_port, canary_database,
-                                                          monkeypatch, url, command):
-    monkeypatch.delenv("DOSSIER_SMTP_URL", raising=False)
-    monkeypatch.setenv("DOSSIER_REDIS_URL", url.replace("{port}", str(pick_port())))
-    args = ["run", "--config", str(config_file), "--outbox", str(tmp_path / "o")] if command == "run" \
-        else ["crawl", "--worker", "--once", "--idle-timeout", "0"]
-    result = CliRunner().invoke(cli, ["-v", *args, "--db", canary_database[0]])
-    assert_one_line_without_canary(result)
-
-
 def test_the_crawl_process_can_still_be_given_the_database_by_hand(tmp_path, monkeypatch):
     """`python -m crawler` without --db reads $DOSSIER_DATABASE_URL; without either it says what to set."""
     monkeypatch.delenv("DOSSIER_DATABASE_URL", raising=False)
-    result = subprocess.run([sys.executable, "-m", "crawler", "--config", "x.yaml", "--run-id", "1"],
+    result = subprocess.run([sys.executable, "-m", "crawler", "--order", "-"],
                             capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert result.returncode == 2 and "set DOSSIER_DATABASE_URL (or pass --db)" in result.stderr
 
 
 def test_dossier_errors_from_urls_never_hold_the_password():
-    """The parsers behind the three variables, called directly with every misreadable password character."""
-    from crawler.redis_run import connect
+    """The parsers behind the variables, called directly with every misreadable password character."""
     from schedules.mailer import SmtpSettings
     from storage.db import create_db_engine as engine_for
+    from storage.db import libpq_url
 
     for character in "/?#":
         for parse, url in ((SmtpSettings.from_url, f"smtp://u:a{character}{SMTP_CANARY}@127.0.0.1:1"),
-                           (connect, f"redis://u:a{character}{REDIS_CANARY}@127.0.0.1:1/0"),
+                           (libpq_url, f"postgresql://u:a{character}{DB_CANARY}@127.0.0.1:1/d"),
                            (lambda u: engine_for(u).connect(), f"postgresql://u:a{character}{DB_CANARY}@127.0.0.1:1/d")):
             with pytest.raises(Exception) as caught:  # noqa: B017 (DossierError, or a driver's own error)
                 parse(url)

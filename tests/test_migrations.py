@@ -67,3 +67,59 @@ def test_render_patterns_are_kept_per_source_and_pattern_across_runs(engine):
         rows = connection.exec_driver_sql("SELECT pattern, decision, run_id FROM render_pattern ORDER BY pattern")
         assert [tuple(row) for row in rows] == [("/ask/*", "static", first), ("/p/*.html", "sample", second)]
     assert load_render_patterns(engine, []) == {}
+
+
+# fetch rows as earlier versions stored them (status, error, url) and the outcome migration 0010 gives each
+EARLIER_FETCHES = [
+    (200, None, "https://s.example/", "ok"),
+    (301, None, "https://s.example/old", "redirect"),
+    (404, "HTTP 404", "https://s.example/gone", "http_error"),
+    (None, "timed out after 30 s", "https://s.example/slow", "timeout"),
+    (None, "connection refused", "https://s.example/down", "connection_refused"),
+    (None, "connection reset", "https://s.example/reset", "connection_error"),
+    (None, "DNS lookup failed: no such host", "https://nx.example/", "dns_error"),
+    (None, "Forbidden by robots.txt", "https://s.example/private", "robots_forbidden"),
+    (None, "robots.txt unreachable (HTTP 503): the site is not crawled tonight (RFC 9309)", "https://r.example/",
+     "robots_unreachable"),
+    (200, "blocked: Cloudflare challenge", "https://s.example/wall", "blocked"),
+    (200, "soft 404: the site answers this URL with its page for URLs that do not exist", "https://s.example/x",
+     "soft_404"),
+    (None, "response larger than max_bytes (1024 bytes): not read", "https://s.example/big", "too_large"),
+    (None, "off-site: cdn.example is neither the source's site nor in its allow_domains: not requested",
+     "https://cdn.example/", "off_site"),
+    (None, "not fetched: worker vm:1 died and no worker was left", "https://s.example/p/9", "not_crawled"),
+    (None, "mailbox unreachable", "imaps://mail.example/INBOX", "mailbox_error"),
+    (None, "ValueError: something new", "https://s.example/odd", "failed"),
+]
+
+
+def test_the_fetch_outcome_migration_fills_the_rows_stored_before_it(database_url):
+    """Migration 0010 adds fetch.outcome and gives every earlier row its outcome, read once from its status and
+    message (the crawl sets it from then on); the column then refuses a value that is no outcome."""
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.db import _alembic_config, create_db_engine
+
+    engine = create_db_engine(database_url)
+    command.upgrade(_alembic_config(engine), "0009")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO competitor (id, slug, name, created_at) VALUES (1, 'c', 'C', :now)"),
+                           {"now": "2026-01-01 00:00:00"})
+        connection.execute(text("INSERT INTO source (id, competitor_id, kind, url, config, active) "
+                                "VALUES (1, 1, 'site', 'https://s.example/', '{}', true)"))
+        connection.execute(text("INSERT INTO crawl_run (id, status, started, stats) "
+                                "VALUES (1, 'succeeded', :now, '{}')"), {"now": "2026-01-01 00:00:00"})
+        for number, (status, error, url, _) in enumerate(EARLIER_FETCHES, start=1):
+            connection.execute(text('INSERT INTO "fetch" (id, run_id, source_id, url, status, error, fetched_at) '
+                                    "VALUES (:id, 1, 1, :url, :status, :error, :now)"),
+                               {"id": number, "url": url, "status": status, "error": error,
+                                "now": "2026-01-01 00:00:00"})
+    upgrade(engine)
+    with engine.connect() as connection:
+        got = dict(connection.execute(text('SELECT url, outcome FROM "fetch"')).all())
+    assert got == {url: outcome for _, _, url, outcome in EARLIER_FETCHES}
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text('UPDATE "fetch" SET outcome = \'fine\' WHERE id = 1'))
+    engine.dispose()

@@ -1,9 +1,8 @@
 """A page's fetch row reaches the database only with the page's observations or after them.
 
-When a worker of a distributed run dies, its coordinator goes by the fetch rows (crawler/reconcile.py): a page the
-worker read whose fetch row is in the database is taken as written and not queued again. Were the fetch row written
-before the page's products (the writer flushes whenever a buffer is full, in the middle of a page), those products
-would be missing from the run, and the diff would call them removed.
+A fetch row in the database says its page was read and stored, wherever a crawl is killed (the writer flushes
+whenever a buffer is full, in the middle of a page): were it written before the page's products, a reader of the
+run's fetch rows would take a page for stored whose products are missing.
 """
 from __future__ import annotations
 
@@ -16,7 +15,8 @@ from scrapy.settings import Settings
 from sqlalchemy import text
 
 from crawler.pipelines import StoragePipeline
-from crawler.sources import SOURCE_KINDS, Observation, SourcePlan
+from crawler.observations import FetchRecord, Observation, PageRead, ProductsRead
+from crawler.sources import SOURCE_KINDS, SourcePlan
 from crawler.spider import CompetitorSpider
 from storage import writer
 from storage.db import create_db_engine, upgrade
@@ -40,7 +40,7 @@ def _outputs(plan: SourcePlan) -> list[Observation]:
 
 
 @pytest.mark.parametrize("kind", ["catalog", "site"])
-def test_wherever_a_worker_dies_a_stored_fetch_row_has_its_page_s_observations_stored(tmp_path, monkeypatch, kind):
+def test_wherever_a_crawl_is_killed_a_stored_fetch_row_has_its_page_s_observations_stored(tmp_path, monkeypatch, kind):
     monkeypatch.setattr(writer, "FLUSH_EVERY", 1)  # every observation written at once: a death between any two
     database_url = f"sqlite:///{tmp_path / 'dossier.db'}"
     engine = create_db_engine(database_url)
@@ -49,8 +49,9 @@ def test_wherever_a_worker_dies_a_stored_fetch_row_has_its_page_s_observations_s
     plan = SourcePlan(source_id=ref.source_id, competitor_id=ref.competitor_id, competitor_slug="kranrad",
                       kind=kind, url=SHOP, max_pages=10, max_depth=1)
     outputs = _outputs(plan)
-    observed = {"catalog": "products", "site": "page"}[kind]
-    assert [o.what for o in outputs].count("fetch") == 1 and observed in [o.what for o in outputs]
+    observed = {"catalog": ProductsRead, "site": PageRead}[kind]
+    kinds = [type(o) for o in outputs]
+    assert kinds.count(FetchRecord) == 1 and observed in kinds
     pipeline = StoragePipeline(database_url, start_run(engine))
     pipeline.open_spider()
     stored_at_the_fetch_row = None
@@ -61,7 +62,7 @@ def test_wherever_a_worker_dies_a_stored_fetch_row_has_its_page_s_observations_s
             prices = connection.execute(text("SELECT count(*) FROM price_observation")).scalar()
             pages = connection.execute(text("SELECT count(*) FROM page_snapshot")).scalar()
         if fetched and stored_at_the_fetch_row is None:
-            stored_at_the_fetch_row = {"products": prices, "page": pages}[observed]
+            stored_at_the_fetch_row = {ProductsRead: prices, PageRead: pages}[observed]
     assert stored_at_the_fetch_row == (3 if kind == "catalog" else 1)
     pipeline.writer.engine.dispose()
     engine.dispose()
@@ -78,8 +79,8 @@ def test_a_page_an_extractor_fails_on_is_a_failed_fetch_told_as_a_bug(kind, monk
     plan = SourcePlan(source_id=1, competitor_id=1, competitor_slug="kranrad", kind=kind, url=SHOP, max_pages=10,
                       max_depth=1)
     outputs = _outputs(plan)
-    assert [o.what for o in outputs] == ["fetch"]
-    assert outputs[0].payload.status == 200
-    assert outputs[0].payload.error == ("extracting the page failed on a bug (KeyError: 'offers'); its traceback "
-                                        "is in the crawl's log: please report it")
+    assert [type(o) for o in outputs] == [FetchRecord]
+    assert outputs[0].info.status == 200 and outputs[0].info.outcome == "extraction_failed"
+    assert outputs[0].info.error == ("extracting the page failed on a bug (KeyError: 'offers'); its traceback "
+                                     "is in the crawl's log: please report it")
     assert "Traceback" in caplog.text and "raise KeyError" in caplog.text

@@ -91,9 +91,19 @@ def test_structured_amounts_never_go_through_float(value, expected) -> None:
 def test_selectors_default_currency_and_broken_selector() -> None:
     body = "<html><body><div class='c'><b>Tariff</b><i>1 500,00</i></div></body></html>"
     found = extract_products(body, "https://x.example/", {"product": ".c", "name": "b", "price": "i",
-                                                           "sku": "[[[broken", "currency": "RUB",
-                                                           "decimal_separator": ","})
+                                                           "sku": "[[[broken"}, currency="RUB", decimal_separator=",")
     assert [(p.name, p.price, p.currency, p.sku) for p in found] == [("Tariff", Decimal("1500.00"), "RUB", None)]
+
+
+def test_the_source_s_options_are_keywords_of_their_own_not_selectors() -> None:
+    """`currency` and `decimal_separator` are options beside the selectors: 3.350 is 3350 with ",", 3.35 with "."
+    (never guessed from a key among the selectors)."""
+    body = "<html><body><div class='c'><b>Rad</b><i>3.350</i></div></body></html>"
+    selectors = {"product": ".c", "name": "b", "price": "i"}
+    assert [p.price for p in extract_products(body, "https://x.example/", selectors, decimal_separator=",")] == \
+        [Decimal("3350")]
+    assert [p.price for p in extract_products(body, "https://x.example/", selectors, decimal_separator=".")] == \
+        [Decimal("3.35")]
 
 
 def test_currency_from_lang_as_last_resort() -> None:

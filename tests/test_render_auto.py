@@ -14,7 +14,8 @@ from crawler.browser import ENV
 from crawler.render_auto import (
     JS, SAMPLE, SAMPLES, STATIC, PatternStats, RenderMemory, incomplete, rendering_adds, runs_scripts, url_pattern,
 )
-from crawler.sources import Observation, SourcePlan
+from crawler.observations import JobsRead, PageRead, ProductsRead, ReviewsRead
+from crawler.sources import SourcePlan
 from crawlsites import Reply, Sites, write_config
 from extractors import Document
 from extractors.records import PageFacts, Product, Review, ReviewPage
@@ -48,16 +49,16 @@ def test_a_pattern_is_bounded():
 
 
 def _products(*prices):
-    return [Observation("products", PLAN, "u", [Product(name=f"P{n}", price=price) for n, price in enumerate(prices)])]
+    return [ProductsRead(PLAN, "u", [Product(name=f"P{n}", price=price) for n, price in enumerate(prices)])]
 
 
 def _reviews(count, rating=None):
-    return [Observation("reviews", PLAN, "u", ReviewPage(aggregate_rating=rating,
+    return [ReviewsRead(PLAN, "u", ReviewPage(aggregate_rating=rating,
                                                          reviews=[Review(id=str(n)) for n in range(count)]))]
 
 
 def _page(h1=None, text=""):
-    return [Observation("page", PLAN, "u", (PageFacts(title="T", h1=h1, main_text=text), None))]
+    return [PageRead(PLAN, "u", PageFacts(title="T", h1=h1, main_text=text), None)]
 
 
 @pytest.mark.parametrize("kind, observations, expected", [
@@ -87,7 +88,7 @@ def test_incomplete_is_what_the_kind_is_read_for_missing(kind, observations, exp
     ("catalog", _products(Decimal("1")), _products(Decimal("1"), Decimal("2")), True),
     ("reviews", _reviews(0), _reviews(0, rating=4.0), True),
     ("reviews", _reviews(3), _reviews(3), False),
-    ("jobs", [], [Observation("jobs", PLAN, "u", ["a job"])], True),
+    ("jobs", [], [JobsRead(PLAN, "u", ["a job"])], True),
     ("site", _page(), _page(h1="Shop"), True),
     ("site", _page(text="x" * 50), _page(text="x" * 400), True),
     ("site", _page(text="x" * 1000), _page(text="x" * 1100), False),  # a little more text is no gain
@@ -333,11 +334,11 @@ def test_auto_sources_get_the_browser_settings_and_its_guards(monkeypatch):
                       max_pages=10, max_depth=1, render="auto", allow_domains=("cdn.example",))
     static = SourcePlan(source_id=2, competitor_id=1, competitor_slug="a", kind="catalog", url="https://b.example/",
                         max_pages=10, max_depth=1, render="static")
-    settings = crawl_settings(config, [auto, static], "sqlite://", 1)
+    settings = crawl_settings(config.defaults, [auto, static], "sqlite://", 1)
     assert settings.getdict("DOWNLOAD_HANDLERS")["https"] == "crawler.contexts.RecyclingPlaywrightHandler"
     guard = settings["PLAYWRIGHT_ABORT_REQUEST"]
     assert isinstance(guard, BrowserGuard) and guard.plans == [auto]
     assert host_resolver_rules([auto, static]) == ("MAP * ~NOTFOUND, EXCLUDE *.cdn.example, EXCLUDE a.example, "
                                                    "EXCLUDE cdn.example, EXCLUDE www.a.example")
-    handlers = crawl_settings(config, [static], "sqlite://", 1).getdict("DOWNLOAD_HANDLERS")
+    handlers = crawl_settings(config.defaults, [static], "sqlite://", 1).getdict("DOWNLOAD_HANDLERS")
     assert handlers.get("https") != "crawler.contexts.RecyclingPlaywrightHandler"  # static only: no browser

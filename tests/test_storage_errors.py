@@ -10,8 +10,10 @@ from sqlalchemy.exc import DBAPIError
 
 from crawler.accounting import FetchInfo
 from crawler.pipelines import STORAGE_FAILED, StoragePipeline
-from crawler.sources import Observation, SourcePlan
+from crawler.observations import FetchRecord, Observation
+from crawler.sources import SourcePlan
 from dossier.errors import StorageError
+from dossier.outcomes import FetchOutcome
 from storage.db import DatabaseUnavailable, create_db_engine, upgrade
 from storage.runs import start_run, sync_sources
 from storage.writer import RunWriter
@@ -53,8 +55,8 @@ def _drop_fetch(engine) -> None:
         connection.execute(text(f'DROP TABLE "fetch"{cascade}'))  # a keyword in PostgreSQL
 
 
-def _fetch(plan: SourcePlan, payload=FetchInfo(200, None, 12, 1000, "h")) -> Observation:
-    return Observation("fetch", plan, SHOP, payload)
+def _fetch(plan: SourcePlan, payload=FetchInfo(200, None, 12, 1000, "h", FetchOutcome.OK)) -> Observation:
+    return FetchRecord(plan, SHOP, payload)
 
 
 def test_a_write_the_database_refuses_is_one_storage_error_line(engine):
