@@ -92,7 +92,7 @@ class _Drain:
             elif no_worker_since is None:
                 no_worker_since = now
             elif now - no_worker_since > self.wait:
-                return self._given_up(statuses, taken)
+                return await self._given_up(statuses, taken)
             if now - started > self.timeout:
                 return DrainOutcome(False, f"run {run_id} was not crawled within {self.timeout / 3600:g} h",
                                     self._workers(), self.handed_over)
@@ -120,8 +120,9 @@ class _Drain:
                                 workers, self.handed_over)
         return DrainOutcome(True, None, workers, self.handed_over)
 
-    def _given_up(self, statuses: dict[int, str], taken: bool) -> DrainOutcome:
+    async def _given_up(self, statuses: dict[int, str], taken: bool) -> DrainOutcome:
         run_id = self.order.run_id
+        await self._cancel_unfinished()  # first: a worker starting now takes none of them while their rows go
         if not taken:
             return DrainOutcome(False, f"no worker took run {run_id} within {self.wait:g} s: start `dossier crawl "
                                 "--worker` on the crawl machines (docs/operations.md)", 0, self.handed_over)

@@ -299,6 +299,13 @@ def test_with_no_worker_left_the_host_is_a_failed_source_of_a_partial_run(slow, 
     assert "no worker was left" in result.error and result.error.count("\n") == 0
     fetched = _fetches(postgres_database_url, result.run_id)
     assert list(fetched.values()) == [f"not crawled: the worker crawling it died and no worker was left for {WAIT} s"]
+    engine = create_db_engine(postgres_database_url)
+    try:
+        with session_scope(engine) as session:
+            assert session.scalars(select(models.Fetch.outcome).where(models.Fetch.run_id == result.run_id)).all() \
+                == ["not_crawled"]
+    finally:
+        engine.dispose()
     assert _products(postgres_database_url, result.run_id) == (0, 0)
     kinds = {change.kind for change in list_changes(create_db_engine(postgres_database_url), run_id=result.run_id)}
     assert "source_unreachable" in kinds and not kinds & {"product_removed", "page_removed"}, kinds
