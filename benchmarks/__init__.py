@@ -1,4 +1,5 @@
-"""Benchmarks, run by hand (`python -m benchmarks.crawl|extraction|diff|distributed`); not part of the package.
+"""Benchmarks, run by hand (`python -m benchmarks.crawl|extraction|diff|distributed|matching`); not part of the
+package.
 
 Figures and method: docs/performance.md.
 """
