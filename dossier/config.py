@@ -221,6 +221,8 @@ class Competitor(_Strict):
     decimal_separator: Literal[",", "."] | None = Field(None, description="Decimal separator of the competitor's "
                                                         "prices (`\",\"` or `\".\"`), for each of its sources that "
                                                         "does not give its own.")
+    own: bool = Field(False, description="Our own shop: crawled like the competitors, and the one their prices are "
+                      "compared with where the same product is matched (at most one competitor).")
 
     @model_validator(mode="before")
     @classmethod
@@ -439,6 +441,14 @@ class DossierConfig(_Strict):
             if competitor.slug in seen:
                 raise ValueError(f"competitors: competitors[{index}].slug '{competitor.slug}' is used twice")
             seen.add(competitor.slug)
+        return self
+
+    @model_validator(mode="after")
+    def _one_own_shop(self) -> DossierConfig:
+        own = [competitor.slug for competitor in self.competitors if competitor.own]
+        if len(own) > 1:
+            raise ValueError(f"competitors: own: true is set on {', '.join(own)}; only one competitor can be our own "
+                             "shop")
         return self
 
     @model_validator(mode="after")

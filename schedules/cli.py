@@ -392,6 +392,8 @@ def _register_commands() -> None:
         cli.add_command(command)
     from schedules.cli_alerts import alerts
     cli.add_command(alerts)
+    from schedules.cli_match import match
+    cli.add_command(match)
     from schedules.cli_runs import runs
     cli.add_command(runs)
     from schedules.cli_try import COMMANDS as TRY_COMMANDS

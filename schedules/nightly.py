@@ -30,6 +30,7 @@ from storage.diff import diff_run
 from storage.events import record_events
 from storage.history import CompetitorCounts, competitor_counts
 from storage.lock import HEARTBEAT_SECONDS, RUN_LOCK, DatabaseLock
+from storage.matching import record_matches
 from storage.queries import list_changes
 from storage.runs import (
     AbandonedRun, fail_abandoned_runs, finish_run, record_source_outcomes, start_run, sync_sources, touch_run,
@@ -257,6 +258,7 @@ def _crawl_and_compare(engine, config, config_path: str, database_url: str, run_
         return result  # a crashed crawl's observations are incomplete: no diff, no alert
     # The diff looks for baselines among finished runs only; this run is judged by its sources' outcomes.
     diff_run(engine, run_id, diff_rules(config))
+    record_matches(engine, run_id)  # the same product across competitors, for the price position (storage/matching.py)
     record_events(engine, run_id, config.alerts.language)
     changes = list_changes(engine, run_id=run_id)  # read once, after the events: the alerts lead with them
     result.changes, result.listed = len(changes), changes

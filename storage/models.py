@@ -57,6 +57,7 @@ class Competitor(Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    own: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # our own shop (`own: true`)
 
 
 class Source(Base):
@@ -139,6 +140,8 @@ class Product(Base):
     url: Mapped[str | None] = mapped_column(Text)
     first_seen_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id", ondelete="SET NULL"))
     last_seen_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id", ondelete="SET NULL"))
+    gtin: Mapped[str | None] = mapped_column(String(32))  # as the shop gives it (GTIN-8/12/13/14, EAN, UPC)
+    mpn: Mapped[str | None] = mapped_column(String(128))  # the manufacturer's part number
 
 
 class PriceObservation(RunSourceRow, Base):
@@ -433,3 +436,31 @@ class ChannelOutbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+class ProductMatch(Base):
+    """Two products of different competitors taken for the same one (storage/matching.py): recomputed after each
+    run from the current products and the analyst's decisions. `group_id` is the smallest product id of the
+    group the pair belongs to (its products joined by matches)."""
+
+    __tablename__ = "product_match"
+    __table_args__ = (UniqueConstraint("product_id", "matched_product_id"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    matched_product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(Integer, index=True)
+    confidence: Mapped[float]
+    method: Mapped[str] = mapped_column(String(16))  # gtin | mpn | model_number | similarity | confirmed
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id", ondelete="SET NULL"))
+
+
+class MatchDecision(Base):
+    """An analyst's word on a pair (`dossier match confirm|reject`): kept across every rerun of the matching."""
+
+    __tablename__ = "match_decision"
+    __table_args__ = (UniqueConstraint("product_id", "matched_product_id"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    matched_product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"))
+    decision: Mapped[str] = mapped_column(String(16))  # confirmed | rejected
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)

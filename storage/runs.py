@@ -53,6 +53,7 @@ def sync_sources(engine: Engine, competitors: list[dict[str, Any]]) -> list[Sour
                 session.add(row)
                 session.flush()
             row.name = competitor["name"]
+            row.own = bool(competitor.get("own"))
             listed: set[int] = set()
             for source in competitor["sources"]:
                 stored = session.scalar(select(models.Source).where(

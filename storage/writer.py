@@ -240,6 +240,8 @@ class RunWriter:
             catalog.setdefault((competitor_id, key), {
                 "competitor_id": competitor_id, "key": key, "sku": product.sku, "name": product.name,
                 "brand": product.brand, "category": getattr(product, "category", None),
+                "gtin": (getattr(product, "gtin", None) or None) and str(product.gtin)[:32],
+                "mpn": (getattr(product, "mpn", None) or None) and str(product.mpn)[:128],
                 "url": product.url or page_url, "first_seen_run_id": self.run_id, "last_seen_run_id": self.run_id,
             })
             seen = {
@@ -255,9 +257,9 @@ class RunWriter:
         statement = insert_for(connection, table)
         statement = statement.on_conflict_do_update(
             index_elements=["competitor_id", "key"],
-            # a reading without a SKU or brand (a listing's card) keeps those its page gave
+            # a reading without a SKU, brand or identifier (a listing's card) keeps those its page gave
             set_={**{c: statement.excluded[c] for c in ("name", "url", "last_seen_run_id")},
-                  **{c: func.coalesce(statement.excluded[c], table.c[c]) for c in ("sku", "brand")}},
+                  **{c: func.coalesce(statement.excluded[c], table.c[c]) for c in ("sku", "brand", "gtin", "mpn")}},
         )
         connection.execute(statement, list(catalog.values()))
         ids = self._ids(connection, table, ["competitor_id", "key"], list(catalog))
@@ -289,7 +291,8 @@ class RunWriter:
             if target is None:
                 merged_catalog.setdefault((competitor_id, key), row)
             elif (competitor_id, target) not in catalog:  # stored before, not read in this batch: seen tonight
-                merged_catalog.setdefault((competitor_id, target), {**row, "key": target, "sku": None, "brand": None})
+                merged_catalog.setdefault((competitor_id, target), {**row, "key": target, "sku": None, "brand": None,
+                                                                    "gtin": None, "mpn": None})
         merged: dict[tuple[int, int, str], dict[str, Any]] = {}
         for (source_id, competitor_id, key), seen in observations.items():
             target = identified.get((competitor_id, key), key) if is_url_key(key) else key

@@ -1,0 +1,168 @@
+"""The same product across competitors: after each run, the listed products of every competitor are matched with
+those of the others (extractors.blocking picks the pairs, extractors.matching scores them), and `product_match` is
+written anew: the pairs scoring at least MATCH_THRESHOLD and every pair the analyst confirmed, never one they
+rejected (`match_decision`, kept across runs). Pairs are grouped (a group is the products joined by matches), so
+that three shops selling one product are one group.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from itertools import combinations
+
+from sqlalchemy import Engine, delete, select, text
+
+from extractors.blocking import candidate_pairs
+from extractors.matching import CODE_SHARED, Offer, match_score
+from storage import models
+from storage.db import session_scope
+
+log = logging.getLogger(__name__)
+
+# a pair scoring this or more is taken for one product: a shared model number is, unless the brands or the prices
+# say otherwise (extractors.matching; benchmarks/matching.py chose 0.47 to 0.72 on the public sets' valid splits)
+MATCH_THRESHOLD = CODE_SHARED
+DECISIONS = ("confirmed", "rejected")
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    product_id: int
+    competitor_id: int
+    offer: Offer
+
+
+# every product listed now (`latest_prices`: its newest good reading, not gone) with what it is identified by
+LISTED = text("""
+SELECT lp.product_id, p.competitor_id, lp.product, lp.brand, lp.category, p.gtin, p.mpn, lp.price, lp.currency
+FROM latest_prices lp JOIN product p ON p.id = lp.product_id
+""")
+
+
+def _listed(session) -> list[Listed]:
+    return [Listed(row.product_id, row.competitor_id, Offer.of({
+        "title": row.product, "brand": row.brand, "gtin": row.gtin, "mpn": row.mpn, "category": row.category,
+        "price": row.price, "currency": row.currency})) for row in session.execute(LISTED)]
+
+
+def record_matches(engine: Engine, run_id: int | None, threshold: float = MATCH_THRESHOLD) -> int:
+    """Match the listed products of every two competitors and write `product_match` anew; returns its pairs."""
+    with session_scope(engine) as session:
+        products = _listed(session)
+        decisions = {(row.product_id, row.matched_product_id): row.decision
+                     for row in session.scalars(select(models.MatchDecision))}
+        by_competitor: dict[int, list[Listed]] = defaultdict(list)
+        for product in products:
+            by_competitor[product.competitor_id].append(product)
+        pairs: dict[tuple[int, int], tuple[float, str]] = {}
+        for first, second in combinations(sorted(by_competitor), 2):
+            left, right = by_competitor[first], by_competitor[second]
+            for i, j in candidate_pairs([p.offer for p in left], [p.offer for p in right]):
+                a, b = left[i], right[j]
+                key = (min(a.product_id, b.product_id), max(a.product_id, b.product_id))
+                if decisions.get(key) == "rejected":
+                    continue
+                score = match_score(a.offer, b.offer)
+                if score >= threshold:
+                    pairs[key] = (score, method_of(a.offer, b.offer))
+        listed_ids = {p.product_id for p in products}
+        for key, decision in decisions.items():
+            if decision == "confirmed" and set(key) <= listed_ids:
+                pairs[key] = (1.0, "confirmed")
+        groups = _groups(pairs)
+        session.execute(delete(models.ProductMatch))
+        session.add_all(models.ProductMatch(product_id=a, matched_product_id=b, group_id=groups[a], confidence=score,
+                                            method=method, run_id=run_id)
+                        for (a, b), (score, method) in sorted(pairs.items()))
+    log.info("run %s: %d product matches", run_id, len(pairs))
+    return len(pairs)
+
+
+def method_of(a: Offer, b: Offer) -> str:
+    """What decided the pair: the identifier or evidence the score rests on."""
+    if a.gtin and a.gtin == b.gtin:
+        return "gtin"
+    if a.mpn and a.mpn == b.mpn:
+        return "mpn"
+    if a.codes & b.codes:
+        return "model_number"
+    return "similarity"
+
+
+def decide(engine: Engine, product_id: int, other_id: int, decision: str) -> None:
+    """The analyst's word on a pair, kept across runs (the next matching, or `record_matches` now, applies it)."""
+    if decision not in DECISIONS:
+        raise ValueError(decision)
+    key = (min(product_id, other_id), max(product_id, other_id))
+    with session_scope(engine) as session:
+        row = session.scalar(select(models.MatchDecision).where(
+            models.MatchDecision.product_id == key[0], models.MatchDecision.matched_product_id == key[1]))
+        if row is None:
+            session.add(models.MatchDecision(product_id=key[0], matched_product_id=key[1], decision=decision))
+        else:
+            row.decision, row.decided_at = decision, datetime.now(timezone.utc)
+
+
+def _groups(pairs) -> dict[int, int]:
+    """product id -> its group's id (the smallest product id joined to it by matches)."""
+    parent: dict[int, int] = {}
+
+    def root(node: int) -> int:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for a, b in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {node: root(node) for node in list(parent)}
+
+
+@dataclass(frozen=True, slots=True)
+class MatchView:
+    group_id: int
+    product_id: int
+    competitor: str
+    product: str | None
+    price: object
+    currency: str | None
+    matched_product_id: int
+    matched_competitor: str
+    matched_product: str | None
+    matched_price: object
+    matched_currency: str | None
+    confidence: float
+    method: str
+
+
+MATCHES = text("""
+SELECT m.group_id, m.product_id, c1.slug AS competitor, p1.name AS product, l1.price, l1.currency,
+       m.matched_product_id, c2.slug AS matched_competitor, p2.name AS matched_product, l2.price AS matched_price,
+       l2.currency AS matched_currency, m.confidence, m.method
+FROM product_match m
+JOIN product p1 ON p1.id = m.product_id JOIN competitor c1 ON c1.id = p1.competitor_id
+JOIN product p2 ON p2.id = m.matched_product_id JOIN competitor c2 ON c2.id = p2.competitor_id
+LEFT JOIN latest_prices l1 ON l1.product_id = m.product_id
+LEFT JOIN latest_prices l2 ON l2.product_id = m.matched_product_id
+ORDER BY m.group_id, m.product_id, m.matched_product_id
+""")
+
+
+def list_matches(engine: Engine, competitor: str | None = None) -> list[MatchView]:
+    """The matched pairs, by group (`competitor`: pairs with one of its products)."""
+    with session_scope(engine) as session:
+        rows = [MatchView(**row._mapping) for row in session.execute(MATCHES)]
+    return [row for row in rows if competitor in (None, row.competitor, row.matched_competitor)]
+
+
+def product_competitors(engine: Engine, product_ids: list[int]) -> dict[int, str]:
+    """product id -> its competitor's slug, for the products that exist."""
+    with session_scope(engine) as session:
+        return dict(session.execute(select(models.Product.id, models.Competitor.slug)
+                                    .join(models.Competitor, models.Competitor.id == models.Product.competitor_id)
+                                    .where(models.Product.id.in_(product_ids))).all())
