@@ -106,3 +106,24 @@ def _product_id(engine, name: str) -> int:
 
     with session_scope(engine) as session:
         return session.scalar(select(models.Product.id).where(models.Product.name == name))
+
+
+def test_the_price_position_of_our_matched_product_among_the_competitors(engine, stocked):
+    """Our wheel at 1,249 €, Kranrad's at 1,199 €, Gruz's at 1,150 €: the cheapest of the others, their median
+    and dearest, our rank (3rd of 3) and how far we are above the cheapest; and each competitor's price index."""
+    from sqlalchemy import text
+
+    record_matches(engine, stocked)
+    with engine.connect() as connection:
+        position = connection.execute(text("SELECT * FROM price_position")).mappings().all()
+        index = connection.execute(text("SELECT competitor, category, products, price_index "
+                                        "FROM category_price_index ORDER BY competitor")).all()
+    assert len(position) == 1
+    row = position[0]
+    assert row["product"] == "Laufrad LR 250 mit Spurkranz" and row["currency"] == "EUR"
+    assert [Decimal(str(row[key])).quantize(Decimal("0.01")) for key in
+            ("our_price", "min_price", "median_price", "max_price", "gap_pct")] == \
+        [Decimal("1249.00"), Decimal("1150.00"), Decimal("1174.50"), Decimal("1199.00"), Decimal("8.61")]
+    assert (row["competitors"], row["our_rank"]) == (2, 3)
+    assert [(c, cat, n, round(float(i), 1)) for c, cat, n, i in index] == [
+        ("gruz", "Uncategorised", 1, 92.1), ("kranrad", "Uncategorised", 1, 96.0)]
