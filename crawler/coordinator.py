@@ -37,7 +37,6 @@ class DrainOutcome:
     ok: bool
     error: str | None  # with ok: the run is partial for this reason (hosts no worker was left to crawl)
     workers: int
-    handed_over: int = 0  # jobs of dead workers put back on the queue
 
 
 def coordinate(database_url: str, order: CrawlOrder, timeout: float, poll: float = 0.25) -> DrainOutcome:
@@ -56,7 +55,6 @@ class _Drain:
         self.alive = alive_seconds()
         self.hosts = by_host((s.source_id, s.source.url) for s in order.sources)
         self.jobs: dict[int, str] = {}  # job id -> host
-        self.handed_over = 0
 
     async def run(self) -> DrainOutcome:
         run_id = self.order.run_id
@@ -85,7 +83,6 @@ class _Drain:
                     log.warning("run %s: the worker crawling %s stopped answering (%.0f s): it goes to another "
                                 "worker", run_id, self.jobs[job.id], self.alive, extra={"run_id": run_id})
                     await manager.retry_job(job)
-                    self.handed_over += 1
             now = time.monotonic()
             if await self._live_workers():
                 no_worker_since = None
@@ -95,7 +92,7 @@ class _Drain:
                 return await self._given_up(statuses, taken)
             if now - started > self.timeout:
                 return DrainOutcome(False, f"run {run_id} was not crawled within {self.timeout / 3600:g} h",
-                                    self._workers(), self.handed_over)
+                                    self._workers())
             await asyncio.sleep(self.poll)
 
     async def _live_workers(self) -> int:
@@ -117,15 +114,15 @@ class _Drain:
         if failed:
             reasons = "; ".join(f"{host}: {errors.get(host) or f'its job {status}'}" for host, status in failed.items())
             return DrainOutcome(False, f"the crawl of {len(failed)} of {len(self.jobs)} hosts failed ({reasons})",
-                                workers, self.handed_over)
-        return DrainOutcome(True, None, workers, self.handed_over)
+                                workers)
+        return DrainOutcome(True, None, workers)
 
     async def _given_up(self, statuses: dict[int, str], taken: bool) -> DrainOutcome:
         run_id = self.order.run_id
         await self._cancel_unfinished()  # first: a worker starting now takes none of them while their rows go
         if not taken:
             return DrainOutcome(False, f"no worker took run {run_id} within {self.wait:g} s: start `dossier crawl "
-                                "--worker` on the crawl machines (docs/operations.md)", 0, self.handed_over)
+                                "--worker` on the crawl machines (docs/operations.md)", 0)
         left = [self.jobs[job_id] for job_id, status in statuses.items() if status not in FINAL]
         reason = f"not crawled: the worker crawling it died and no worker was left for {self.wait:g} s"
         engine = create_db_engine(self.database_url)
@@ -141,8 +138,7 @@ class _Drain:
         finally:
             engine.dispose()
         log.error("run %s: %d hosts %s", run_id, len(left), reason, extra={"run_id": run_id})
-        return DrainOutcome(True, f"{len(left)} of {len(self.jobs)} hosts {reason}", self._workers(),
-                            self.handed_over)
+        return DrainOutcome(True, f"{len(left)} of {len(self.jobs)} hosts {reason}", self._workers())
 
     def _workers(self) -> int:
         return len(self._report().get("crawl_workers") or {})

@@ -43,7 +43,10 @@ def crawl_in_subprocess(order: CrawlOrder, database_url: str, verbose: bool = Fa
     if result.returncode == 0:
         return CrawlOutcome(True, None)
     if result.returncode < 0:
-        error = f"crawl process killed by {signal.Signals(-result.returncode).name}"
+        try:
+            error = f"crawl process killed by {signal.Signals(-result.returncode).name}"
+        except ValueError:  # a signal number Python has no name for
+            error = f"crawl process killed by signal {-result.returncode}"
         log.warning("crawl of run %s: %s", order.run_id, error)
         return CrawlOutcome(False, error, killed=True)
     lines = [line for line in (result.stderr or "").splitlines() if line.strip()]

@@ -31,11 +31,10 @@ class CrawlOrder:
     sources: tuple[OrderedSource, ...]
     worker: str | None = None  # the worker of a distributed run that crawls it (its report is kept by this name)
 
-    def only(self, source_ids: Iterable[int], worker: str | None = None) -> CrawlOrder:
+    def only(self, source_ids: Iterable[int]) -> CrawlOrder:
         """The same order for some of its sources (one host's, for a worker)."""
         wanted = set(source_ids)
-        return CrawlOrder(self.run_id, self.defaults, tuple(s for s in self.sources if s.source_id in wanted),
-                          worker)
+        return CrawlOrder(self.run_id, self.defaults, tuple(s for s in self.sources if s.source_id in wanted))
 
     def as_json(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "worker": self.worker, "defaults": self.defaults.model_dump(mode="json"),

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from extractors.identifiers import is_gtin
 from extractors.prices import to_decimal
 
 _SEPARATORS = re.compile(r"[\s\-_/.·]+")
@@ -211,13 +212,9 @@ def _text(value: Any) -> str:
 
 
 def _gtin(value: Any) -> str | None:
-    """A GTIN-8/12/13/14 as GTIN-14 (zero-padded), or None when it is not one (wrong length or check digit)."""
-    digits = re.sub(r"\D", "", str(value)) if isinstance(value, (str, int)) else ""
-    if len(digits) not in (8, 12, 13, 14):
-        return None
-    digits = digits.zfill(14)
-    check = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(digits[:13]))
-    return digits if (10 - check % 10) % 10 == int(digits[13]) else None
+    """A GTIN-8/12/13/14 (extractors.identifiers.is_gtin: its GS1 check digit right) as GTIN-14, else None."""
+    digits = str(value).replace(" ", "").replace("-", "") if isinstance(value, (str, int)) else ""
+    return digits.zfill(14) if not isinstance(value, bool) and is_gtin(digits) else None
 
 
 def _price(value: Any) -> Decimal | None:

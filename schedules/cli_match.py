@@ -3,6 +3,7 @@ pair (kept across every run)."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 import click
 
@@ -47,7 +48,7 @@ def list_matches(database_url: str | None, competitor: str | None, as_json: bool
 
 
 def _as_json(row) -> dict:
-    out = {name: getattr(row, name) for name in row.__dataclass_fields__}
+    out = asdict(row)
     for name in ("price", "matched_price"):
         out[name] = str(out[name]) if out[name] is not None else None
     return out
@@ -59,7 +60,7 @@ def _money(price, currency) -> str:
 
 def _decide(database_url: str | None, first: int, second: int, decision: str) -> None:
     from storage.db import open_database
-    from storage.matching import decide, product_competitors, record_matches
+    from storage.matching import decide, product_competitors
 
     engine = open_database(database_url, migrate=False)
     try:
@@ -71,8 +72,7 @@ def _decide(database_url: str | None, first: int, second: int, decision: str) ->
         if first == second or known[first] == known[second]:
             raise ConfigError(f"products {first} and {second} are both {known[first]}'s: a match joins two "
                               "competitors' products")
-        decide(engine, first, second, decision)
-        record_matches(engine, None)  # applied now, and by every run from here on
+        decide(engine, first, second, decision)  # applied now, and by every run from here on
     finally:
         engine.dispose()
     click.echo(f"{decision}: {first} ({known[first]}) and {second} ({known[second]}); kept across runs")

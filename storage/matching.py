@@ -51,32 +51,38 @@ def record_matches(engine: Engine, run_id: int | None, threshold: float = MATCH_
     """Match the listed products of every two competitors and write `product_match` anew; returns its pairs."""
     with session_scope(engine) as session:
         products = _listed(session)
-        decisions = {(row.product_id, row.matched_product_id): row.decision
-                     for row in session.scalars(select(models.MatchDecision))}
         by_competitor: dict[int, list[Listed]] = defaultdict(list)
         for product in products:
             by_competitor[product.competitor_id].append(product)
-        pairs: dict[tuple[int, int], tuple[float, str]] = {}
+        pairs: dict[tuple[int, int], tuple[float, str, int | None]] = {}
         for first, second in combinations(sorted(by_competitor), 2):
             left, right = by_competitor[first], by_competitor[second]
             for i, j in candidate_pairs([p.offer for p in left], [p.offer for p in right]):
                 a, b = left[i], right[j]
-                key = (min(a.product_id, b.product_id), max(a.product_id, b.product_id))
-                if decisions.get(key) == "rejected":
-                    continue
                 score = match_score(a.offer, b.offer)
                 if score >= threshold:
-                    pairs[key] = (score, method_of(a.offer, b.offer))
-        listed_ids = {p.product_id for p in products}
-        for key, decision in decisions.items():
-            if decision == "confirmed" and set(key) <= listed_ids:
-                pairs[key] = (1.0, "confirmed")
-        groups = _groups(pairs)
-        session.execute(delete(models.ProductMatch))
-        session.add_all(models.ProductMatch(product_id=a, matched_product_id=b, group_id=groups[a], confidence=score,
-                                            method=method, run_id=run_id)
-                        for (a, b), (score, method) in sorted(pairs.items()))
-    log.info("run %s: %d product matches", run_id, len(pairs))
+                    key = (min(a.product_id, b.product_id), max(a.product_id, b.product_id))
+                    pairs[key] = (score, method_of(a.offer, b.offer), run_id)
+        written = _write(session, pairs, {p.product_id for p in products}, run_id)
+    log.info("run %s: %d product matches", run_id, written)
+    return written
+
+
+def _write(session, pairs: dict[tuple[int, int], tuple[float, str, int | None]], listed: set[int],
+           run_id: int | None) -> int:
+    """`product_match` anew from scored pairs and the analyst's decisions: a rejected pair is never in, a confirmed
+    pair of two listed products always is; grouped. Returns the pairs written."""
+    for row in session.scalars(select(models.MatchDecision)):
+        key = (row.product_id, row.matched_product_id)
+        if row.decision == "rejected":
+            pairs.pop(key, None)
+        elif key[0] in listed and key[1] in listed:
+            pairs[key] = (1.0, "confirmed", run_id)
+    groups = _groups(pairs)
+    session.execute(delete(models.ProductMatch))
+    session.add_all(models.ProductMatch(product_id=a, matched_product_id=b, group_id=groups[a], confidence=score,
+                                        method=method, run_id=found_by)
+                    for (a, b), (score, method, found_by) in sorted(pairs.items()))
     return len(pairs)
 
 
@@ -92,7 +98,8 @@ def method_of(a: Offer, b: Offer) -> str:
 
 
 def decide(engine: Engine, product_id: int, other_id: int, decision: str) -> None:
-    """The analyst's word on a pair, kept across runs (the next matching, or `record_matches` now, applies it)."""
+    """The analyst's word on a pair, kept across runs and applied to `product_match` at once (no scoring again:
+    the pairs stored stay, the decided one joins or leaves them)."""
     if decision not in DECISIONS:
         raise ValueError(decision)
     key = (min(product_id, other_id), max(product_id, other_id))
@@ -103,6 +110,10 @@ def decide(engine: Engine, product_id: int, other_id: int, decision: str) -> Non
             session.add(models.MatchDecision(product_id=key[0], matched_product_id=key[1], decision=decision))
         else:
             row.decision, row.decided_at = decision, datetime.now(timezone.utc)
+        session.flush()
+        pairs = {(m.product_id, m.matched_product_id): (m.confidence, m.method, m.run_id)
+                 for m in session.scalars(select(models.ProductMatch)) if m.method != "confirmed"}
+        _write(session, pairs, {row.product_id for row in session.execute(LISTED)}, None)
 
 
 def _groups(pairs) -> dict[int, int]:
