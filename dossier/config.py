@@ -7,12 +7,12 @@ import os
 import re
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import Annotated, Any, Iterator, Literal
 from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
-    BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator,
+    AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator,
 )
 
 from dossier.errors import ConfigError
@@ -249,7 +249,8 @@ ChangeKind = Literal[
     "back_in_stock", "review_new", "rating_changed", "text_changed", "page_added", "page_removed",
     "technology_added", "technology_removed", "ad_new", "ad_stopped", "source_unreachable", "price_anomaly",
     "robots_changed", "sitemap_grew", "broken_links_up", "channel_added", "channel_removed", "promo_new",
-    "promo_ended", "content_new", "job_posted", "job_closed", "newsletter_new", "text_rotating"]
+    "promo_ended", "content_new", "job_posted", "job_closed", "newsletter_new", "text_rotating", "undercut",
+    "price_gap_changed"]
 Severity = Literal[SEVERITIES]  # dossier/severity.py
 
 
@@ -281,6 +282,9 @@ class AlertRules(_Strict):
     review_max_rating: float = Field(2, ge=1, le=5, description="Reviews rated at most this are high severity.")
     removed_after_runs: int = Field(1, ge=1, le=100, description="Report a product as removed once it is absent "
                                     "from this many consecutive complete crawls of its source.")
+    price_gap_points: float = Field(5, ge=0, description="Report a competitor's price gap to ours on a matched "
+                                    "product (`price_gap_changed`) when it moves by at least this many "
+                                    "percentage points (needs a competitor with `own: true`).")
     kinds: list[ChangeKind] | None = Field(None, description="Alert only on these change kinds (default: all).")
     competitors: list[str] | None = Field(None, description="Alert only on these competitors (slugs; default: all).")
 
@@ -428,11 +432,36 @@ class Schedule(_Strict):
         return value
 
 
+def _product_reference(value: str) -> str:
+    slug, _, key = value.partition(":")
+    if not SLUG.match(slug) or not key.strip():
+        raise ValueError(f"'{value}': write SLUG:KEY, a competitor's slug and the product's key (its SKU, else its "
+                         "URL), e.g. kranrad:KR-LR-250")
+    return f"{slug}:{key.strip()}"
+
+
+ProductRef = Annotated[str, AfterValidator(_product_reference)]
+
+
+class MatchDecisions(_Strict):
+    confirm: list[tuple[ProductRef, ProductRef]] = Field(
+        default_factory=list, description="Pairs that are the same product, each `[SLUG:KEY, SLUG:KEY]` (a "
+        "product's key is its SKU, else its URL, as `dossier match list` shows it): matched whatever their score.")
+    reject: list[tuple[ProductRef, ProductRef]] = Field(
+        default_factory=list, description="Pairs that are not the same product, as in `confirm`: never matched.")
+
+    def decisions(self) -> list[tuple[str, str, str]]:
+        """(reference, reference, 'confirmed' | 'rejected') for each pair, in the file's order."""
+        return ([(a, b, "confirmed") for a, b in self.confirm] + [(a, b, "rejected") for a, b in self.reject])
+
+
 class DossierConfig(_Strict):
     defaults: Defaults = Field(default_factory=Defaults, description="Crawl defaults for every source.")
     competitors: list[Competitor] = Field(min_length=1, description="The competitors to watch.")
     alerts: Alerts = Field(default_factory=Alerts, description="Change alerts.")
     schedule: Schedule = Field(default_factory=Schedule, description="When `dossier schedule` starts the nightly run, and how runs are guarded and logged.")
+    matches: MatchDecisions = Field(default_factory=MatchDecisions, description="The analyst's word on product "
+                                    "matches, applied by every run (as `dossier match confirm|reject`).")
 
     @model_validator(mode="after")
     def _unique_slugs(self) -> DossierConfig:
@@ -449,6 +478,21 @@ class DossierConfig(_Strict):
         if len(own) > 1:
             raise ValueError(f"competitors: own: true is set on {', '.join(own)}; only one competitor can be our own "
                              "shop")
+        return self
+
+    @model_validator(mode="after")
+    def _decided_pairs_name_competitors(self) -> DossierConfig:
+        slugs = {competitor.slug for competitor in self.competitors}
+        for field_name, pairs in (("confirm", self.matches.confirm), ("reject", self.matches.reject)):
+            for index, pair in enumerate(pairs):
+                first, second = (reference.partition(":")[0] for reference in pair)
+                for slug in (first, second):
+                    if slug not in slugs:
+                        raise ValueError(f"matches: matches.{field_name}[{index}]: no competitor '{slug}' (write "
+                                         "SLUG:KEY with a competitor's slug)")
+                if first == second:
+                    raise ValueError(f"matches: matches.{field_name}[{index}]: both products are {first}'s; a match "
+                                     "joins two competitors' products")
         return self
 
     @model_validator(mode="after")

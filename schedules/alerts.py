@@ -45,7 +45,8 @@ def diff_rules(config: DossierConfig) -> Rules:
     """The diff's rules from the config's alerts.rules."""
     rules = config.alerts.rules
     return Rules(price_change_pct=Decimal(str(rules.price_change_pct)), review_max_rating=rules.review_max_rating,
-                 removed_after_runs=rules.removed_after_runs)
+                 removed_after_runs=rules.removed_after_runs,
+                 price_gap_points=Decimal(str(rules.price_gap_points)))
 
 
 def digest_items(changes: list[ChangeView]) -> list[DigestItem]:

@@ -5,6 +5,7 @@ import json
 import logging
 import re
 import sys
+from collections import Counter
 from contextlib import nullcontext
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -87,6 +88,7 @@ def demo(ctx: click.Context, folder: Path) -> None:
     """Serve the bundled competitor sites on 127.0.0.1, run night1 then night2, print the changes."""
     from schedules.demo import run_demo
     from storage.db import create_db_engine
+    from storage.matching import list_matches
     from storage.queries import list_changes
 
     with console.status("Crawling the demo competitors (night1, then night2)…"):
@@ -97,10 +99,16 @@ def demo(ctx: click.Context, folder: Path) -> None:
             click.echo(f"  source failed: {failure}")
     engine = create_db_engine(result.database_url)
     changes = list_changes(engine, run_id=result.runs[-1].run_id)
+    matches = list_matches(engine)
     engine.dispose()
     events = len(event_numbers(changes))
     console.print(event_table(changes, title=f"What happened in night2 (run {result.runs[-1].run_id}): {events} "
                                              f"events from {len(changes)} changes, most important first"))
+    if matches:
+        methods = Counter(row.method.replace("_", " ") for row in matches)
+        click.echo(f"Matched:  {len(matches)} pairs of products across shops, by " + ", ".join(
+            f"{method} {count}" for method, count in methods.most_common()) + " (dossier match list --db "
+            f"sqlite:///{result.folder / 'dossier.db'}; our prices against theirs: dossier report)")
     click.echo(f"Database: {result.folder / 'dossier.db'} (each event's changes: dossier changes --db "
                f"sqlite:///{result.folder / 'dossier.db'})")
     for eml in result.eml_files:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from decimal import Decimal
 
 import click
 
@@ -42,8 +43,9 @@ def list_matches(database_url: str | None, competitor: str | None, as_json: bool
         if row.group_id != group:
             group = row.group_id
             click.echo(f"group {group}")
-        click.echo(f"  {row.product_id:>6} {row.competitor}: {row.product} ({_money(row.price, row.currency)})  =  "
-                   f"{row.matched_product_id} {row.matched_competitor}: {row.matched_product} "
+        click.echo(f"  {row.product_id:>6} {row.competitor}:{row.product_key} {row.product} "
+                   f"({_money(row.price, row.currency)})  =  {row.matched_product_id} "
+                   f"{row.matched_competitor}:{row.matched_product_key} {row.matched_product} "
                    f"({_money(row.matched_price, row.matched_currency)})  [{row.method} {row.confidence:.2f}]")
 
 
@@ -55,20 +57,23 @@ def _as_json(row) -> dict:
 
 
 def _money(price, currency) -> str:
-    return f"{price} {currency or ''}".strip() if price is not None else "no price"
+    return f"{Decimal(price):.2f} {currency or ''}".strip() if price is not None else "no price"
 
 
-def _decide(database_url: str | None, first: int, second: int, decision: str) -> None:
-    from storage.db import open_database
-    from storage.matching import decide, product_competitors
+def _decide(database_url: str | None, first_ref: str, second_ref: str, decision: str) -> None:
+    from storage.db import open_database, session_scope
+    from storage.matching import decide, product_by_reference, product_competitors
 
     engine = open_database(database_url, migrate=False)
     try:
-        known = product_competitors(engine, [first, second])
-        missing = [str(number) for number in (first, second) if number not in known]
+        with session_scope(engine) as session:
+            found = [int(ref) if ref.isdigit() else product_by_reference(session, ref) for ref in (first_ref, second_ref)]
+        known = product_competitors(engine, [number for number in found if number is not None])
+        missing = [ref for ref, number in zip((first_ref, second_ref), found) if number not in known]
         if missing:
-            raise ConfigError(f"no product with id {', '.join(missing)} (see the ids in `dossier match list` or the "
-                              "`latest_prices` view)")
+            raise ConfigError(f"no product {', '.join(missing)} (give an id or SLUG:KEY as `dossier match list` shows "
+                              "them, or see the `latest_prices` view)")
+        first, second = found
         if first == second or known[first] == known[second]:
             raise ConfigError(f"products {first} and {second} are both {known[first]}'s: a match joins two "
                               "competitors' products")
@@ -80,19 +85,21 @@ def _decide(database_url: str | None, first: int, second: int, decision: str) ->
 
 @match.command()
 @database_option
-@click.argument("first", type=int)
-@click.argument("second", type=int)
-def confirm(database_url: str | None, first: int, second: int) -> None:
-    """Two products are the same: matched from now on, whatever their scores."""
+@click.argument("first")
+@click.argument("second")
+def confirm(database_url: str | None, first: str, second: str) -> None:
+    """Two products are the same: matched from now on, whatever their scores. Each is an id or SLUG:KEY (as
+    `dossier match list` shows them); the config's `matches: confirm:` does the same at every run."""
     _decide(database_url, first, second, "confirmed")
 
 
 @match.command()
 @database_option
-@click.argument("first", type=int)
-@click.argument("second", type=int)
-def reject(database_url: str | None, first: int, second: int) -> None:
-    """Two products are not the same: never matched, whatever their scores."""
+@click.argument("first")
+@click.argument("second")
+def reject(database_url: str | None, first: str, second: str) -> None:
+    """Two products are not the same: never matched, whatever their scores. Each is an id or SLUG:KEY; the
+    config's `matches: reject:` does the same at every run."""
     _decide(database_url, first, second, "rejected")
 
 

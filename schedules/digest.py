@@ -32,9 +32,11 @@ DIFF_LINES_MAX = 20
 # Kind order: most important first; it orders the subject and, within a severity, the items.
 # Each kind: (label in the digest, subject phrase singular, plural).
 KINDS: dict[str, tuple[str, str, str]] = {
+    "undercut": ("Undercut: cheaper than ours", "undercut", "undercuts"),
     "price_up": ("Price rise", "price rise", "price rises"),
     "price_down": ("Price drop", "price drop", "price drops"),
     "currency_changed": ("Currency changed", "currency change", "currency changes"),
+    "price_gap_changed": ("Price gap to ours moved", "moved price gap", "moved price gaps"),
     "review_negative": ("Negative review", "negative review", "negative reviews"),
     "product_removed": ("Product removed", "removed product", "removed products"),
     "product_added": ("Product added", "new product", "new products"),

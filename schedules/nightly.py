@@ -30,7 +30,8 @@ from storage.diff import diff_run
 from storage.events import record_events
 from storage.history import CompetitorCounts, competitor_counts
 from storage.lock import HEARTBEAT_SECONDS, RUN_LOCK, DatabaseLock
-from storage.matching import record_matches
+from storage.matching import apply_decisions, record_matches
+from storage.price_gaps import record_price_gaps
 from storage.queries import list_changes
 from storage.runs import (
     AbandonedRun, fail_abandoned_runs, finish_run, record_source_outcomes, start_run, sync_sources, touch_run,
@@ -257,8 +258,13 @@ def _crawl_and_compare(engine, config, config_path: str, database_url: str, run_
     if not crawl.ok:
         return result  # a crashed crawl's observations are incomplete: no diff, no alert
     # The diff looks for baselines among finished runs only; this run is judged by its sources' outcomes.
-    diff_run(engine, run_id, diff_rules(config))
+    rules = diff_rules(config)
+    diff_run(engine, run_id, rules)
+    for reference in apply_decisions(engine, config.matches.decisions()):
+        log.warning("run %s: matches: no product %s yet; its pair is applied once a run lists it", run_id, reference,
+                    extra={"run_id": run_id})
     record_matches(engine, run_id)  # the same product across competitors, for the price position (storage/matching.py)
+    record_price_gaps(engine, run_id, rules)  # undercuts and moved gaps against our own shop, as changes
     record_events(engine, run_id, config.alerts.language)
     changes = list_changes(engine, run_id=run_id)  # read once, after the events: the alerts lead with them
     result.changes, result.listed = len(changes), changes

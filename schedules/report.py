@@ -6,6 +6,7 @@ import logging
 import shutil
 from dataclasses import asdict
 from datetime import datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from markupsafe import Markup
 
 from dossier.errors import ConfigError
 from schedules.digest import safe_url
+from schedules.units import format_percent
 from storage.reporting import WEEK_EVENTS_SHOWN, competitor_dossier, competitor_slugs, overview
 
 TEMPLATES = Path(__file__).parent / "templates" / "report"
@@ -48,6 +50,7 @@ def _environment() -> Environment:
     env.filters["kb"] = lambda v: "" if v is None else f"{int(v) / 1024:,.0f}"
     env.filters["number"] = lambda v: "" if v is None else f"{int(v):,}"
     env.filters["listed"] = _listed
+    env.filters["gap"] = lambda v: "" if v is None else format_percent(Decimal(str(v)))
     env.globals["families"] = FAMILY_STYLE
     return env
 

@@ -8,11 +8,14 @@ MINUS = "\u2212"  # a true minus sign: a hyphen reads as a dash in a table and a
 
 # The unit of each kind that sets change.magnitude (storage/compare.py); every other kind leaves it empty.
 PERCENT_KINDS = frozenset({"price_up", "price_down", "price_anomaly",  # percent(old price, new price)
-                           "sitemap_grew"})                             # percent(URLs before, URLs after)
+                           "sitemap_grew",                              # percent(URLs before, URLs after)
+                           "undercut"})                                 # percent(our price, their price)
+POINT_KINDS = frozenset({"price_gap_changed"})  # the gap to our price now minus before, in percentage points
+GAP_KINDS = frozenset({"undercut", "price_gap_changed"})
 STAR_KINDS = frozenset({"review_new", "review_negative"})  # the review's own stars (review_negative: the digest's)
 STAR_CHANGE_KINDS = frozenset({"rating_changed"})  # new aggregate rating minus the old one, in stars
 COUNT_KINDS = {"broken_links_up": ("link", "links")}  # broken internal links after minus before
-MEASURED_KINDS = PERCENT_KINDS | STAR_KINDS | STAR_CHANGE_KINDS | frozenset(COUNT_KINDS)
+MEASURED_KINDS = PERCENT_KINDS | POINT_KINDS | STAR_KINDS | STAR_CHANGE_KINDS | frozenset(COUNT_KINDS)
 
 
 def _cents(value: Decimal) -> Decimal:
@@ -43,6 +46,8 @@ def format_delta(kind: str, magnitude: Decimal | None) -> str:
     if magnitude is None:
         return ""
     value = Decimal(magnitude)
+    if kind in GAP_KINDS:  # their price against ours, not a move of their price
+        return f"{format_percent(value)} vs ours" if kind in PERCENT_KINDS else f"{signed(value)} pp vs ours"
     if kind in PERCENT_KINDS:
         return format_percent(value)
     if kind in STAR_KINDS:

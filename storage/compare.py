@@ -46,6 +46,8 @@ class Rules:
     # far more often a misread (3.350 read as 3350, a price per 1,000 pieces, a placeholder 0) than a real price.
     price_anomaly_factor: Decimal = Decimal(10)
     sitemap_growth_pct: Decimal = Decimal(10)  # a sitemap that grew by at least this much: `sitemap_grew`
+    # a matched product's price gap to ours that moved by at least this many percentage points: `price_gap_changed`
+    price_gap_points: Decimal = Decimal(5)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,8 @@ from storage.compare import judged_negative
 
 FAMILIES: dict[str, tuple[str, ...]] = {  # the order is the timeline's stacking order
     "assortment": ("product_added", "product_removed"),
-    "prices": ("price_up", "price_down", "price_anomaly", "currency_changed", "out_of_stock", "back_in_stock"),
+    "prices": ("price_up", "price_down", "price_anomaly", "currency_changed", "out_of_stock", "back_in_stock",
+               "undercut", "price_gap_changed"),
     "reviews": ("review_new", "rating_changed"),
     "marketing": ("text_changed", "text_rotating", "promo_new", "promo_ended", "content_new", "newsletter_new",
                   "ad_new", "ad_stopped"),
@@ -71,6 +72,7 @@ class ChangeFact:
     magnitude: Decimal | None = None
     severity: str = "low"
     category: str | None = None  # the product's category, for assortment and price changes
+    evidence: Mapping[str, Any] | None = None  # what decided the change, where the diff kept it (our price of a gap)
 
 
 @dataclass(slots=True)
@@ -212,7 +214,7 @@ def _size(kind: str, facts: dict[str, Any], group: list[ChangeFact]) -> int:
     not a hundred times as big)."""
     if kind == "prices":
         moves = [abs(float(p["pct"])) for p in facts["up"] + facts["down"]]
-        return round(sum(moves) / len(moves)) if moves else 5
+        return (round(sum(moves) / len(moves)) if moves else 5) + 5 * len(facts["undercut"])
     if kind == "assortment":
         return 5 * (len(facts["added"]) + len(facts["removed"]))
     if kind == "reviews":
@@ -235,10 +237,20 @@ def _assortment_facts(group: list[ChangeFact]) -> dict[str, Any]:
 
 def _price_facts(group: list[ChangeFact]) -> dict[str, Any]:
     of = {kind: [_product(c) for c in group if c.kind == kind] for kind in FAMILIES["prices"]}
-    return {"up": of["price_up"], "down": of["price_down"], "anomalies": len(of["price_anomaly"]),
+    return {"undercut": [_gap(c) for c in group if c.kind == "undercut"],
+            "gap_moved": [_gap(c) for c in group if c.kind == "price_gap_changed"],
+            "up": of["price_up"], "down": of["price_down"], "anomalies": len(of["price_anomaly"]),
             "currency": len(of["currency_changed"]), "out_of_stock": [p["name"] for p in of["out_of_stock"]],
             "back_in_stock": [p["name"] for p in of["back_in_stock"]],
             "category": _common_category(c for c in group if c.kind in ("price_up", "price_down"))}
+
+
+def _gap(change: ChangeFact) -> dict[str, Any]:
+    """A matched product's price against ours (storage/price_gaps.py): theirs, ours, the gap before and now."""
+    evidence = change.evidence or {}
+    return {"name": change.title or change.entity, "price": change.after, "our_product": evidence.get("our_product"),
+            "our_price": evidence.get("our_price"), "gap": evidence.get("gap_pct"),
+            "gap_before": evidence.get("gap_pct_before")}
 
 
 def _common_category(changes: Iterable[ChangeFact]) -> str | None:

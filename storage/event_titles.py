@@ -65,6 +65,32 @@ MESSAGES: dict[str, dict[str, Any]] = {
                          "few": "{n} цены{where} снизились в среднем на {pct}",
                          "many": "{n} цен{where} снизились в среднем на {pct}",
                          "other": "{n} цены{where} снизились в среднем на {pct}"}},
+    "undercut_one": {"en": "{name} undercuts our {ours}: {price} against our {our_price} ({pct} cheaper)",
+                     "de": "{name} unterbietet unser {ours}: {price} gegenüber unseren {our_price} ({pct} günstiger)",
+                     "ru": "{name} дешевле нашего {ours}: {price} против нашей цены {our_price} (на {pct})"},
+    "undercut_moved": {"en": "{name} undercuts our {ours}: down {move} to {price}, against our {our_price}",
+                       "de": "{name} unterbietet unser {ours}: um {move} gesenkt auf {price}, gegenüber unseren "
+                             "{our_price}",
+                       "ru": "{name} дешевле нашего {ours}: цена снизилась на {move} до {price} против нашей "
+                             "{our_price}"},
+    "undercut_many": {"en": {"one": "{n} product now cheaper than ours: {names}",
+                             "other": "{n} products now cheaper than ours: {names}"},
+                      "de": {"one": "{n} Produkt jetzt günstiger als unseres: {names}",
+                             "other": "{n} Produkte jetzt günstiger als unsere: {names}"},
+                      "ru": {"one": "{n} товар теперь дешевле нашего: {names}",
+                             "few": "{n} товара теперь дешевле наших: {names}",
+                             "many": "{n} товаров теперь дешевле наших: {names}",
+                             "other": "{n} товара теперь дешевле наших: {names}"}},
+    "gap_one": {"en": "{name}: price against ours {before} → {after}",
+                "de": "{name}: Preis gegenüber unserem {before} → {after}",
+                "ru": "{name}: цена относительно нашей {before} → {after}"},
+    "gap_many": {"en": {"one": "price gap to ours moved on {n} product", "other": "price gap to ours moved on {n} products"},
+                 "de": {"one": "Preisabstand zu uns bei {n} Produkt verändert",
+                        "other": "Preisabstand zu uns bei {n} Produkten verändert"},
+                 "ru": {"one": "разница с нашими ценами изменилась у {n} товара",
+                        "few": "разница с нашими ценами изменилась у {n} товаров",
+                        "many": "разница с нашими ценами изменилась у {n} товаров",
+                        "other": "разница с нашими ценами изменилась у {n} товара"}},
     "out_of_stock": {"en": "out of stock: {names}", "de": "nicht lieferbar: {names}", "ru": "нет в наличии: {names}"},
     "back_in_stock": {"en": "back in stock: {names}", "de": "wieder lieferbar: {names}",
                       "ru": "снова в наличии: {names}"},
@@ -218,6 +244,12 @@ class _Writer:
         share = (abs(Decimal(str(value))) / 100).quantize(Decimal("0.001"))
         return format_percent(share, locale=self.locale, decimal_quantization=False)
 
+    def signed_percent(self, value: Any) -> str:
+        """A gap of −4.2 (percent) as '−4.2%', '+12,5 %': signed, one decimal."""
+        share = (Decimal(str(value or 0)) / 100).quantize(Decimal("0.001"))
+        text = format_percent(share, locale=self.locale, decimal_quantization=False)
+        return text if share < 0 else "+" + text
+
     def number(self, value: Any) -> str:
         return format_decimal(Decimal(str(value)), locale=self.locale)
 
@@ -247,9 +279,24 @@ def _assortment(facts: dict[str, Any], say: _Writer) -> list[str]:
 
 def _prices(facts: dict[str, Any], say: _Writer) -> list[str]:
     parts = []
+    undercuts = facts.get("undercut", [])
+    if len(undercuts) == 1:
+        gap = undercuts[0]
+        move = next((m for m in facts.get("down", []) if m["name"] == gap["name"]), None)
+        if move is not None:  # the drop that did it, told once
+            parts.append(say("undercut_moved", name=gap["name"], ours=gap["our_product"] or "",
+                             move=say.percent(move["pct"] or 0), price=say.money(gap["price"]),
+                             our_price=say.money(gap["our_price"])))
+        else:
+            parts.append(say("undercut_one", name=gap["name"], ours=gap["our_product"] or "",
+                             price=say.money(gap["price"]), our_price=say.money(gap["our_price"]),
+                             pct=say.percent(gap["gap"] or 0)))
+    elif undercuts:
+        parts.append(say("undercut_many", n=len(undercuts), names=say.names([g["name"] for g in undercuts])))
     where = say("in_category", category=facts["category"]) if facts.get("category") else ""
+    undercut_names = {gap["name"] for gap in undercuts}  # their new price is told with the undercut
     for direction in ("down", "up"):
-        moves = facts.get(direction, [])
+        moves = [move for move in facts.get(direction, []) if move["name"] not in undercut_names]
         if len(moves) == 1:
             move = moves[0]
             parts.append(say(f"{direction}_one", name=move["name"], pct=say.percent(move["pct"] or 0),
@@ -257,6 +304,12 @@ def _prices(facts: dict[str, Any], say: _Writer) -> list[str]:
         elif moves:
             mean = sum(abs(Decimal(m["pct"] or 0)) for m in moves) / len(moves)
             parts.append(say(f"{direction}_many", n=len(moves), where=where, pct=say.percent(mean)))
+    moved = facts.get("gap_moved", [])
+    if len(moved) == 1:
+        parts.append(say("gap_one", name=moved[0]["name"], before=say.signed_percent(moved[0]["gap_before"]),
+                         after=say.signed_percent(moved[0]["gap"])))
+    elif moved:
+        parts.append(say("gap_many", n=len(moved)))
     if facts.get("out_of_stock"):
         parts.append(say("out_of_stock", names=say.names(facts["out_of_stock"])))
     if facts.get("back_in_stock"):

@@ -68,7 +68,7 @@ def _change_facts(session: Session, run_id: int) -> list[ChangeFact]:
                                  models.Change.entity == "product:" + product.key))
         .where(models.Change.run_id == run_id).order_by(models.Change.id))
     return [ChangeFact(c.id, c.competitor_id, c.kind, c.entity, c.title, c.url, c.before, c.after, c.magnitude,
-                       c.severity, category) for c, category in rows]
+                       c.severity, category, c.evidence) for c, category in rows]
 
 
 def _rarity(session: Session, run_id: int, competitors: set[int]) -> dict[tuple[int, str], float]:

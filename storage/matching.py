@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import combinations
 
-from sqlalchemy import Engine, delete, select, text
+from sqlalchemy import Engine, delete, or_, select, text
 
+from dossier.urls import canonical_key
 from extractors.blocking import candidate_pairs
 from extractors.matching import CODE_SHARED, Offer, match_score
 from storage import models
 from storage.db import session_scope
+from storage.price_gaps import GOOD, READINGS
 
 log = logging.getLogger(__name__)
 
@@ -34,23 +36,30 @@ class Listed:
     offer: Offer
 
 
-# every product listed now (`latest_prices`: its newest good reading, not gone) with what it is identified by
-LISTED = text("""
-SELECT lp.product_id, p.competitor_id, lp.product, lp.brand, lp.category, p.gtin, p.mpn, lp.price, lp.currency
-FROM latest_prices lp JOIN product p ON p.id = lp.product_id
+# every product listed at run :run: its newest good price reading (the run's own counts while it is compared) and
+# not removed since (a `product_removed` of a later good run or of this one)
+LISTED = text(f"""
+SELECT r.product_id, p.competitor_id, p.name AS product, p.brand, p.category, p.gtin, p.mpn, r.price, r.currency
+FROM ({READINGS}) r JOIN product p ON p.id = r.product_id
+WHERE NOT EXISTS (
+    SELECT 1 FROM change ch JOIN crawl_run rc ON rc.id = ch.run_id
+    WHERE ch.kind = 'product_removed' AND ch.competitor_id = p.competitor_id AND ch.entity = 'product:' || p.key
+      AND ch.run_id > r.run_id AND (rc.id = :run OR rc.status IN {GOOD}))
 """)
+LATEST = 2**62  # run :upto when listing now, after every run
 
 
-def _listed(session) -> list[Listed]:
+def _listed(session, run_id: int | None) -> list[Listed]:
     return [Listed(row.product_id, row.competitor_id, Offer.of({
         "title": row.product, "brand": row.brand, "gtin": row.gtin, "mpn": row.mpn, "category": row.category,
-        "price": row.price, "currency": row.currency})) for row in session.execute(LISTED)]
+        "price": row.price, "currency": row.currency}))
+        for row in session.execute(LISTED, {"run": -1 if run_id is None else run_id, "upto": LATEST})]
 
 
 def record_matches(engine: Engine, run_id: int | None, threshold: float = MATCH_THRESHOLD) -> int:
     """Match the listed products of every two competitors and write `product_match` anew; returns its pairs."""
     with session_scope(engine) as session:
-        products = _listed(session)
+        products = _listed(session, run_id)
         by_competitor: dict[int, list[Listed]] = defaultdict(list)
         for product in products:
             by_competitor[product.competitor_id].append(product)
@@ -100,20 +109,48 @@ def method_of(a: Offer, b: Offer) -> str:
 def decide(engine: Engine, product_id: int, other_id: int, decision: str) -> None:
     """The analyst's word on a pair, kept across runs and applied to `product_match` at once (no scoring again:
     the pairs stored stay, the decided one joins or leaves them)."""
+    with session_scope(engine) as session:
+        _store_decision(session, product_id, other_id, decision)
+        pairs = {(m.product_id, m.matched_product_id): (m.confidence, m.method, m.run_id)
+                 for m in session.scalars(select(models.ProductMatch)) if m.method != "confirmed"}
+        _write(session, pairs, {row.product_id for row in _listed(session, None)}, None)
+
+
+def _store_decision(session, product_id: int, other_id: int, decision: str) -> None:
     if decision not in DECISIONS:
         raise ValueError(decision)
     key = (min(product_id, other_id), max(product_id, other_id))
+    row = session.scalar(select(models.MatchDecision).where(
+        models.MatchDecision.product_id == key[0], models.MatchDecision.matched_product_id == key[1]))
+    if row is None:
+        session.add(models.MatchDecision(product_id=key[0], matched_product_id=key[1], decision=decision))
+    elif row.decision != decision:
+        row.decision, row.decided_at = decision, datetime.now(timezone.utc)
+    session.flush()
+
+
+def product_by_reference(session, reference: str) -> int | None:
+    """The id of the product `SLUG:KEY` names (its key as stored, or its SKU), or None."""
+    slug, _, key = reference.partition(":")
+    return session.scalar(
+        select(models.Product.id).join(models.Competitor, models.Competitor.id == models.Product.competitor_id)
+        .where(models.Competitor.slug == slug, or_(models.Product.key == canonical_key(key), models.Product.sku == key))
+        .order_by(models.Product.id).limit(1))
+
+
+def apply_decisions(engine: Engine, decisions: list[tuple[str, str, str]]) -> list[str]:
+    """Store the config's decisions (`matches:`, pairs of `SLUG:KEY`) as `dossier match` does; returns the
+    references that name no stored product yet (their pair is stored by the first run that lists both)."""
+    unknown: list[str] = []
     with session_scope(engine) as session:
-        row = session.scalar(select(models.MatchDecision).where(
-            models.MatchDecision.product_id == key[0], models.MatchDecision.matched_product_id == key[1]))
-        if row is None:
-            session.add(models.MatchDecision(product_id=key[0], matched_product_id=key[1], decision=decision))
-        else:
-            row.decision, row.decided_at = decision, datetime.now(timezone.utc)
-        session.flush()
-        pairs = {(m.product_id, m.matched_product_id): (m.confidence, m.method, m.run_id)
-                 for m in session.scalars(select(models.ProductMatch)) if m.method != "confirmed"}
-        _write(session, pairs, {row.product_id for row in session.execute(LISTED)}, None)
+        for first, second, decision in decisions:
+            ids = [product_by_reference(session, reference) for reference in (first, second)]
+            missing = [reference for reference, found in zip((first, second), ids) if found is None]
+            if missing:
+                unknown += missing
+            else:
+                _store_decision(session, ids[0], ids[1], decision)
+    return unknown
 
 
 def _groups(pairs) -> dict[int, int]:
@@ -139,11 +176,13 @@ class MatchView:
     group_id: int
     product_id: int
     competitor: str
+    product_key: str
     product: str | None
     price: object
     currency: str | None
     matched_product_id: int
     matched_competitor: str
+    matched_product_key: str
     matched_product: str | None
     matched_price: object
     matched_currency: str | None
@@ -152,8 +191,9 @@ class MatchView:
 
 
 MATCHES = text("""
-SELECT m.group_id, m.product_id, c1.slug AS competitor, p1.name AS product, l1.price, l1.currency,
-       m.matched_product_id, c2.slug AS matched_competitor, p2.name AS matched_product, l2.price AS matched_price,
+SELECT m.group_id, m.product_id, c1.slug AS competitor, p1.key AS product_key, p1.name AS product, l1.price,
+       l1.currency, m.matched_product_id, c2.slug AS matched_competitor, p2.key AS matched_product_key,
+       p2.name AS matched_product, l2.price AS matched_price,
        l2.currency AS matched_currency, m.confidence, m.method
 FROM product_match m
 JOIN product p1 ON p1.id = m.product_id JOIN competitor c1 ON c1.id = p1.competitor_id

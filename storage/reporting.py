@@ -54,6 +54,8 @@ class CompetitorDossier:
     events: list[dict[str, Any]] = field(default_factory=list)  # this week's, most important first, with "changes"
     week_since: datetime | None = None  # the start of "this week" (EVENT_DAYS before the newest good run)
     gone: list[dict[str, Any]] = field(default_factory=list)  # products gone, with their last price
+    # its products matched with our own shop's (`own: true`), theirs against ours; empty without an own shop
+    price_position: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _rows(connection, sql: str, *, expanding: Iterable[str] = (), **params: Any) -> list[dict[str, Any]]:
@@ -64,9 +66,26 @@ def _rows(connection, sql: str, *, expanding: Iterable[str] = (), **params: Any)
     return [dict(row) for row in connection.execute(statement, params).mappings()]
 
 
+# a competitor's products matched with ours, each priced now in the same currency (storage/matching.py)
+MATCHED_WITH_OURS = """
+SELECT theirs.name AS product, theirs.url, lt.price, lt.currency, ours.name AS our_product, lo.price AS our_price,
+       m.method, m.confidence, ROUND(100.0 * (lt.price - lo.price) / lo.price, 2) AS gap_pct
+FROM product_match m
+JOIN product p1 ON p1.id = m.product_id JOIN competitor c1 ON c1.id = p1.competitor_id
+JOIN product p2 ON p2.id = m.matched_product_id JOIN competitor c2 ON c2.id = p2.competitor_id
+JOIN product ours ON ours.id = CASE WHEN c1.own THEN p1.id ELSE p2.id END
+JOIN product theirs ON theirs.id = CASE WHEN c1.own THEN p2.id ELSE p1.id END
+JOIN competitor c ON c.id = theirs.competitor_id
+JOIN latest_prices lt ON lt.product_id = theirs.id JOIN latest_prices lo ON lo.product_id = ours.id
+WHERE c1.own <> c2.own AND c.slug = :slug AND lt.currency = lo.currency AND lo.price > 0
+ORDER BY gap_pct, theirs.name
+"""
+
+
 def overview(engine: Engine) -> dict[str, Any]:
     """The summary table across competitors, the event timeline (events per good run and family), this week's
-    most important events across competitors and the latest changes."""
+    most important events across competitors, the latest changes, and where our own shop's prices stand
+    (`price_position`, `category_price_index`; empty without a competitor with `own: true`)."""
     with engine.connect() as connection:
         summary = _rows(connection, "SELECT * FROM competitor_summary ORDER BY competitor")
         runs = _runs(connection)
@@ -76,8 +95,10 @@ def overview(engine: Engine) -> dict[str, Any]:
         week, since = week_runs(runs)
         events = _events(connection, week, limit=WEEK_EVENTS_SHOWN)
         latest = _rows(connection, "SELECT * FROM recent_changes ORDER BY run_id DESC, id LIMIT 50")
+        position = _rows(connection, "SELECT * FROM price_position ORDER BY gap_pct DESC, product")
+        index = _rows(connection, "SELECT * FROM category_price_index ORDER BY competitor, category")
     return {"summary": summary, "timeline": event_timeline(runs, counts), "week_events": events,
-            "week_since": since, "latest_changes": latest}
+            "week_since": since, "latest_changes": latest, "price_position": position, "category_price_index": index}
 
 
 def _runs(connection) -> list[dict[str, Any]]:
@@ -199,6 +220,7 @@ def competitor_dossier(engine: Engine, slug: str) -> CompetitorDossier:
             ORDER BY CASE WHEN ci.published IS NULL THEN 1 ELSE 0 END, ci.published DESC, ci.title, ci.url
             LIMIT {CONTENT_SHOWN}""", slug=slug)
         newsletters = _newsletters(connection, slug)
+        matched = _rows(connection, MATCHED_WITH_OURS, slug=slug)
         monthly = _rows(connection, """
             SELECT month, articles, newsletters, jobs_posted FROM monthly_activity WHERE competitor = :slug
             ORDER BY month DESC""", slug=slug)
@@ -210,7 +232,8 @@ def competitor_dossier(engine: Engine, slug: str) -> CompetitorDossier:
         rating_trend=_rating_trend(ratings, labels, position), technologies=technologies, ads=ads,
         positioning=positioning, text_changes=text_changes, jobs=jobs, changes=changes,
         site_audits=site_audits, site_trend=site_trend, contacts=contacts, promos=promos, content=content,
-        newsletters=newsletters, monthly=_monthly(monthly), events=events, week_since=since, gone=gone)
+        newsletters=newsletters, monthly=_monthly(monthly), events=events, week_since=since, gone=gone,
+        price_position=matched)
 
 
 def _gone(connection, slug: str) -> list[dict[str, Any]]:

@@ -17,6 +17,8 @@ from storage.db import refused
 log = logging.getLogger(__name__)
 
 FLUSH_EVERY = 500  # rows buffered per table before a bulk insert
+# a product's details a listing's card may lack and its own page gives: a reading without one keeps the known one
+FILLED_IN = ("sku", "brand", "category", "gtin", "mpn")
 
 
 def insert_for(engine_or_dialect: Any, table: Any):
@@ -237,13 +239,17 @@ class RunWriter:
         observations: dict[tuple[int, int, str], dict[str, Any]] = {}
         for source_id, competitor_id, product, page_url in self._products:
             key = canonical_key(product.key or page_url)[:512]
-            catalog.setdefault((competitor_id, key), {
+            row = {
                 "competitor_id": competitor_id, "key": key, "sku": product.sku, "name": product.name,
                 "brand": product.brand, "category": getattr(product, "category", None),
                 "gtin": (getattr(product, "gtin", None) or None) and str(product.gtin)[:32],
                 "mpn": (getattr(product, "mpn", None) or None) and str(product.mpn)[:128],
                 "url": product.url or page_url, "first_seen_run_id": self.run_id, "last_seen_run_id": self.run_id,
-            })
+            }
+            held_row = catalog.setdefault((competitor_id, key), row)
+            for column in FILLED_IN:  # its listing's card first, its page later in the batch: the page's fill in
+                if held_row[column] is None:
+                    held_row[column] = row[column]
             seen = {
                 "price": product.price, "currency": product.currency, "old_price": product.old_price,
                 "availability": product.availability, "url": page_url,  # the page it was read on
@@ -257,9 +263,8 @@ class RunWriter:
         statement = insert_for(connection, table)
         statement = statement.on_conflict_do_update(
             index_elements=["competitor_id", "key"],
-            # a reading without a SKU, brand or identifier (a listing's card) keeps those its page gave
             set_={**{c: statement.excluded[c] for c in ("name", "url", "last_seen_run_id")},
-                  **{c: func.coalesce(statement.excluded[c], table.c[c]) for c in ("sku", "brand", "gtin", "mpn")}},
+                  **{c: func.coalesce(statement.excluded[c], table.c[c]) for c in FILLED_IN}},
         )
         connection.execute(statement, list(catalog.values()))
         ids = self._ids(connection, table, ["competitor_id", "key"], list(catalog))

@@ -130,6 +130,8 @@ DELTAS = [  # (kind, magnitude, shown): what storage/compare.py stores as magnit
     ("rating_changed", "0.30", "+0.30 ★"),
     ("broken_links_up", "1", "+1 link"),  # broken internal links after minus before
     ("broken_links_up", "3", "+3 links"),
+    ("undercut", "-2.71", "\u22122.71 % vs ours"),  # percent(our price, their price): theirs is below
+    ("price_gap_changed", "6.07", "+6.07 pp vs ours"),  # the gap to ours now minus before, in points
     ("price_up", None, ""),
     ("product_added", None, ""),
     (NEWER_KIND, "1", "+1.00"),  # a kind this version does not know: its unit is unknown, the number is bare

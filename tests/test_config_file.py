@@ -116,7 +116,7 @@ def test_a_second_competitor_is_appended_and_the_rest_of_the_file_kept(demo):
     insertion = before.index('          - "@northwind-tools.com"\n') + len('          - "@northwind-tools.com"\n')
     assert after == before[:insertion] + "\n" + textwrap.indent(VELO_BLOCK, "  ") + before[insertion:]
     assert set(comment_lines(before)) <= set(comment_lines(after))
-    assert [c.slug for c in load_config(demo).competitors] == ["kranrad", "gruzovoz", "toolshop", "velo"]
+    assert [c.slug for c in load_config(demo).competitors] == ["liftwerk", "kranrad", "gruzovoz", "toolshop", "velo"]
 
 
 def test_a_competitor_added_again_is_replaced_in_place(demo):
@@ -133,8 +133,8 @@ def test_a_competitor_added_again_is_replaced_in_place(demo):
     new_block = textwrap.indent(competitor_block(update), "  ")
     assert after == before[:start] + new_block + before[old_end:]
     config = load_config(demo)
-    assert [c.slug for c in config.competitors] == ["kranrad", "gruzovoz", "toolshop"]
-    assert [s.url for s in config.competitors[1].sources] == [
+    assert [c.slug for c in config.competitors] == ["liftwerk", "kranrad", "gruzovoz", "toolshop"]
+    assert [s.url for s in config.competitors[2].sources] == [
         "https://gruzovoz.example/", "https://gruzovoz.example/tarify/"]
     # adding it once more changes nothing: one block, written the same way
     assert write_competitor(demo, update) == "updated"
@@ -200,7 +200,7 @@ def test_an_update_that_would_make_the_config_invalid_writes_nothing(demo, tmp_p
     with pytest.raises(ConfigError) as error:
         write_competitor(demo, broken)
     assert str(error.value) == (
-        "competitors.yaml: competitors[1].sources[0].follow: not a regular expression (missing ), unterminated "
+        "competitors.yaml: competitors[2].sources[0].follow: not a regular expression (missing ), unterminated "
         "subpattern at position 0) (nothing written)")
     assert demo.read_bytes() == before
     assert os.listdir(tmp_path) == ["competitors.yaml"]

@@ -116,7 +116,8 @@ def test_the_digest_is_stored_written_and_sent(demo):
     received = email.message_from_bytes(raw, policy=default_policy)
     assert recipients == ["team@example.org"]
     assert received["Subject"] == written["Subject"]
-    assert received["Subject"].startswith("Dossier: New product Spurkranzrad SR 500")  # the top event leads
+    # the top event leads: a competitor undercutting our own shop (fixtures/liftwerk, `own: true`)
+    assert received["Subject"].startswith("Dossier: Spurkranzrad SR 160 undercuts our Flanged crane wheel SR-160")
     text = received.get_body(("plain",)).get_content()
     html = received.get_body(("html",)).get_content()
     for name in ("Laufrad LR 200", "Laufrad LR 400", "Pro Tool Kit", "Газель до 1,5 т"):
@@ -154,14 +155,15 @@ def test_the_summary_view_has_the_checklist_columns(demo):
         rows = {row["competitor"]: row for row in connection.exec_driver_sql(
             "SELECT * FROM competitor_summary").mappings()}
     kranrad, gruzovoz, toolshop = rows["kranrad"], rows["gruzovoz"], rows["toolshop"]
-    assert all(row["home_response_ms"] is not None and row["home_bytes"] > 1000 for row in rows.values())
+    watched = [rows[slug] for slug in ("kranrad", "gruzovoz", "toolshop")]  # our own shop has no site source
+    assert all(row["home_response_ms"] is not None and row["home_bytes"] > 1000 for row in watched)
     assert (kranrad["https"], kranrad["mobile_viewport"], toolshop["mobile_viewport"]) == (0, 1, 1)
     assert gruzovoz["broken_links"] == 1 and toolshop["sitemap_urls"] == 18
     assert "Telegram" in gruzovoz["contact_channels"] and "JivoChat" in gruzovoz["contact_channels"]
     assert "WhatsApp" not in gruzovoz["contact_channels"] and "WhatsApp" in kranrad["contact_channels"]
     assert toolshop["active_promos"] == 5  # three offers of night1, the Cyber Week banner and its countdown
     assert (kranrad["job_postings"], gruzovoz["job_postings"], toolshop["job_postings"]) == (3, 2, 2)
-    assert all(row["content_30d"] >= 1 for row in rows.values())
+    assert all(row["content_30d"] >= 1 for row in watched)
     with engine.connect() as connection:
         months = connection.exec_driver_sql("SELECT competitor, SUM(newsletters) FROM monthly_activity "
                                             "GROUP BY competitor ORDER BY competitor").all()
@@ -191,7 +193,8 @@ def test_night2_events_match_the_labelled_list_and_hold_every_change_once(demo):
     missed = [(label["competitor"], label["kind"]) for label in labels if label not in found]
     assert precision >= 0.95 and recall >= 0.95, (precision, recall, missed, [(e.competitor_slug, e.kind, e.title)
                                                                            for e in events if e not in matched])
-    assert events[0].title.startswith("New product Spurkranzrad SR 500")  # the most important event first
+    assert events[0].title.startswith("Spurkranzrad SR 160 undercuts our")  # the most important event first
+    assert events[1].title.startswith("New product Spurkranzrad SR 500")
 
 
 def test_the_discontinued_product_is_gone_and_not_counted(demo):
@@ -205,3 +208,27 @@ def test_the_discontinued_product_is_gone_and_not_counted(demo):
             "SELECT products_tracked FROM competitor_summary WHERE competitor = 'kranrad'").scalar()
     assert "Laufrad LR 400" not in listed and status["Laufrad LR 400"] == "gone"
     assert status["Spurkranzrad SR 500"] == "listed" and tracked == len(listed) == 6  # what night 2 found
+
+
+def test_our_shop_is_matched_by_gtin_and_by_model_numbers_across_languages_and_undercut(demo):
+    """fixtures/liftwerk is our own shop (`own: true`, English titles): Kranrad's German products are matched with
+    ours by their shared GTIN (AB 80) and by model numbers (LR 200, LR 250, SR 160); in night2 Kranrad's SR 160
+    drops below ours (undercut) and LR 250's gap to ours moves 6 points (fixtures/README.md)."""
+    from storage.matching import list_matches
+
+    result, engine, _ = demo
+    pairs = {(m.competitor, m.product, m.matched_competitor, m.matched_product, m.method) for m in list_matches(engine)}
+    assert pairs == {
+        ("kranrad", "Laufrad LR 200", "liftwerk", "Crane wheel LR-200, Ø 200 mm", "model_number"),
+        ("kranrad", "Laufrad LR 250", "liftwerk", "Crane wheel LR-250, Ø 250 mm", "model_number"),
+        ("kranrad", "Spurkranzrad SR 160", "liftwerk", "Flanged crane wheel SR-160", "model_number"),
+        ("kranrad", "Antriebsblock AB 80", "liftwerk", "Drive block AB80 for crane travel", "gtin")}
+    gaps = {(c.competitor_slug, c.kind, c.title, c.before, c.after, c.magnitude)
+            for c in list_changes(engine, run_id=result.runs[1].run_id) if c.kind in ("undercut", "price_gap_changed")}
+    assert gaps == {("kranrad", "undercut", "Spurkranzrad SR 160", "379.00 EUR", "359.00 EUR", Decimal("-2.71")),
+                    ("kranrad", "price_gap_changed", "Laufrad LR 250", "649.00 EUR", "689.00 EUR", Decimal("6.07"))}
+    with engine.connect() as connection:
+        position = {row.product: (row.our_rank, float(row.gap_pct)) for row in connection.exec_driver_sql(
+            "SELECT product, our_rank, gap_pct FROM price_position")}
+    assert position == {"Crane wheel LR-200, Ø 200 mm": (1, -2.54), "Crane wheel LR-250, Ø 250 mm": (1, -4.35),
+                        "Flanged crane wheel SR-160": (2, 2.79), "Drive block AB80 for crane travel": (1, -2.59)}

@@ -269,3 +269,34 @@ def test_review_changes_call_the_source_by_its_configured_name(engine, monkeypat
                    reviews=[Review("r1", "Eva", 5.0, text="gut"), Review("r2", "Jens", 1.0, text="zu spät")])
     titles = {c.kind: c.title for c in list_changes(engine, run_id=second)}
     assert titles == {"review_new": "ReviewHub: Jens, 1★", "rating_changed": "rating on ReviewHub"}
+
+
+GAP_NIGHT = [
+    fact(1, "price_down", "Spurkranzrad SR 160", entity="product:KR-SR-160", before="379.00 EUR", after="359.00 EUR",
+         magnitude="-5.28"),
+    ChangeFact(2, 1, "undercut", "price_gap:kranrad:KR-SR-160", "Spurkranzrad SR 160", None, "379.00 EUR", "359.00 EUR",
+               Decimal("-2.71"), "high", None, {"our_product": "Flanged crane wheel SR-160", "our_price": "369.00 EUR",
+                                                 "gap_pct": "-2.71", "gap_pct_before": "2.71"}),
+    ChangeFact(3, 1, "price_gap_changed", "price_gap:kranrad:KR-LR-250", "Laufrad LR 250", None, "649.00 EUR", "689.00 EUR",
+               Decimal("6.07"), "low", None, {"our_product": "Crane wheel LR-250", "our_price": "659.00 EUR",
+                                               "gap_pct": "4.55", "gap_pct_before": "-1.52"}),
+]
+
+
+@pytest.mark.parametrize("language, title", [
+    ("en", "Spurkranzrad SR 160 undercuts our Flanged crane wheel SR-160: down 5.3% to €359.00, against our "
+           "€369.00; Laufrad LR 250: price against ours -1.5% → +4.6%"),
+    ("de", "Spurkranzrad SR 160 unterbietet unser Flanged crane wheel SR-160: um 5,3 % gesenkt auf 359,00 €, "
+           "gegenüber unseren 369,00 €; Laufrad LR 250: Preis gegenüber unserem -1,5 % → +4,6 %"),
+    ("ru", "Spurkranzrad SR 160 дешевле нашего Flanged crane wheel SR-160: цена снизилась на 5,3 % до 359,00 € "
+           "против нашей 369,00 €; Laufrad LR 250: цена относительно нашей -1,5 % → +4,6 %"),
+])
+def test_an_undercut_leads_the_prices_event_and_tells_the_drop_that_did_it_once(language, title):
+    (event,) = group_changes(GAP_NIGHT)
+    assert event.kind == "prices" and event.severity == "high"
+    assert event_title(event.kind, event.facts, language).replace("\u00a0", " ") == title
+    alone = group_changes(GAP_NIGHT[1:2])[0]  # no drop of theirs tonight: we raised ours above theirs
+    assert event_title(alone.kind, alone.facts) == ("Spurkranzrad SR 160 undercuts our Flanged crane wheel SR-160: "
+                                                    "€359.00 against our €369.00 (2.7% cheaper)")
+    # an undercut outranks the same night's price moves without one
+    assert event.importance > group_changes([GAP_NIGHT[0], GAP_NIGHT[2]])[0].importance

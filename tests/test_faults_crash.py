@@ -47,10 +47,11 @@ GOOD = ("succeeded", "partial")
 # marking the run failed, which waits another BUSY_TIMEOUT, finds the lock gone.
 BUSY_TIMEOUT = 10.0
 # every table a run writes rows of, found from the schema (a table added later is covered too); not what a run
-# derives from its baseline (changes and their events, alerts): a run after a killed one has another baseline
+# derives from its baseline (changes and their events, alerts) nor the matches every run writes anew (the run_id
+# of each is the run that wrote the table last): a run after a killed one has another baseline
 RUN_TABLES = sorted(t.name for t in models.Base.metadata.sorted_tables
                     if "run_id" in t.c and t.name not in ("run_lock", "change", "event", "alert_outbox",
-                                                          "channel_outbox"))
+                                                          "channel_outbox", "product_match"))
 REMOVALS = re.compile(r"_removed$")
 # Faults of SQLite in the processes a test starts, through a sitecustomize module of its own (test code, not
 # Dossier's), set by environment variables:

@@ -231,7 +231,7 @@ def test_demo_config_renders_and_validates(sites):
     data = yaml.safe_load(text)
     config = parse_config(data, origin="demo.yaml")
     slugs = [competitor.slug for competitor in config.competitors]
-    assert slugs == ["kranrad", "gruzovoz", "toolshop"]
+    assert slugs == ["liftwerk", "kranrad", "gruzovoz", "toolshop"]
     sources = [source for competitor in config.competitors for source in competitor.sources]
     crawled = [source for source in sources if source.kind != "newsletter"]
     assert all(source.allow_private for source in crawled)

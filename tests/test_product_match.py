@@ -3,6 +3,7 @@ number across languages, grouped across three shops, another model (LR 315) kept
 survive every rerun; wrong ids are one line. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -127,3 +128,130 @@ def test_the_price_position_of_our_matched_product_among_the_competitors(engine,
     assert (row["competitors"], row["our_rank"]) == (2, 3)
     assert [(c, cat, n, round(float(i), 1)) for c, cat, n, i in index] == [
         ("gruz", "Uncategorised", 1, 92.1), ("kranrad", "Uncategorised", 1, 96.0)]
+
+
+def _night(engine, prices: dict[str, dict[str, tuple[str, str]]], finish: bool = True) -> int:
+    """A run in which each competitor lists products: {slug: {sku: (name, price)}}, all in EUR."""
+    refs = {ref.competitor_slug: ref for ref in sync_sources(engine, COMPETITORS)}
+    run_id = start_run(engine)
+    writer = RunWriter(engine, run_id)
+    for slug, listed in prices.items():
+        ref = refs[slug]
+        writer.record_fetch(ref.source_id, ref.url, 200, None, 5, 100, "h")
+        writer.add_products(ref.source_id, ref.competitor_id, [
+            Product(name, Decimal(price), "EUR", sku=sku) for sku, (name, price) in listed.items()], ref.url)
+    writer.close()
+    if finish:
+        finish_run(engine, run_id, "succeeded")
+    return run_id
+
+
+WHEELS = {"we": {"W-1": ("Laufrad LR 250 mit Spurkranz", "1249.00"), "W-2": ("Laufrad LR 315", "1490.00")},
+          "kranrad": {"K-1": ("Kranlaufrad LR-250", "1299.00"), "K-2": ("Kranlaufrad LR-315", "1400.00")},
+          "gruz": {"G-1": ("Колесо крановое LR-250", "1150.00")}}
+
+
+def test_a_run_matches_the_products_it_lists_before_it_is_finished(engine):
+    """The nightly run matches right after its diff, while it is still running: its own prices count."""
+    run_id = _night(engine, WHEELS, finish=False)
+    assert record_matches(engine, run_id) == 4
+    assert {m.method for m in list_matches(engine)} == {"model_number"}
+
+
+def test_an_undercut_and_a_moved_gap_are_changes_of_the_competitor_once_per_night(engine):
+    from storage.price_gaps import record_price_gaps
+    from storage.queries import list_changes
+
+    record_matches(engine, _night(engine, WHEELS))
+    night2 = _night(engine, {**WHEELS, "kranrad": {"K-1": ("Kranlaufrad LR-250", "1199.00"),  # below our 1,249
+                                                   "K-2": ("Kranlaufrad LR-315", "1400.00")},
+                             "gruz": {"G-1": ("Колесо крановое LR-250", "1000.00")}}, finish=False)
+    record_matches(engine, night2)
+    assert record_price_gaps(engine, night2) == 2
+    assert record_price_gaps(engine, night2) == 2  # again: replaced, not doubled
+    changes = {(c.competitor_slug, c.kind, c.title, c.before, c.after, c.magnitude, c.severity)
+               for c in list_changes(engine, run_id=night2)}
+    assert changes == {
+        ("kranrad", "undercut", "Kranlaufrad LR-250", "1299.00 EUR", "1199.00 EUR", Decimal("-4.00"), "high"),
+        # Gruz was already cheaper (−7.93 %) and is now far cheaper (−19.94 %): 12 points, no undercut
+        ("gruz", "price_gap_changed", "Колесо крановое LR-250", "1150.00 EUR", "1000.00 EUR", Decimal("-12.01"),
+         "medium")}
+    # LR 315 is 1,400 against our 1,490 both nights: its gap did not move, nothing to say
+
+
+@pytest.mark.parametrize("ours_before, ours, theirs_before, theirs, expected", [
+    ("100", "100", "100", "99", ("undercut", Decimal("-1.00"))),  # equal, then below: undercut
+    ("100", "110", "105", "105", ("undercut", Decimal("-4.55"))),  # we raised ours above theirs
+    ("100", "100", "99", "90", ("price_gap_changed", Decimal("-9.00"))),  # already below: the gap moved
+    ("100", "100", "101", "104", None),  # 3 points: under the 5-point rule
+    ("100", "100", "120", "100", ("price_gap_changed", Decimal("-20.00"))),  # equal is no undercut
+])
+def test_the_gap_rules(ours_before, ours, theirs_before, theirs, expected):
+    from storage.price_gaps import MatchedPrices, Quote, gap_drafts
+
+    def quote(value):
+        return Quote(Decimal(value), "EUR")
+
+    drafts = gap_drafts(MatchedPrices("price_gap:k:1", "theirs", None, "ours", quote(ours), quote(ours_before), quote(theirs),
+                                      quote(theirs_before)))
+    assert [(d.kind, d.magnitude) for d in drafts] == ([expected] if expected else [])
+
+
+def test_no_gap_without_both_prices_on_both_nights_in_one_currency():
+    from storage.price_gaps import MatchedPrices, Quote, gap_drafts
+
+    eur, usd = Quote(Decimal("100"), "EUR"), Quote(Decimal("50"), "USD")
+    assert gap_drafts(MatchedPrices("price_gap:k:1", "t", None, "o", eur, None, Quote(Decimal("90"), "EUR"), eur)) == []
+    assert gap_drafts(MatchedPrices("price_gap:k:1", "t", None, "o", eur, eur, usd, usd)) == []
+    assert gap_drafts(MatchedPrices("price_gap:k:1", "t", None, "o", Quote(Decimal("0"), "EUR"), eur, eur, eur)) == []
+
+
+def test_the_configs_decisions_name_products_by_slug_and_key_and_are_kept(engine, stocked, database_url):
+    from storage.matching import apply_decisions
+
+    unknown = apply_decisions(engine, [("we:W-1", "kranrad:K-1", "rejected"), ("we:W-3", "gruz:G-2", "confirmed"),
+                                       ("we:W-9", "gruz:G-1", "confirmed")])
+    assert unknown == ["we:W-9"]  # not listed yet: the first run that lists it applies the pair
+    record_matches(engine, stocked)
+    pairs = _pairs(engine)
+    assert frozenset(("Laufrad LR 250 mit Spurkranz", "Kranlaufrad Ø250 mm")) not in pairs
+    assert pairs[frozenset(("Gartenschlauch 20 m", "Тент для Газели 3 м"))][0] == "confirmed"
+    # the command line takes the same references
+    done = CliRunner().invoke(cli, ["match", "confirm", "we:W-1", "kranrad:K-1", "--db", database_url])
+    assert done.exit_code == 0, done.output
+    assert _pairs(engine)[frozenset(("Laufrad LR 250 mit Spurkranz", "Kranlaufrad Ø250 mm"))][0] == "confirmed"
+    refused = CliRunner().invoke(cli, ["match", "reject", "we:NOPE", "kranrad:K-1", "--db", database_url])
+    assert refused.exit_code == 2 and "no product we:NOPE" in refused.output and refused.output.count("\n") == 1
+
+
+@pytest.mark.parametrize("pair, message", [
+    (["we:W-1", "nobody:X"], "matches.confirm[0]: no competitor 'nobody'"),
+    (["we:W-1", "we:W-2"], "matches.confirm[0]: both products are we's"),
+    (["W-1", "kranrad:K-1"], "matches.confirm[0][0]: 'W-1': write SLUG:KEY"),
+])
+def test_a_wrong_decision_in_the_config_is_one_line_naming_it(pair, message):
+    with pytest.raises(ConfigError, match=re.escape(message)) as raised:
+        parse_config({"competitors": COMPETITORS, "matches": {"confirm": [pair]}})
+    assert "\n" not in str(raised.value)
+
+
+def test_a_gtin_its_own_page_gives_is_kept_when_its_listing_card_came_first_in_the_batch(engine):
+    """A catalog crawl reads the listing's card (name, price) before the product's page (its GTIN, brand): one
+    product, with what the page gave (the matching by GTIN rests on it)."""
+    from sqlalchemy import select
+
+    from storage import models
+    from storage.db import session_scope
+
+    ref = next(r for r in sync_sources(engine, COMPETITORS) if r.competitor_slug == "kranrad")
+    run_id = start_run(engine)
+    writer = RunWriter(engine, run_id)
+    writer.add_products(ref.source_id, ref.competitor_id, [Product("Antriebsblock AB 80", Decimal("3480"), "EUR",
+                                                                   sku="KR-AB-80")], ref.url)
+    writer.add_products(ref.source_id, ref.competitor_id, [Product(
+        "Antriebsblock AB 80", Decimal("3480"), "EUR", sku="KR-AB-80", brand="Kranrad", gtin="4006381333931")],
+        ref.url + "ab-80.html")
+    writer.close()
+    with session_scope(engine) as session:
+        rows = session.execute(select(models.Product.gtin, models.Product.brand)).all()
+    assert rows == [("4006381333931", "Kranrad")]

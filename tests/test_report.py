@@ -53,7 +53,7 @@ to Kranrad's products (the demo's shops name none) so that its prices are drawn 
 
 def test_pages_are_written_offline(report):
     out, pages = report
-    assert [p.name for p in pages] == ["index.html", "gruzovoz.html", "kranrad.html", "toolshop.html"]
+    assert [p.name for p in pages] == ["index.html", "gruzovoz.html", "kranrad.html", "liftwerk.html", "toolshop.html"]
     assert (out / "static" / "chart.umd.min.js").stat().st_size > 100_000
     for page in pages:
         html = page.read_text()
@@ -61,6 +61,27 @@ def test_pages_are_written_offline(report):
     kranrad = (out / "kranrad.html").read_text()
     assert "<script>window.pwned" not in kranrad and "&lt;script&gt;window.pwned=1&lt;/script&gt;" in kranrad
     assert 'href="javascript:' not in kranrad
+
+
+def test_our_prices_stand_against_the_competitors_in_the_overview_and_on_their_pages(report):
+    """The demo's own shop (fixtures/liftwerk): where each of our matched products stands, and on Kranrad's page
+    its products against ours."""
+    from bs4 import BeautifulSoup
+
+    out, _ = report
+    overview = BeautifulSoup((out / "index.html").read_text(), "html.parser")
+    rows = [[td.get_text(strip=True) for td in tr.find_all("td")]
+            for tr in overview.select("#price-position table")[0].select("tbody tr")]
+    assert ["Flanged crane wheel SR-160", "369.00 EUR", "359.00", "359.00", "359.00", "1", "2 of 2", "+2.79 %"] in rows
+    assert len(rows) == 4
+    index = [[td.get_text(strip=True) for td in tr.find_all("td")]
+             for tr in overview.select("#price-position table")[1].select("tbody tr")]
+    assert index == [["kranrad", "Uncategorised", "4", "101.8"]]  # by our products' categories: ours has none
+    kranrad = BeautifulSoup((out / "kranrad.html").read_text(), "html.parser")
+    theirs = [[td.get_text(strip=True) for td in tr.find_all("td")] for tr in kranrad.select("#price-position tbody tr")]
+    assert theirs[0] == ["Spurkranzrad SR 160", "359.00 EUR", "Flanged crane wheel SR-160", "369.00 EUR", "−2.71 %",
+                         "model number"]  # the most undercutting first
+    assert len(theirs) == 4  # LR 200 among them, under the hostile name given above (escaped: see the test before)
 
 
 @pytest.mark.browser
@@ -79,8 +100,8 @@ def test_report_renders_in_chromium(report):
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(str(e)))
         page.goto((out / "index.html").as_uri())
-        assert page.locator("#summary tbody tr").count() == 3
-        assert page.locator("#site-reach tbody tr").count() == 3
+        assert page.locator("#summary tbody tr").count() == 4  # our own shop too
+        assert page.locator("#site-reach tbody tr").count() == 4
         assert "Kranrad GmbH" in page.locator("#summary").inner_text()
         page.wait_for_function("Chart.getChart(document.querySelector('#timeline canvas')) !== undefined")
         assert page.locator("#summary tbody tr", has_text="Kranrad GmbH").locator("td").nth(1).inner_text() == "6"
@@ -105,10 +126,13 @@ def test_report_renders_in_chromium(report):
         events = page.locator("#events ol.events > li")
         importance = [int(v) for v in events.evaluate_all("li => li.map(e => e.dataset.importance)")]
         assert len(importance) == 6 and importance == sorted(importance, reverse=True)
-        assert events.first.locator(".tag").inner_text() == "Assortment"
-        assert "Laufrad LR 400 discontinued" in events.first.inner_text()
-        events.first.locator("summary").click()
-        changes = events.first.locator("details table").inner_text()
+        assert events.first.locator(".tag").inner_text() == "Prices"  # undercutting our own shop leads
+        assert "undercuts our Flanged crane wheel SR-160" in events.first.inner_text()
+        launch = events.nth(1)
+        assert launch.locator(".tag").inner_text() == "Assortment"
+        assert "Laufrad LR 400 discontinued" in launch.inner_text()
+        launch.locator("summary").click()
+        changes = launch.locator("details table").inner_text()
         assert "product removed" in changes and "Laufrad LR 400" in changes and "product added" in changes
 
         charts = page.evaluate("[...document.querySelectorAll('canvas')].map(c => !!Chart.getChart(c))")
