@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -54,6 +54,7 @@ class ProposedCompetitor:
     name: str
     sources: list[ProposedSource]
     comment: str | None = None  # e.g. "added by `dossier add https://…` on 2026-12-06: WooCommerce shop"
+    own: bool = False  # our own shop (`own: true`); kept when a competitor marked so is replaced
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +122,8 @@ def _render(proposal: ProposedCompetitor, style: _Style, dash: int, content: int
     if not proposal.sources:
         raise ConfigError(f"competitor {proposal.slug}: no source to write (a competitor needs at least one)")
     sources = [_source_settings(source.settings) for source in proposal.sources]
-    head = _dump({"slug": _plain(proposal.slug), "name": _plain(proposal.name)}, style)
+    identity = {"slug": _plain(proposal.slug), "name": _plain(proposal.name)} | ({"own": True} if proposal.own else {})
+    head = _dump(identity, style)
     body = [*head, "sources:"]
     for source, settings in zip(proposal.sources, sources):
         body += [" " * style.offset + line for line in _comment_lines(source.comment)]
@@ -129,7 +131,7 @@ def _render(proposal: ProposedCompetitor, style: _Style, dash: int, content: int
     lines = [" " * dash + line for line in _comment_lines(proposal.comment)]
     lines += [" " * dash + line if line else line for line in _as_item(body, 0, content - dash)]
     text = "\n".join(lines) + "\n"
-    expected = [{"slug": proposal.slug, "name": proposal.name, "sources": sources}]
+    expected = [{**identity, "sources": sources}]
     if yaml.safe_load(text) != expected:  # PyYAML, as load_config reads it: a value must read back as given
         raise ConfigError(f"competitor {proposal.slug}: its settings do not read back unchanged as YAML; "
                           "check them for unusual characters")
@@ -238,6 +240,8 @@ def _splice(text: str, root: MappingNode, key: Node, competitors: SequenceNode, 
     block = _render(proposal, style, first.dash, first.content, newline)
     for item in items:
         if item.slug == proposal.slug:
+            if not proposal.own and _marked_own(competitors, proposal.slug):  # our shop stays ours when updated
+                block = _render(replace(proposal, own=True), style, first.dash, first.content, newline)
             if item.end == len(text) and text[-1:] not in _BREAKS:
                 block = block.removesuffix(newline)
             return text[:item.start] + block + text[item.end:], "updated"
@@ -248,6 +252,17 @@ def _splice(text: str, root: MappingNode, key: Node, competitors: SequenceNode, 
     if separated:
         lead += newline
     return text[:last.end] + lead + block + text[last.end:], "added"
+
+
+def _marked_own(competitors: SequenceNode, slug: str) -> bool:
+    """Whether the file's competitor `slug` says `own: true` (YAML 1.1's true, as load_config reads it)."""
+    for item in competitors.value:
+        if isinstance(item, MappingNode):
+            settings = {key.value: value.value for key, value in item.value
+                        if isinstance(key, ScalarNode) and isinstance(value, ScalarNode)}
+            if settings.get("slug") == slug:
+                return str(settings.get("own", "")).lower() in ("true", "yes", "on", "y")
+    return False
 
 
 def _compose(text: str, path: Path) -> Node | None:

@@ -2,6 +2,7 @@
 competitors.yaml (crawler/onboarding.py finds them; dossier/config_file.py writes them)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -23,9 +24,11 @@ err = Console(stderr=True)
 @click.option("--yes", "-y", is_flag=True, help="Write without asking.")
 @click.option("--allow-private", is_flag=True, help="Allow a private or loopback address (a test site on this "
               "machine); the sources written allow it too.")
+@click.option("--own", is_flag=True, help="This is our own shop (`own: true`): crawled like the competitors, and "
+              "the one their prices are compared with (docs/matching.md).")
 @click.pass_context
 def add(ctx: click.Context, url: str, config_path: Path, slug: str | None, name: str | None, yes: bool,
-        allow_private: bool) -> None:
+        allow_private: bool, own: bool) -> None:
     """Discover a competitor's sources from its home page (robots.txt and sitemaps, shop platform, category
     listings and their pagination, product pages, review pages and profiles, careers, social links), read a
     sample of each, and write the sources into the config, a comment on each saying what its sample read. The
@@ -63,6 +66,8 @@ def add(ctx: click.Context, url: str, config_path: Path, slug: str | None, name:
         if status is not None:
             status.stop()
     proposal = propose(found, url, slug, name, allow_private)
+    if own:
+        proposal = replace(proposal, own=True)
     block = competitor_block(proposal)
     click.echo(f"Read {found.fetched} pages of {url}. Proposed for {config_path}:")
     out = Console()

@@ -5,6 +5,7 @@ import os
 import re
 import textwrap
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -355,3 +356,20 @@ def test_the_replaced_block_ends_where_the_competitor_does(tmp_path, before, aft
     assert write_competitor(path, update) == "updated"
     assert path.read_text(encoding="utf-8") == after.format(block=textwrap.indent(competitor_block(update), "  ")) \
         + "    name: C\n    sources:\n      - kind: site\n        url: https://c.example/\n"
+
+
+def test_our_own_shop_stays_ours_when_it_is_added_again_and_a_second_is_refused(demo):
+    """`dossier add` on our shop again (its proposal knows nothing of `own`) must not turn it into a competitor;
+    `dossier add --own` writes `own: true`, and a second own shop is one line, nothing written."""
+    liftwerk = ProposedCompetitor("liftwerk", "Liftwerk", [source("https://liftwerk.example/", comment=None)])
+    assert write_competitor(demo, liftwerk) == "updated"
+    config = load_config(demo)
+    assert [c.slug for c in config.competitors if c.own] == ["liftwerk"]
+    assert [s.url for s in config.competitors[0].sources] == ["https://liftwerk.example/"]
+    before = demo.read_bytes()
+    with pytest.raises(ConfigError, match=r"own: true is set on liftwerk, velo; only one competitor.*nothing written"):
+        write_competitor(demo, replace(VELO, own=True))
+    assert demo.read_bytes() == before
+    created = demo.parent / "ours.yaml"
+    write_competitor(created, replace(VELO, own=True))
+    assert [c.own for c in load_config(created).competitors] == [True]
