@@ -83,11 +83,23 @@ def match_score(left: dict, right: dict) -> float:
         return 0.0
 
 
-def _score(a: Offer, b: Offer) -> float:
+def identified(a: Offer | dict, b: Offer | dict) -> bool | None:
+    """What shop identifiers alone say of a pair (rules 1 and 2): the same product (True), two products (False:
+    two different GTINs), or nothing (None)."""
+    a, b = Offer.of(a), Offer.of(b)
     if a.gtin and b.gtin:
-        return 0.99 if a.gtin == b.gtin else 0.01
+        return a.gtin == b.gtin
     if a.mpn and b.mpn and a.mpn == b.mpn and _same_brand(a.brand, b.brand) is not False:
-        return 0.97
+        return True
+    return None
+
+
+def _score(a: Offer, b: Offer) -> float:
+    said = identified(a, b)
+    if said is not None:
+        if a.gtin and b.gtin:
+            return 0.99 if said else 0.01
+        return 0.97  # the same part number of the same brand
     features = pair_features(a, b)
     score = 0.6 * features["trigram_cosine"] + 0.4 * features["word_jaccard"]
     if features["code_shared"]:

@@ -3,6 +3,12 @@ those of the others (extractors.blocking picks the pairs, extractors.matching sc
 written anew: the pairs scoring at least MATCH_THRESHOLD and every pair the analyst confirmed, never one they
 rejected (`match_decision`, kept across runs). Pairs are grouped (a group is the products joined by matches), so
 that three shops selling one product are one group.
+
+Where the catalogs give enough pairs that shop identifiers decide (the same or two different GTINs, the same part
+number) and the analyst decided, at least MIN_CLASS matches and MIN_CLASS non-matches, a similarity is learned from
+them on this run (extractors.similarity) and decides the pairs no identifier decides (method `learned` where no
+model number is shared either); else the rules' score does. Nothing learned is kept: the next run learns again from
+what its catalogs say.
 """
 from __future__ import annotations
 
@@ -16,7 +22,8 @@ from sqlalchemy import Engine, delete, or_, select, text
 
 from dossier.urls import canonical_key
 from extractors.blocking import candidate_pairs
-from extractors.matching import CODE_SHARED, Offer, match_score
+from extractors.matching import CODE_SHARED, Offer, identified, match_score
+from extractors.similarity import MIN_CLASS, SimilarityModel
 from storage import models
 from storage.db import session_scope
 from storage.price_gaps import GOOD, READINGS
@@ -29,10 +36,17 @@ MATCH_THRESHOLD = CODE_SHARED
 DECISIONS = ("confirmed", "rejected")
 
 
+# a pair the rules score under this is not worth the learned model's time (no labelled match of the public sets'
+# valid splits scores under it, benchmarks/matching.py)
+LEARNED_FLOOR = 0.1
+MAX_TRAINING = 20_000  # labelled pairs the model learns from at most (evenly spread over them)
+
+
 @dataclass(frozen=True, slots=True)
 class Listed:
     product_id: int
     competitor_id: int
+    record: dict  # as extractors.matching and extractors.similarity read an offer
     offer: Offer
 
 
@@ -50,10 +64,12 @@ LATEST = 2**62  # run :upto when listing now, after every run
 
 
 def _listed(session, run_id: int | None) -> list[Listed]:
-    return [Listed(row.product_id, row.competitor_id, Offer.of({
-        "title": row.product, "brand": row.brand, "gtin": row.gtin, "mpn": row.mpn, "category": row.category,
-        "price": row.price, "currency": row.currency}))
-        for row in session.execute(LISTED, {"run": -1 if run_id is None else run_id, "upto": LATEST})]
+    listed = []
+    for row in session.execute(LISTED, {"run": -1 if run_id is None else run_id, "upto": LATEST}):
+        record = {"title": row.product, "brand": row.brand, "gtin": row.gtin, "mpn": row.mpn,
+                  "category": row.category, "price": row.price, "currency": row.currency}
+        listed.append(Listed(row.product_id, row.competitor_id, record, Offer.of(record)))
+    return listed
 
 
 def record_matches(engine: Engine, run_id: int | None, threshold: float = MATCH_THRESHOLD) -> int:
@@ -63,18 +79,66 @@ def record_matches(engine: Engine, run_id: int | None, threshold: float = MATCH_
         by_competitor: dict[int, list[Listed]] = defaultdict(list)
         for product in products:
             by_competitor[product.competitor_id].append(product)
-        pairs: dict[tuple[int, int], tuple[float, str, int | None]] = {}
+        candidates: list[tuple[Listed, Listed, float]] = []
         for first, second in combinations(sorted(by_competitor), 2):
             left, right = by_competitor[first], by_competitor[second]
             for i, j in candidate_pairs([p.offer for p in left], [p.offer for p in right]):
-                a, b = left[i], right[j]
-                score = match_score(a.offer, b.offer)
-                if score >= threshold:
-                    key = (min(a.product_id, b.product_id), max(a.product_id, b.product_id))
-                    pairs[key] = (score, method_of(a.offer, b.offer), run_id)
+                candidates.append((left[i], right[j], match_score(left[i].offer, right[j].offer)))
+        model = _learned(session, products, candidates, run_id)
+        undecided = [(a, b) for a, b, score in candidates
+                     if model is not None and identified(a.offer, b.offer) is None and score >= LEARNED_FLOOR]
+        learned = dict(zip(((a.product_id, b.product_id) for a, b in undecided),
+                           model.predict([(a.record, b.record) for a, b in undecided]) if undecided else []))
+        pairs: dict[tuple[int, int], tuple[float, str, int | None]] = {}
+        for a, b, score in candidates:
+            method = method_of(a.offer, b.offer)
+            if model is not None and identified(a.offer, b.offer) is None:
+                score = learned.get((a.product_id, b.product_id), 0.0)
+                matched, method = score >= model.threshold, "learned" if method == "similarity" else method
+            else:
+                matched = score >= threshold
+            if matched:
+                pairs[(min(a.product_id, b.product_id), max(a.product_id, b.product_id))] = (score, method, run_id)
         written = _write(session, pairs, {p.product_id for p in products}, run_id)
     log.info("run %s: %d product matches", run_id, written)
     return written
+
+
+def _learned(session, products: list[Listed], candidates: list[tuple[Listed, Listed, float]],
+             run_id: int | None) -> SimilarityModel | None:
+    """The similarity learned from this run's labelled pairs (identifiers and the analyst's decisions), its
+    threshold calibrated on half of them while the other half trains; None when they are too few."""
+    labelled: dict[tuple[int, int], tuple[Listed, Listed, bool]] = {}
+    for a, b, _ in candidates:
+        said = identified(a.offer, b.offer)
+        if said is not None:
+            labelled[(min(a.product_id, b.product_id), max(a.product_id, b.product_id))] = (a, b, said)
+    by_id = {p.product_id: p for p in products}
+    for row in session.scalars(select(models.MatchDecision)):
+        if row.product_id in by_id and row.matched_product_id in by_id:
+            labelled[(row.product_id, row.matched_product_id)] = (
+                by_id[row.product_id], by_id[row.matched_product_id], row.decision == "confirmed")
+    rows = [labelled[key] for key in sorted(labelled)]
+    rows = rows[::max(1, -(-len(rows) // MAX_TRAINING))]
+    matches = sum(1 for *_, said in rows if said)
+    if matches < MIN_CLASS or len(rows) - matches < MIN_CLASS:
+        log.info("run %s: matching by rules: %d pairs decided by identifiers or the analyst (%d matches); a "
+                 "learned similarity needs %d matches and %d non-matches", run_id, len(rows), matches, MIN_CLASS,
+                 MIN_CLASS)
+        return None
+    pairs, labels = [(a.record, b.record) for a, b, _ in rows], [int(said) for *_, said in rows]
+    texts = [p.record for p in products]
+    threshold = 0.5
+    halves = [[i for i in range(len(rows)) if i % 2 == part] for part in (0, 1)]
+    if all(sum(labels[i] for i in half) >= MIN_CLASS and len(half) - sum(labels[i] for i in half) >= MIN_CLASS
+           for half in halves):
+        trained = SimilarityModel().fit([pairs[i] for i in halves[0]], [labels[i] for i in halves[0]], texts)
+        threshold = trained.calibrate([pairs[i] for i in halves[1]], [labels[i] for i in halves[1]])
+    model = SimilarityModel().fit(pairs, labels, texts)
+    model.threshold = threshold
+    log.info("run %s: matching learned from %d pairs decided by identifiers or the analyst (%d matches), "
+             "threshold %.3f", run_id, len(rows), matches, threshold)
+    return model
 
 
 def _write(session, pairs: dict[tuple[int, int], tuple[float, str, int | None]], listed: set[int],

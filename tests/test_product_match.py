@@ -255,3 +255,71 @@ def test_a_gtin_its_own_page_gives_is_kept_when_its_listing_card_came_first_in_t
     with session_scope(engine) as session:
         rows = session.execute(select(models.Product.gtin, models.Product.brand)).all()
     assert rows == [("4006381333931", "Kranrad")]
+
+
+def _gtin(number: int) -> str:
+    """A valid GTIN-13 (its check digit computed as GS1 specifies)."""
+    body = f"400638{number:06d}"
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
+    return body + str((10 - total % 10) % 10)
+
+
+NOUNS = ["Akkuschrauber", "Winkelschleifer", "Stichsäge", "Bohrhammer", "Kreissäge", "Exzenterschleifer",
+         "Heißluftpistole", "Tauchsäge", "Bandschleifer", "Kapp-Säge", "Multitool", "Oberfräse", "Hobel",
+         "Nagler", "Tacker", "Rührwerk", "Fliesenschneider", "Kettensäge", "Laubbläser", "Rasentrimmer",
+         "Hochdruckreiniger", "Kompressor", "Schweißgerät", "Werkstattlampe", "Baustrahler", "Nass-Sauger",
+         "Schlagschrauber", "Mauernutfräse", "Betonmischer", "Fugenschneider", "Gehrungssäge", "Trennschleifer",
+         "Stemmhammer", "Elektrohobel", "Flachdübelfräse", "Tellerschleifer", "Poliermaschine", "Farbsprühsystem"]
+BRANDS = ["Ostwerk", "Brevik", "Kaltmann", "Norrland"]
+
+
+def _catalogs() -> dict[str, dict[str, tuple[str, str, str | None]]]:
+    """Two tool shops: 30 products both give one GTIN for, 30 look-alikes in another size with two GTINs, and 8
+    pairs without any identifier (4 the same product, 4 another size) for the learned similarity to decide."""
+    we, theirs = {}, {}
+    for n, noun in enumerate(NOUNS):
+        brand, size = BRANDS[n % 4], 500 + 50 * n
+        same = n < 30
+        we[f"W-{n}"] = (f"{brand} {noun} {size} Watt", f"{100 + n}.00", _gtin(n) if n < 34 else None)
+        if same:
+            theirs[f"T-{n}"] = (f"{noun} {size}W von {brand}, im Koffer", f"{104 + n}.00", _gtin(n))
+        else:
+            theirs[f"T-{n}"] = (f"{noun} {size}W von {brand}, im Koffer", f"{104 + n}.00", None)
+        theirs[f"V-{n}"] = (f"{noun} {size + 25}W von {brand}", f"{130 + n}.00", _gtin(500 + n) if n < 34 else None)
+    return {"we": we, "kranrad": theirs}
+
+
+def test_with_enough_identified_pairs_a_learned_similarity_decides_the_rest(engine, caplog):
+    """Shops that give GTINs teach the run what their titles look like when they name one product: pairs without
+    any identifier are then matched by the learned similarity (method `learned`)."""
+    import logging
+
+    refs = {ref.competitor_slug: ref for ref in sync_sources(engine, COMPETITORS)}
+    run_id = start_run(engine)
+    writer = RunWriter(engine, run_id)
+    for slug, listed in _catalogs().items():
+        ref = refs[slug]
+        writer.add_products(ref.source_id, ref.competitor_id, [
+            Product(name, Decimal(price), "EUR", sku=sku, gtin=gtin) for sku, (name, price, gtin) in listed.items()],
+            ref.url)
+    writer.close()
+    with caplog.at_level(logging.INFO, logger="storage.matching"):
+        record_matches(engine, run_id)
+    assert "matching learned from" in caplog.text
+    pairs = {frozenset((m.product, m.matched_product)): m.method for m in list_matches(engine)}
+    unidentified = [(f"{BRANDS[n % 4]} {NOUNS[n]} {500 + 50 * n} Watt", f"{NOUNS[n]} {500 + 50 * n}W von "
+                     f"{BRANDS[n % 4]}, im Koffer") for n in range(34, 38)]
+    assert all(pairs.get(frozenset(pair)) == "learned" for pair in unidentified), pairs
+    variants = [frozenset((f"{BRANDS[n % 4]} {NOUNS[n]} {500 + 50 * n} Watt",
+                           f"{NOUNS[n]} {525 + 50 * n}W von {BRANDS[n % 4]}")) for n in range(34, 38)]
+    assert not any(pair in pairs for pair in variants)
+    assert sum(1 for method in pairs.values() if method == "gtin") == 30
+
+
+def test_with_few_identified_pairs_the_rules_decide(engine, stocked, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="storage.matching"):
+        record_matches(engine, stocked)
+    assert "matching by rules: 1 pairs decided by identifiers" in caplog.text
+    assert "learned" not in {m.method for m in list_matches(engine)}
