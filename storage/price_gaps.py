@@ -85,15 +85,20 @@ WHERE po.id = (
     ORDER BY po2.run_id DESC, po2.id ASC LIMIT 1)
 """
 
-OUR_MATCHES = text("""
-SELECT ours.id AS our_id, ours.name AS our_name, theirs.id AS their_id, theirs.name, theirs.url,
-       theirs.competitor_id, theirs.key, c.slug
+# each matched pair of one of our products and a competitor's, as `ours` and `theirs` (`c`: their competitor);
+# storage/reporting.py reads the report's tables through it too
+PAIRS_WITH_OURS = """
 FROM product_match m
 JOIN product p1 ON p1.id = m.product_id JOIN competitor c1 ON c1.id = p1.competitor_id
 JOIN product p2 ON p2.id = m.matched_product_id JOIN competitor c2 ON c2.id = p2.competitor_id
 JOIN product ours ON ours.id = CASE WHEN c1.own THEN p1.id ELSE p2.id END
 JOIN product theirs ON theirs.id = CASE WHEN c1.own THEN p2.id ELSE p1.id END
 JOIN competitor c ON c.id = theirs.competitor_id
+"""
+OUR_MATCHES = text(f"""
+SELECT ours.id AS our_id, ours.name AS our_name, theirs.id AS their_id, theirs.name, theirs.url,
+       theirs.competitor_id, theirs.key, c.slug
+{PAIRS_WITH_OURS}
 WHERE c1.own <> c2.own
 ORDER BY ours.id, theirs.id
 """)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, text
 
 from storage.event_rules import FAMILIES, event_family
+from storage.price_gaps import PAIRS_WITH_OURS
 
 GOOD = "('succeeded', 'partial')"
 # The contact section's groups, in this order, with their headings.
@@ -67,15 +68,10 @@ def _rows(connection, sql: str, *, expanding: Iterable[str] = (), **params: Any)
 
 
 # a competitor's products matched with ours, each priced now in the same currency (storage/matching.py)
-MATCHED_WITH_OURS = """
+MATCHED_WITH_OURS = f"""
 SELECT theirs.name AS product, theirs.url, lt.price, lt.currency, ours.name AS our_product, lo.price AS our_price,
        m.method, m.confidence, ROUND(100.0 * (lt.price - lo.price) / lo.price, 2) AS gap_pct
-FROM product_match m
-JOIN product p1 ON p1.id = m.product_id JOIN competitor c1 ON c1.id = p1.competitor_id
-JOIN product p2 ON p2.id = m.matched_product_id JOIN competitor c2 ON c2.id = p2.competitor_id
-JOIN product ours ON ours.id = CASE WHEN c1.own THEN p1.id ELSE p2.id END
-JOIN product theirs ON theirs.id = CASE WHEN c1.own THEN p2.id ELSE p1.id END
-JOIN competitor c ON c.id = theirs.competitor_id
+{PAIRS_WITH_OURS}
 JOIN latest_prices lt ON lt.product_id = theirs.id JOIN latest_prices lo ON lo.product_id = ours.id
 WHERE c1.own <> c2.own AND c.slug = :slug AND lt.currency = lo.currency AND lo.price > 0
 ORDER BY gap_pct, theirs.name
