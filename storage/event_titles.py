@@ -138,6 +138,11 @@ MESSAGES: dict[str, dict[str, Any]] = {
                     "de": {"one": "Newsletter {quote}", "other": "{n} Newsletter, z. B. {quote}"},
                     "ru": {"one": "рассылка {quote}", "few": "{n} рассылки, например {quote}",
                            "many": "{n} рассылок, например {quote}", "other": "{n} рассылки, например {quote}"}},
+    "mentions": {"en": {"one": "new mention {quote}", "other": "{n} new mentions, e.g. {quote}"},
+                 "de": {"one": "neue Erwähnung {quote}", "other": "{n} neue Erwähnungen, z. B. {quote}"},
+                 "ru": {"one": "новое упоминание {quote}", "few": "{n} новых упоминания, например {quote}",
+                        "many": "{n} новых упоминаний, например {quote}",
+                        "other": "{n} нового упоминания, например {quote}"}},
     "text_on": {"en": "new text on {page}: {quote}", "de": "neuer Text auf {page}: {quote}",
                 "ru": "новый текст на {page}: {quote}"},
     "texts": {"en": {"one": "text changed on {n} page", "other": "text changed on {n} pages"},
@@ -344,7 +349,7 @@ def _marketing(facts: dict[str, Any], say: _Writer) -> list[str]:
     for headline in facts.get("headlines", []):
         parts.append(say("headline", field=say("field_" + headline["field"]), page=say.page(headline["page"]),
                          before=say.quote(headline["before"]), after=say.quote(headline["after"])))
-    for key in ("promos", "ads_new", "content", "newsletters"):
+    for key in ("promos", "ads_new", "content", "newsletters", "mentions"):
         items = facts.get(key, [])
         if items:
             parts.append(say(key, n=len(items), quote=say.quote(items[0])))
