@@ -349,7 +349,7 @@ def _marketing(facts: dict[str, Any], say: _Writer) -> list[str]:
     for headline in facts.get("headlines", []):
         parts.append(say("headline", field=say("field_" + headline["field"]), page=say.page(headline["page"]),
                          before=say.quote(headline["before"]), after=say.quote(headline["after"])))
-    for key in ("promos", "ads_new", "content", "newsletters", "mentions"):
+    for key in ("promos", "ads_new", "content", "newsletters"):
         items = facts.get(key, [])
         if items:
             parts.append(say(key, n=len(items), quote=say.quote(items[0])))
@@ -360,6 +360,8 @@ def _marketing(facts: dict[str, Any], say: _Writer) -> list[str]:
     for key in ("promos_ended", "ads_stopped", "texts", "rotating"):
         if facts.get(key):
             parts.append(say(key, n=facts[key]))
+    if facts.get("mentions"):  # what others wrote about the competitor, after what it did itself
+        parts.append(say("mentions", n=len(facts["mentions"]), quote=say.quote(facts["mentions"][0])))
     return parts
 
 
