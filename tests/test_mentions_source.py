@@ -3,7 +3,12 @@ stored once per competitor, night2's new ones told as mention_new, and a feed UR
 its source in one line with nothing stored; the writer and the diff on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 import yaml
@@ -18,6 +23,8 @@ from storage.diff import diff_run
 from storage.queries import list_changes
 from storage.runs import finish_run, record_source_outcomes, start_run, sync_sources
 from storage.writer import RunWriter
+
+ROOT = Path(__file__).resolve().parent.parent  # this checkout, whichever one is installed
 
 
 def feeds_config(sites: FixtureSites, extra_source: dict | None = None) -> dict:
@@ -172,3 +179,26 @@ def test_a_mention_first_read_by_a_failed_run_is_still_new_to_the_next_good_one(
     night(engine, [feed_item(1), feed_item(2)], status="failed")
     run_id = night(engine, [feed_item(1), feed_item(2)])
     assert [c.title for c in list_changes(engine, run_id=run_id, kind="mention_new")] == ["Kranrad news 2"]
+
+
+def test_check_reads_a_feed_and_says_why_a_page_is_none(tmp_path):
+    """`dossier check`: a feed reads (its items naming the competitor counted), a page given as a feed reads nothing,
+    with the line the crawl would store; neither is rendered."""
+    with FixtureSites(sites=["newsfeed", "kranrad"]) as sites:
+        config = tmp_path / "competitors.yaml"
+        page = f"{sites.base_url('newsfeed')}/"
+        config.write_text(yaml.safe_dump(feeds_config(sites, {"kind": "mentions", "url": page, "name": "Homepage",
+                                                                "allow_private": True}), allow_unicode=True),
+                          encoding="utf-8")
+        result = subprocess.run([sys.executable, "-m", "schedules", "check", "--config", str(config), "--json",
+                                 "--competitor", "kranrad"], capture_output=True, text=True, cwd=tmp_path,
+                                timeout=300, stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 1, result.stderr  # a source reads nothing
+    verdicts = {row["url"].rsplit("/", 1)[-1] or "/": (row["verdict"], row["detail"], row["rendered"])
+                for row in json.loads(result.stdout) if row["kind"] == "mentions"}
+    assert verdicts["rss.xml"] == ("reads", "reads the feed: 1 items name the competitor", False)
+    assert verdicts["atom.xml"] == ("reads", "reads the feed: 1 items name the competitor", False)
+    verdict, detail, rendered = verdicts["/"]
+    assert verdict == "nothing" and not rendered
+    assert detail == (f"reads nothing: {page} is not an RSS 2.0 or Atom 1.0 feed (it answered an HTML page): give "
+                      "the feed's own address, e.g. the page's <link rel=\"alternate\" type=\"application/rss+xml\">")
