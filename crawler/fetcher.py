@@ -62,7 +62,7 @@ class Fetched:
         """The page parsed for the extractors, or None when it is no text page or was not read."""
         if not self.ok or self.text is None:
             return None
-        return Document(self.text, self.final_url, self.headers)
+        return Document(self.text, self.final_url, self.headers, self.body)
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,6 +128,19 @@ class JobsRead(Observation):
         return {f"job:{j.key}" for j in self.jobs}
 
 
+@dataclass(frozen=True, slots=True)
+class MentionsRead(Observation):
+    """A feed read (kind: mentions): its items that mention the competitor (extractors.FeedItem), maybe none."""
+
+    items: list[Any]
+
+    def store(self, writer: RunWriter) -> None:
+        writer.add_mentions(self.plan.source_id, self.plan.competitor_id, self.url, self.items)
+
+    def item_keys(self) -> set[str]:
+        return {f"mention:{i.key}" for i in self.items}
+
+
 def of_type(observations: Any, kind: type[Observation]) -> list[Any]:
     """The observations of one record type."""
     return [o for o in observations if isinstance(o, kind)]

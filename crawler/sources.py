@@ -9,12 +9,12 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from crawler.observations import (
-    AdsRead, ArticlesRead, ContactsSeen, JobsRead, Observation, PageAudited, PageRead, ProductsRead, ReviewsRead,
-    TechnologiesSeen,
+    AdsRead, ArticlesRead, ContactsSeen, JobsRead, MentionsRead, Observation, PageAudited, PageRead, ProductsRead,
+    ReviewsRead, TechnologiesSeen,
 )
 from extractors import (
     Document, audit_page, detect_technologies, extract_ads, extract_articles, extract_contacts, extract_jobs,
-    extract_page, extract_products, extract_reviews,
+    extract_page, extract_products, extract_reviews, mentions, parse_feed,
 )
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ class SourcePlan:
     obey_robots: bool = True
     allow_private: bool = False
     allow_domains: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()  # kind: mentions, the names an item must name (dossier.config fills them in)
+    domains: tuple[str, ...] = ()  # kind: mentions, the competitor's domains an item may link to or name
     # render: auto, what the source's URL patterns showed on the nights before: {pattern: counts}
     # (crawler/render_auto.py; loaded from storage when the crawl starts)
     render_patterns: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -76,6 +78,11 @@ def text_hash(text: str | None) -> str | None:
 WARM_UP_PAGE = (b"<!doctype html><html lang='en'><head><title>Warm-up</title><script src='/app.js'></script></head>"
                 b"<body><h1>Warm-up</h1><p>Delivered on 3 March 2024 for 1 299,00 \xe2\x82\xbd. Call +49 30 1234567."
                 b"</p></body></html>")
+
+
+class Unreadable(Exception):
+    """The page is not what its source kind reads (a feed URL answering an HTML page): its fetch fails with this
+    one line, naming the URL and the fix, and nothing of it is stored."""
 
 
 class SourceKind:
@@ -155,6 +162,22 @@ class JobsKind(SourceKind):
             yield JobsRead(plan, document.url, jobs)
 
 
+class MentionsKind(SourceKind):
+    """An RSS or Atom feed the user subscribes to: its items that name the competitor or link to its domains."""
+
+    html = False
+
+    def extract(self, plan, document, headers):
+        body = document.body if document.body is not None else document.text.encode("utf-8")
+        feed = parse_feed(body, document.url)
+        if feed.error:
+            raise Unreadable(feed.error)
+        yield MentionsRead(plan, document.url, mentions(feed.items, plan.names, plan.domains))
+
+    def prepare(self, plan):
+        pass  # nothing to warm up: feedparser builds nothing on first use that a crawl would wait for
+
+
 # Adding a source kind is one class above and one line here.
 SOURCE_KINDS: dict[str, SourceKind] = {
     "site": SiteKind(),
@@ -163,6 +186,7 @@ SOURCE_KINDS: dict[str, SourceKind] = {
     "reviews": ReviewsKind(),
     "ads": AdsKind(),
     "jobs": JobsKind(),
+    "mentions": MentionsKind(),
 }
 AUDITED_KINDS = frozenset(name for name, kind in SOURCE_KINDS.items() if kind.audits)
 
@@ -185,5 +209,6 @@ def build_plans(sources: list[Any], defaults: Any) -> list[SourcePlan]:
             decimal_separator=source.decimal_separator, fmt=source.format,
             obey_robots=source.setting("obey_robots", defaults),
             allow_private=source.allow_private, allow_domains=tuple(source.allow_domains),
+            names=tuple(source.names or ()), domains=tuple(source.domains),
         ))
     return plans

@@ -27,7 +27,7 @@ from crawler.soft404 import SOFT_404_ERROR
 from crawler.soft404_probe import Soft404Probe
 from crawler.source_report import SourceReport
 from crawler.observations import FetchRecord, Observation, PageAudited
-from crawler.sources import SOURCE_KINDS, SourcePlan
+from crawler.sources import SOURCE_KINDS, SourcePlan, Unreadable
 from crawler.traps import trap_reason
 from dossier.outcomes import FetchOutcome
 from dossier.urls import canonical_url
@@ -189,6 +189,11 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, AutoRender, scrapy.Spid
         if observations is None:
             try:
                 observations = list(kind.extract(plan, document, document.headers))
+            except Unreadable as exc:  # not what the source reads (a feed URL answering an HTML page): nothing stored
+                log.warning("%s: %s", plan.competitor_slug, exc)
+                yield FetchRecord(plan, response.url, fetched(response, first_line(str(exc))[:MAX_ERROR],
+                                                              FetchOutcome.FAILED))
+                return
             except Exception as exc:  # an extractor's bug, not the page's: a failed fetch, told as a bug
                 yield _extraction_bug(plan, response, exc)
                 return
@@ -266,7 +271,7 @@ def document_of(response: Response) -> Document:
         text = decode_html(response.body, decoded=(response.encoding, response.text))
     else:
         text = response.body.decode("utf-8", "replace")
-    return Document(text, response.url, response_headers(response))
+    return Document(text, response.url, response_headers(response), response.body)
 
 
 def _extraction_bug(plan: SourcePlan, response: Response, exc: Exception) -> Observation:

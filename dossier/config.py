@@ -16,9 +16,13 @@ from pydantic import (
 )
 
 from dossier.errors import ConfigError
+from dossier.urls import site_domain
 from dossier.severity import SEVERITIES
 
-SourceKind = Literal["site", "catalog", "reviews", "ads", "marketplace", "jobs", "newsletter"]
+SourceKind = Literal["site", "catalog", "reviews", "ads", "marketplace", "jobs", "newsletter", "mentions"]
+# the kinds whose hosts are the competitor's own sites: a feed item linking to one mentions it (kind: mentions)
+SITE_KINDS = ("site", "catalog", "jobs")
+MAX_NAME = 120  # characters of a name a mentions source looks for
 MAILBOX_SCHEMES = ("imaps", "maildir", "mbox")
 AD_FORMATS = ("meta_ad_library", "html")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -47,9 +51,11 @@ class Defaults(_Strict):
 
 
 class Source(_Strict):
-    kind: SourceKind = Field(description="What the source holds: site, catalog, reviews, ads, marketplace, jobs or "
-                             "newsletter.")
-    url: str = Field(description="Start URL (http or https); for kind: newsletter, the mailbox: "
+    kind: SourceKind = Field(description="What the source holds: site, catalog, reviews, ads, marketplace, jobs, "
+                             "newsletter or mentions (an RSS or Atom feed the user subscribes to, read for the items "
+                             "naming the competitor).")
+    url: str = Field(description="Start URL (http or https); for kind: mentions, the feed's own URL; for kind: "
+                     "newsletter, the mailbox: "
                      "`imaps://host[:port]/FOLDER` (user and password from DOSSIER_IMAP_USER and "
                      "DOSSIER_IMAP_PASSWORD), `maildir:PATH` or `mbox:PATH`.")
     name: str | None = Field(None, max_length=80, description="What changes call the source, e.g. the review "
@@ -57,6 +63,12 @@ class Source(_Strict):
     senders: list[str] = Field(default_factory=list, description="For kind: newsletter, the competitor's sender "
                                "addresses (`news@competitor.example`) or domains (`@competitor.example`): only "
                                "their mail in the mailbox is read.")
+    names: list[str] | None = Field(None, description="For kind: mentions, other spellings of the competitor's "
+                                    "name to look for (`Gruzovoz` beside `ГрузоВоз`), added to its `name` and "
+                                    "its `names`; each matches as a whole word, in any case.")
+    domains: list[str] = Field(default_factory=list, description="For kind: mentions, the competitor's domains: a "
+                               "feed item linking to one (subdomains included) or naming it mentions the "
+                               "competitor. The hosts of its site, catalog and jobs sources are added.")
     max_pages: int | None = Field(None, ge=1, le=1_000_000, description="Overrides defaults.max_pages.")
     max_depth: int | None = Field(None, ge=0, le=100, description="Overrides defaults.max_depth.")
     render: Literal["static", "js", "auto"] | None = Field(None, description="Overrides defaults.render.")
@@ -146,6 +158,19 @@ class Source(_Strict):
                 raise ValueError(f"{value!r} is not a host name such as cdn.competitor.example (no scheme, no path)")
         return [value.lower() for value in values]
 
+    @field_validator("names")
+    @classmethod
+    def _names(cls, values: list[str] | None) -> list[str] | None:
+        return _name_list(values)
+
+    @field_validator("domains")
+    @classmethod
+    def _mention_domains(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?", value):
+                raise ValueError(f"{value!r} is not a domain such as competitor.example (no scheme, no path)")
+        return list(dict.fromkeys(value.lower() for value in values))
+
     @field_validator("page_param")
     @classmethod
     def _page_param(cls, value: str | None) -> str | None:
@@ -177,6 +202,10 @@ class Source(_Strict):
                                  "e.g. senders: [\"@competitor.example\"]")
         elif self.senders:
             raise ValueError("senders: only for kind: newsletter")
+        if self.kind == "mentions" and not self.names:
+            raise ValueError("names: a mentions source needs the names the competitor goes by (its `name` is one)")
+        if self.kind != "mentions" and (self.names is not None or self.domains):
+            raise ValueError(f"{'names' if self.names is not None else 'domains'}: only for kind: mentions")
         if self.kind == "ads" and self.format not in AD_FORMATS:
             raise ValueError(f"format: ads sources need format: {' or '.join(AD_FORMATS)}")
         if self.wait_for and self.render == "static":
@@ -190,6 +219,18 @@ class Source(_Strict):
         """The source's own value, else the config's default."""
         own = getattr(self, name, None)
         return own if own is not None else getattr(defaults, name)
+
+
+def _name_list(values: list[str] | None) -> list[str] | None:
+    """Names a mentions source looks for: none empty, and an empty list given is a mistake, not "no filter"."""
+    if values is None:
+        return None
+    if not values:
+        raise ValueError("an empty list: give the names the competitor goes by, e.g. [\"Gruzovoz\"], or leave it out")
+    for value in values:
+        if not value.strip() or len(value) > MAX_NAME or re.search(r"[\x00-\x1f\x7f]", value):
+            raise ValueError(f"{value!r} is not a name (one line, 1 to {MAX_NAME} characters)")
+    return list(dict.fromkeys(value.strip() for value in values))
 
 
 def _mailbox_url(value: str) -> str:
@@ -223,6 +264,40 @@ class Competitor(_Strict):
                                                         "does not give its own.")
     own: bool = Field(False, description="Our own shop: crawled like the competitors, and the one their prices are "
                       "compared with where the same product is matched (at most one competitor).")
+    names: list[str] | None = Field(None, description="Other spellings of the name (`Kranrad`, `Gruzovoz`) that its "
+                                    "mentions sources look for beside `name`.")
+
+    @field_validator("names")
+    @classmethod
+    def _names(cls, values: list[str] | None) -> list[str] | None:
+        return _name_list(values)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mentions_know_the_competitor(cls, data: Any) -> Any:
+        """Each mentions source is given (as stored, so the crawl sees it) the names to look for, the competitor's
+        `name` and `names` with its own, and the domains of the competitor's sites (site, catalog, jobs)."""
+        if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
+            return data
+        sources = data["sources"]
+        if not any(isinstance(s, dict) and s.get("kind") == "mentions" for s in sources):
+            return data
+        own_names = data.get("names") if isinstance(data.get("names"), list) else []
+        base = [data["name"]] if isinstance(data.get("name"), str) and data["name"].strip() else []
+        domains = [d for s in sources if isinstance(s, dict) and s.get("kind") in SITE_KINDS
+                   and isinstance(s.get("url"), str) for d in [site_domain(s["url"])] if d]
+        filled = []
+        for source in sources:
+            if isinstance(source, dict) and source.get("kind") == "mentions":
+                names = source.get("names")
+                if names is None or (isinstance(names, list) and names):  # an empty list stays: one error line
+                    names = [n for n in base + own_names + list(names or []) if isinstance(n, str)]
+                    source = {**source, "names": list(dict.fromkeys(names))}
+                given = source.get("domains") if isinstance(source.get("domains"), list) else []
+                if isinstance(source.get("domains", []), list):
+                    source = {**source, "domains": list(dict.fromkeys([*given, *domains]))}
+            filled.append(source)
+        return {**data, "sources": filled}
 
     @model_validator(mode="before")
     @classmethod
@@ -250,7 +325,7 @@ ChangeKind = Literal[
     "technology_added", "technology_removed", "ad_new", "ad_stopped", "source_unreachable", "price_anomaly",
     "robots_changed", "sitemap_grew", "broken_links_up", "channel_added", "channel_removed", "promo_new",
     "promo_ended", "content_new", "job_posted", "job_closed", "newsletter_new", "text_rotating", "undercut",
-    "price_gap_changed"]
+    "price_gap_changed", "mention_new"]
 Severity = Literal[SEVERITIES]  # dossier/severity.py
 
 

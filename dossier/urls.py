@@ -3,6 +3,7 @@ Used to key pages and URL-keyed products, so that `?utm_source=…` or a new ses
 from __future__ import annotations
 
 import re
+from ipaddress import ip_address
 from urllib.parse import (
     parse_qsl,
     quote,
@@ -82,3 +83,22 @@ def web_link(href: str | None, base: str) -> str | None:
     except ValueError:
         return None
     return link if scheme in ("http", "https") else None
+
+
+def site_domain(url: str) -> str | None:
+    """What names a competitor's site in a link: its host; for an address (a loopback or private site, as in the
+    demo) the address with its port, which alone tells such sites apart."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".").lower()
+        port = parts.port
+    except ValueError:
+        return None
+    if not host:
+        return None
+    try:
+        ip_address(host)
+    except ValueError:
+        if host != "localhost":
+            return host.removeprefix("www.")  # www.kranrad.de: kranrad.de and its every subdomain
+    return f"{host}:{port}" if port else None  # a bare address or localhost names no one

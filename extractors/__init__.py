@@ -2,7 +2,8 @@
 
 The public API is the five functions of DESIGN.md plus the competitor checklist's: `extract_contacts` (contact
 channels and conversion elements), `audit_page` (SEO and mobile basics), `extract_articles` (blog and news),
-`extract_jobs` (job postings) and `parse_newsletter` (one e-mail). Each page extractor accepts bytes, str or a
+`extract_jobs` (job postings), `parse_newsletter` (one e-mail), and `parse_feed` with `mentions` (RSS and
+Atom items naming a competitor). Each page extractor accepts bytes, str or a
 parsed `Document` (so the crawler parses a page once and shares it); none raises on bad input.
 """
 from extractors.ads import extract_ads
@@ -11,17 +12,19 @@ from extractors.contacts import ContactChannels, extract_contacts
 from extractors.content import extract_articles
 from extractors.document import Document
 from extractors.jobs import extract_jobs
+from extractors.mentions import Feed, mentions, parse_feed
 from extractors.newsletter import parse_newsletter
 from extractors.page import extract_page
 from extractors.products import extract_products
 from extractors.records import (
-    Ad, Article, JobPosting, Newsletter, PageAudit, PageFacts, Product, Review, ReviewPage, Technology,
+    Ad, Article, FeedItem, JobPosting, Newsletter, PageAudit, PageFacts, Product, Review, ReviewPage, Technology,
 )
 from extractors.reviews import extract_reviews
 from extractors.technologies import detect_technologies
 
 __all__ = [
-    "Ad", "Article", "ContactChannels", "Document", "JobPosting", "Newsletter", "PageAudit", "PageFacts", "Product",
-    "Review", "ReviewPage", "Technology", "audit_page", "detect_technologies", "extract_ads", "extract_articles",
-    "extract_contacts", "extract_jobs", "extract_page", "extract_products", "extract_reviews", "parse_newsletter",
+    "Ad", "Article", "ContactChannels", "Document", "Feed", "FeedItem", "JobPosting", "Newsletter", "PageAudit",
+    "PageFacts", "Product", "Review", "ReviewPage", "Technology", "audit_page", "detect_technologies", "extract_ads",
+    "extract_articles", "extract_contacts", "extract_jobs", "extract_page", "extract_products", "extract_reviews",
+    "mentions", "parse_feed", "parse_newsletter",
 ]

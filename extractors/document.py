@@ -41,10 +41,11 @@ class Document:
     """One page: `text` (decoded), `tree` (lxml, or None when the body is not HTML), `structured` (extruct) and
     `visible_text`; the last three are computed on first use and kept, so extractors sharing a page share the work."""
 
-    def __init__(self, text: str, url: str, headers: dict[str, str] | None = None):
+    def __init__(self, text: str, url: str, headers: dict[str, str] | None = None, body: bytes | None = None):
         self.text = text
         self.url = url
         self.headers = {k.lower(): v for k, v in (headers or {}).items()}
+        self.body = body  # the bytes as fetched, for readers that decode by their format's rules (feeds)
 
     @classmethod
     def from_body(cls, body: str | bytes | None, url: str, headers: dict[str, str] | None = None) -> Document:
@@ -53,7 +54,7 @@ class Document:
         if isinstance(body, str):
             return cls(body[:MAX_BODY_BYTES], url, headers)
         content_type = {k.lower(): v for k, v in (headers or {}).items()}.get("content-type")
-        return cls(decode_html(bytes(body[:MAX_BODY_BYTES]), content_type), url, headers)
+        return cls(decode_html(bytes(body[:MAX_BODY_BYTES]), content_type), url, headers, bytes(body[:MAX_BODY_BYTES]))
 
     @cached_property
     def tree(self) -> lxml.html.HtmlElement | None:

@@ -141,3 +141,16 @@ class RobotsFacts:
     content_hash: str | None = None  # sha256 of the content lines: comment, blank-line and spacing edits keep it
     rules: list[str] = field(default_factory=list)  # "user-agent: *", "disallow: /cart", ... in file order
     sitemaps: list[str] = field(default_factory=list)  # the Sitemap: URLs as written, without duplicates
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One item of an RSS or Atom feed (extractors.mentions): `key` is its canonical link, else its guid (RSS) or
+    id (Atom)."""
+
+    key: str
+    url: str | None = None
+    title: str | None = None
+    published: datetime | None = None  # timezone-aware UTC
+    snippet: str | None = None  # plain text, bounded (extractors.mentions.MAX_SNIPPET)
+    links: tuple[str, ...] = ()  # every absolute http(s) link of the item, its own first

@@ -282,7 +282,7 @@ def check(ctx: click.Context, config_path: Path, competitor: str | None, as_json
     from crawler.browser import find_chromium
     from crawler.reading import Verdict, read_page, source_verdict
     from crawler.order import order_for
-    from crawler.sources import SOURCE_KINDS, build_plans
+    from crawler.sources import SOURCE_KINDS, Unreadable, build_plans
     from dossier.config import load_config
     from storage.runs import SourceRef
 
@@ -312,7 +312,7 @@ def check(ctx: click.Context, config_path: Path, competitor: str | None, as_json
             if plan.render != "js":
                 static = await session.fetch(plan.url, plan=plan)
             reads_static = static is not None and _reads_anything(kind, plan, static)
-            if browser and not reads_static and (static is None or static.ok) and plan.kind != "ads":
+            if browser and not reads_static and (static is None or static.ok) and kind.html:
                 rendered = await session.fetch(plan.url, "js", plan.wait_for, plan=plan)
             results.append((plan, static, rendered))
         return results
@@ -328,6 +328,11 @@ def check(ctx: click.Context, config_path: Path, competitor: str | None, as_json
         reading = read_page(first, plan.selectors or None, plan.currency, plan.decimal_separator) \
             if first is not None and kind.html else None
         verdict = source_verdict(plan.kind, plan.render, pairs[0], pairs[1], reading)
+        if not verdict.reads and first is not None and first.ok and not kind.html:
+            try:
+                _observations(kind, plan, first, strict=True)
+            except Unreadable as exc:  # a feed URL answering a page: the one line the crawl would store
+                verdict = Verdict("nothing", f"reads nothing: {exc}")
         if plan.render == "js" and not browser:
             verdict = Verdict("unreachable", "cannot render: no Chromium found (apt-get install chromium, or set "
                               "DOSSIER_CHROMIUM)")
@@ -359,11 +364,20 @@ def check(ctx: click.Context, config_path: Path, competitor: str | None, as_json
     ctx.exit(0 if all(verdict.reads for _plan, verdict in rows) else 1)
 
 
-def _observations(kind, plan, fetched) -> list:
+def _observations(kind, plan, fetched, strict: bool = False) -> list:
+    """What the source kind reads of the page; a page it cannot read at all (crawler.sources.Unreadable) reads
+    nothing, or, `strict`, raises."""
+    from crawler.sources import Unreadable
+
     document = fetched.document()
     if document is None:
         return []
-    return list(kind.extract(plan, document, document.headers))
+    try:
+        return list(kind.extract(plan, document, document.headers))
+    except Unreadable:
+        if strict:
+            raise
+        return []
 
 
 def _reads_anything(kind, plan, fetched) -> bool:

@@ -1,9 +1,9 @@
 """The diff of the checklist's sections beyond prices and reviews: site audit, contact channels and promos, content,
-job postings and newsletters. Queries here; the comparisons are storage/compare.py's."""
+job postings, newsletters and mentions. Queries here; the comparisons are storage/compare.py's."""
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import Session, aliased
 
 from storage import models
 from storage.compare import Draft, Rules, SiteFacts, compare_audits, compare_sets
@@ -27,6 +27,7 @@ def checklist_drafts(session: Session, run_id: int, base: int, source: models.So
     if not closable:
         drafts = [d for d in drafts if d.kind != "job_closed"]
     drafts += _newsletter_drafts(session, run_id, source)
+    drafts += _mention_drafts(session, run_id, source)
     return drafts
 
 
@@ -105,3 +106,21 @@ def _newsletter_drafts(session: Session, run_id: int, source: models.Source) -> 
     return [Draft("newsletter_new", f"newsletter:{letter.message_id}", f"{letter.sender}: {letter.subject or ''}",
                   next(iter((letter.links or {}).get("links") or []), None), None,
                   (letter.main_text or "")[:NEWSLETTER_PREVIEW] or None) for letter in rows]
+
+
+def _mention_drafts(session: Session, run_id: int, source: models.Source) -> list[Draft]:
+    """Mentions this source's feed shows now that no earlier good run saw (by any source of the competitor), as
+    reviews are told: not by `first_seen_run_id`, since a failed run may have read one first."""
+    earlier = aliased(models.MentionObservation)
+    seen_before = (select(earlier.id).join(models.CrawlRun, models.CrawlRun.id == earlier.run_id)
+                   .where(earlier.mention_id == models.Mention.id, earlier.run_id < run_id,
+                          models.CrawlRun.status.in_(GOOD_RUNS)))
+    rows = session.execute(
+        select(models.Mention)
+        .join(models.MentionObservation, and_(models.MentionObservation.mention_id == models.Mention.id,
+                                              models.MentionObservation.run_id == run_id,
+                                              models.MentionObservation.source_id == source.id))
+        .where(~exists(seen_before)).order_by(models.Mention.published.desc(), models.Mention.id)).scalars()
+    # the entity names the competitor: one feed item may mention two of them, each its own change
+    return [Draft("mention_new", f"mention:{m.competitor_id}:{m.key}", m.title or m.url or m.key, m.url, None,
+                  m.snippet, severity="low") for m in rows]

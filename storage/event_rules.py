@@ -29,7 +29,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {  # the order is the timeline's stacking
                "undercut", "price_gap_changed"),
     "reviews": ("review_new", "rating_changed"),
     "marketing": ("text_changed", "text_rotating", "promo_new", "promo_ended", "content_new", "newsletter_new",
-                  "ad_new", "ad_stopped"),
+                  "ad_new", "ad_stopped", "mention_new"),
     "hiring": ("job_posted", "job_closed"),
     "site": ("source_unreachable", "page_added", "page_removed", "technology_added", "technology_removed",
              "channel_added", "channel_removed", "robots_changed", "sitemap_grew", "broken_links_up"),
@@ -295,7 +295,8 @@ def _marketing_facts(group: list[ChangeFact]) -> dict[str, Any]:
             "ads_stopped": sum(1 for c in group if c.kind == "ad_stopped"),
             "content": [c.title for c in group if c.kind == "content_new"],
             "newsletters": [(c.title or "").partition(": ")[2] or c.title for c in group
-                            if c.kind == "newsletter_new"]}
+                            if c.kind == "newsletter_new"],
+            "mentions": [c.title for c in group if c.kind == "mention_new"]}
 
 
 def headline_change(before: str, after: str, context: int = 2) -> dict[str, str]:

@@ -138,6 +138,11 @@ MESSAGES: dict[str, dict[str, Any]] = {
                     "de": {"one": "Newsletter {quote}", "other": "{n} Newsletter, z. B. {quote}"},
                     "ru": {"one": "рассылка {quote}", "few": "{n} рассылки, например {quote}",
                            "many": "{n} рассылок, например {quote}", "other": "{n} рассылки, например {quote}"}},
+    "mentions": {"en": {"one": "new mention {quote}", "other": "{n} new mentions, e.g. {quote}"},
+                 "de": {"one": "neue Erwähnung {quote}", "other": "{n} neue Erwähnungen, z. B. {quote}"},
+                 "ru": {"one": "новое упоминание {quote}", "few": "{n} новых упоминания, например {quote}",
+                        "many": "{n} новых упоминаний, например {quote}",
+                        "other": "{n} нового упоминания, например {quote}"}},
     "text_on": {"en": "new text on {page}: {quote}", "de": "neuer Text auf {page}: {quote}",
                 "ru": "новый текст на {page}: {quote}"},
     "texts": {"en": {"one": "text changed on {n} page", "other": "text changed on {n} pages"},
@@ -355,6 +360,8 @@ def _marketing(facts: dict[str, Any], say: _Writer) -> list[str]:
     for key in ("promos_ended", "ads_stopped", "texts", "rotating"):
         if facts.get(key):
             parts.append(say(key, n=facts[key]))
+    if facts.get("mentions"):  # what others wrote about the competitor, after what it did itself
+        parts.append(say("mentions", n=len(facts["mentions"]), quote=say.quote(facts["mentions"][0])))
     return parts
 
 

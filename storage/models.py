@@ -319,6 +319,33 @@ class Newsletter(RunSourceCompetitorRow, Base):
     main_text: Mapped[str | None] = mapped_column(Text)
 
 
+class Mention(Base):
+    """An item of a feed the user subscribes to that names the competitor (kind: mentions), stored once per
+    competitor: its key is the item's canonical link, else its guid."""
+
+    __tablename__ = "mention"
+    __table_args__ = (UniqueConstraint("competitor_id", "key"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)  # first read by
+    key: Mapped[str] = mapped_column(String(512))
+    url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[datetime | None] = mapped_column(index=True)
+    snippet: Mapped[str | None] = mapped_column(Text)
+    feed_url: Mapped[str] = mapped_column(Text)  # the feed it was read in
+    first_seen_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    last_seen_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"))
+
+
+class MentionObservation(RunSourceRow, Base):
+    """A mention as one run's feed showed it: mention_new is a mention no earlier good run saw."""
+
+    __tablename__ = "mention_observation"
+    __table_args__ = (UniqueConstraint("run_id", "source_id", "mention_id"),)
+    mention_id: Mapped[int] = mapped_column(ForeignKey("mention.id", ondelete="CASCADE"), index=True)
+
+
 class Change(Base):
     __tablename__ = "change"
     __table_args__ = (UniqueConstraint("run_id", "kind", "entity"), Index("ix_change_competitor_run", "competitor_id", "run_id"))

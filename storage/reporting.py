@@ -23,6 +23,7 @@ TREND_RUNS = 12  # runs in the site audit's trend table
 MONTHS_SHOWN = 24
 CONTENT_SHOWN = 50
 NEWSLETTERS_SHOWN = 20
+MENTIONS_SHOWN = 50
 NEWSLETTER_PREVIEW_CHARS = 300
 EVENT_DAYS = 7  # "this week": runs started within this many days before the newest good run
 WEEK_EVENTS_SHOWN = 20  # the overview's list across competitors
@@ -51,6 +52,7 @@ class CompetitorDossier:
     promos: list[dict[str, Any]] = field(default_factory=list)
     content: list[dict[str, Any]] = field(default_factory=list)
     newsletters: list[dict[str, Any]] = field(default_factory=list)
+    mentions: list[dict[str, Any]] = field(default_factory=list)  # the newest mentions in the user's feeds
     monthly: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # {"articles": [{"month", "count"}], ...}
     events: list[dict[str, Any]] = field(default_factory=list)  # this week's, most important first, with "changes"
     week_since: datetime | None = None  # the start of "this week" (EVENT_DAYS before the newest good run)
@@ -216,9 +218,10 @@ def competitor_dossier(engine: Engine, slug: str) -> CompetitorDossier:
             ORDER BY CASE WHEN ci.published IS NULL THEN 1 ELSE 0 END, ci.published DESC, ci.title, ci.url
             LIMIT {CONTENT_SHOWN}""", slug=slug)
         newsletters = _newsletters(connection, slug)
+        mentions = _mentions(connection, slug)
         matched = _rows(connection, MATCHED_WITH_OURS, slug=slug)
         monthly = _rows(connection, """
-            SELECT month, articles, newsletters, jobs_posted FROM monthly_activity WHERE competitor = :slug
+            SELECT month, articles, newsletters, jobs_posted, mentions FROM monthly_activity WHERE competitor = :slug
             ORDER BY month DESC""", slug=slug)
     contacts, promos = _contacts(channels)
     return CompetitorDossier(
@@ -228,7 +231,7 @@ def competitor_dossier(engine: Engine, slug: str) -> CompetitorDossier:
         rating_trend=_rating_trend(ratings, labels, position), technologies=technologies, ads=ads,
         positioning=positioning, text_changes=text_changes, jobs=jobs, changes=changes,
         site_audits=site_audits, site_trend=site_trend, contacts=contacts, promos=promos, content=content,
-        newsletters=newsletters, monthly=_monthly(monthly), events=events, week_since=since, gone=gone,
+        newsletters=newsletters, mentions=mentions, monthly=_monthly(monthly), events=events, week_since=since, gone=gone,
         price_position=matched)
 
 
@@ -340,10 +343,25 @@ def _newsletters(connection, slug: str) -> list[dict[str, Any]]:
     return letters
 
 
+def _mentions(connection, slug: str) -> list[dict[str, Any]]:
+    """The newest mentions that a good run read (as monthly_activity and the summary view count them)."""
+    rows = _rows(connection, f"""
+        SELECT m.key, m.url, m.title, m.published, m.snippet, m.feed_url, s.config AS source_config FROM mention m
+        JOIN competitor c ON c.id = m.competitor_id JOIN source s ON s.id = m.source_id
+        WHERE c.slug = :slug AND EXISTS (SELECT 1 FROM mention_observation mo JOIN crawl_run r ON r.id = mo.run_id
+                                         WHERE mo.mention_id = m.id AND r.status IN {GOOD})
+        ORDER BY CASE WHEN m.published IS NULL THEN 1 ELSE 0 END, m.published DESC, m.id DESC
+        LIMIT {MENTIONS_SHOWN}""", slug=slug)
+    for row in rows:
+        row["source_name"] = _json(row.pop("source_config")).get("name")
+    return rows
+
+
 def _monthly(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """monthly_activity split per count (articles, newsletters, jobs_posted): its months with any, newest first."""
+    """monthly_activity split per count (articles, newsletters, jobs_posted, mentions): its months with any, newest
+    first."""
     return {what: [{"month": row["month"], "count": row[what]} for row in rows if row[what]][:MONTHS_SHOWN]
-            for what in ("articles", "newsletters", "jobs_posted")}
+            for what in ("articles", "newsletters", "jobs_posted", "mentions")}
 
 
 def price_charts(history: list[dict[str, Any]], labels: list[str], position: dict[int, int],

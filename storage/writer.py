@@ -54,6 +54,7 @@ class RunWriter:
         self._channels: list[dict[str, Any]] = []
         self._articles: list[dict[str, Any]] = []
         self._newsletters: list[dict[str, Any]] = []
+        self._mentions: list[tuple[int, int, str, Any]] = []
         self._render_patterns: list[dict[str, Any]] = []
 
     # -- buffering ---------------------------------------------------------------------------------
@@ -151,6 +152,13 @@ class RunWriter:
                 "main_text": letter.main_text})
         self._maybe_flush(self._newsletters)
 
+    def add_mentions(self, source_id: int, competitor_id: int, feed_url: str, items: Iterable[Any]) -> None:
+        """Feed items naming the competitor (extractors.FeedItem): each stored once per competitor, by its key,
+        and observed in this run by this source."""
+        for item in items:
+            self._mentions.append((source_id, competitor_id, feed_url, item))
+        self._maybe_flush(self._mentions)
+
     def add_render_patterns(self, source_id: int, patterns: Mapping[str, Any]) -> None:
         """render: auto, what the source's URL patterns showed up to this run (crawler/render_auto.PatternStats:
         its decision() and counts), replacing what was kept of them."""
@@ -194,6 +202,7 @@ class RunWriter:
             self._write_products(connection)
             self._write_reviews(connection)
             self._write_ads(connection)
+            self._write_mentions(connection)
             self._write_simple(connection, models.RenderPattern, self._render_patterns, ["source_id", "pattern"],
                                update=True)
 
@@ -401,6 +410,33 @@ class RunWriter:
             [{"run_id": self.run_id, "source_id": sources[k], "ad_id": ids[k], "active": rows[k]["active"]}
              for k in rows])
         self._ads.clear()
+
+    def _write_mentions(self, connection) -> None:
+        """A mention keeps what the feed said when it was first read (a later edit of the item is not a new one)."""
+        if not self._mentions:
+            return
+        table = models.Mention.__table__
+        rows: dict[tuple[int, str], dict[str, Any]] = {}
+        sources: dict[tuple[int, int, str], int] = {}  # one observation per (source, mention)
+        for source_id, competitor_id, feed_url, item in self._mentions:
+            key = (competitor_id, str(item.key)[:512])
+            sources.setdefault((source_id, *key), source_id)
+            rows.setdefault(key, {
+                "competitor_id": competitor_id, "source_id": source_id, "key": key[1], "url": item.url,
+                "title": item.title, "published": item.published, "snippet": item.snippet, "feed_url": feed_url,
+                "first_seen_run_id": self.run_id, "last_seen_run_id": self.run_id,
+            })
+        statement = insert_for(connection, table)
+        statement = statement.on_conflict_do_update(
+            index_elements=["competitor_id", "key"], set_={"last_seen_run_id": statement.excluded.last_seen_run_id})
+        connection.execute(statement, list(rows.values()))
+        ids = self._ids(connection, table, ["competitor_id", "key"], list(rows))
+        connection.execute(
+            insert_for(connection, models.MentionObservation.__table__)
+            .on_conflict_do_nothing(index_elements=["run_id", "source_id", "mention_id"]),
+            [{"run_id": self.run_id, "source_id": source_id, "mention_id": ids[(competitor_id, key)]}
+             for (source_id, competitor_id, key) in sources])
+        self._mentions.clear()
 
     @staticmethod
     def _ids(connection, table, columns: list[str], keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:

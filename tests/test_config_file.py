@@ -130,7 +130,7 @@ def test_a_competitor_added_again_is_replaced_in_place(demo):
     assert write_competitor(demo, update) == "updated"
     after = demo.read_text(encoding="utf-8")
     # the old block (its content, not the blank line after it) gives way to the new one; nothing else moves
-    old_end = before.rindex('"@gruzovoz.ru"\n', start, end) + len('"@gruzovoz.ru"\n')
+    old_end = len(before[:end].rstrip("\n")) + 1  # its last line (its last mentions source's), with its newline
     new_block = textwrap.indent(competitor_block(update), "  ")
     assert after == before[:start] + new_block + before[old_end:]
     config = load_config(demo)

@@ -149,6 +149,21 @@ def test_night2_shows_each_checklist_change(demo):
     assert senders == [("gruzovoz", "gruzovoz.ru"), ("kranrad", "kranrad-gmbh.de"), ("toolshop", "northwind-tools.com")]
 
 
+def test_night2_tells_the_new_mentions_of_the_fixture_feeds(demo):
+    """fixtures/README.md, `newsfeed`: three new mentions each for Kranrad and ГрузоВоз, the comparison for both."""
+    result, engine, _ = demo
+    told = sorted((c.competitor_slug, c.title) for c in list_changes(engine, run_id=result.runs[1].run_id,
+                                                                     kind="mention_new"))
+    assert told == [
+        ("gruzovoz", "Gruzovoz подняли тариф «Город»?"),
+        ("gruzovoz", "ГрузоВоз запустил отслеживание грузов в Telegram"),
+        ("gruzovoz", "Сравнение: колёса Kranrad и доставка через ГрузоВоз"),
+        ("kranrad", "KRANRAD erweitert Service: Laufrad-Tausch in 48 Stunden"),
+        ("kranrad", "Neues Werk für Kranlaufräder in Dortmund eröffnet"),
+        ("kranrad", "Сравнение: колёса Kranrad и доставка через ГрузоВоз"),
+    ]
+
+
 def test_the_summary_view_has_the_checklist_columns(demo):
     result, engine, _ = demo
     with engine.connect() as connection:
@@ -168,6 +183,11 @@ def test_the_summary_view_has_the_checklist_columns(demo):
         months = connection.exec_driver_sql("SELECT competitor, SUM(newsletters) FROM monthly_activity "
                                             "GROUP BY competitor ORDER BY competitor").all()
     assert [(slug, int(count)) for slug, count in months] == [("gruzovoz", 3), ("kranrad", 2), ("toolshop", 2)]
+    with engine.connect() as connection:
+        mentions = connection.exec_driver_sql("SELECT competitor, month, mentions FROM monthly_activity "
+                                              "WHERE mentions > 0 ORDER BY competitor").all()
+    assert [tuple(row) for row in mentions] == [("gruzovoz", "2026-11", 5), ("kranrad", "2026-11", 5)]
+    assert "mentions_30d" in kranrad
 
 
 LABELLED_EVENTS = Path(__file__).parent.parent / "fixtures" / "night2_events.json"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.records import Article, JobPosting, Newsletter, PageAudit
+from extractors.records import Article, FeedItem, JobPosting, Newsletter, PageAudit
 from schedules.report import FAMILY_STYLE, build_report
 from storage.audit import record_site_audits
 from storage.event_rules import FAMILIES
@@ -171,6 +171,7 @@ COMPETITORS = [{"slug": "kranrad", "name": "Kranrad GmbH", "sources": [
     {"kind": "site", "url": SITE},
     {"kind": "jobs", "url": JOBS},
     {"kind": "newsletter", "url": "mbox:/srv/mail/team.mbox", "senders": ["@kranrad.example"]},
+    {"kind": "mentions", "url": "https://news.example/rss.xml", "name": "Branchenticker", "names": ["Kranrad"]},
 ]}]
 TODAY = date.today()
 HOSTILE = "<script>window.pwned=1</script>"
@@ -186,11 +187,21 @@ LETTER = Newsletter(message_id="7@kranrad.example", sender="news@kranrad.example
                     links=[SITE + "winter", SITE + "shop"], main_text="Liebe Kunden, " + "Laufrad " * 60)
 
 
-def stored_run(engine, *, home_ms, sitemap, broken=0, channels=(), articles=(), jobs=(), letters=(),
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+FAIR = FeedItem(key="https://news.example/messe", url="https://news.example/messe?utm_source=rss",
+                title="Kranrad auf der Messe", published=NOW - timedelta(days=4), snippet="Stand B12, Halle 3")
+HOSTILE_MENTION = FeedItem(key="https://news.example/werk", url="javascript:window.pwned=3",
+                           title=HOSTILE + "Kranrad baut", published=NOW - timedelta(days=1), snippet=HOSTILE)
+FAILED_MENTION = FeedItem(key="https://news.example/kaputt", url="https://news.example/kaputt",
+                          title="Kranrad aus dem kaputten Lauf", published=NOW)
+
+
+def stored_run(engine, *, home_ms, sitemap, broken=0, channels=(), articles=(), jobs=(), letters=(), mentions=(),
                status="succeeded"):
-    """One run as a crawl stores it (fetches, page audits, channels, articles, jobs, newsletters, site audit)."""
+    """One run as a crawl stores it (fetches, page audits, channels, articles, jobs, newsletters, mentions, site
+    audit)."""
     refs = sync_sources(engine, COMPETITORS)
-    site, job_source, mail = refs
+    site, job_source, mail, feed = refs
     run_id = start_run(engine)
     writer = RunWriter(engine, run_id)
     for url, elapsed in ((SITE, home_ms), (BLOG, 90)):
@@ -207,6 +218,8 @@ def stored_run(engine, *, home_ms, sitemap, broken=0, channels=(), articles=(), 
     writer.add_jobs(job_source.source_id, job_source.competitor_id, jobs)
     writer.record_fetch(mail.source_id, mail.url, 200, None, 10, 5000, None)
     writer.add_newsletters(mail.source_id, mail.competitor_id, letters)
+    writer.record_fetch(feed.source_id, feed.url, 200, None, 10, 3000, None)
+    writer.add_mentions(feed.source_id, feed.competitor_id, feed.url, mentions)
     writer.close()
     discovery = [{"url": SITE + "robots.txt", "status": 200, "robots": True, "robots_hash": "h",
                   "rules": ["user-agent: *", "disallow: /warenkorb"]},
@@ -224,9 +237,10 @@ def checklist_report(engine, tmp_path):
     stored_run(engine, home_ms=180, sitemap=100, channels=[("messenger", "whatsapp:+4930123456", "WhatsApp", SITE)],
                articles=[MESSE])
     stored_run(engine, home_ms=345, sitemap=112, broken=2, channels=[TELEGRAM, PHONE, PROMO],
-               articles=[MESSE, TRAP], jobs=[WELDER], letters=[LETTER])
+               articles=[MESSE, TRAP], jobs=[WELDER], letters=[LETTER], mentions=[FAIR, HOSTILE_MENTION])
     stored_run(engine, home_ms=9_999, sitemap=7, channels=[("messenger", "viber:+4930555", "Viber", SITE)],
-               articles=[Article(BLOG + "kaputt", "Aus dem kaputten Lauf", TODAY)], status="failed")
+               articles=[Article(BLOG + "kaputt", "Aus dem kaputten Lauf", TODAY)], mentions=[FAILED_MENTION],
+               status="failed")
     pages = build_report(engine, tmp_path / "report")
     return {page.stem: page.read_text(encoding="utf-8") for page in pages}
 
@@ -246,8 +260,8 @@ def cells(html: str) -> list[str]:
 def test_overview_shows_site_and_reach(checklist_report):
     row = cells(section(checklist_report["index"], "site-reach"))
     start = row.index("Kranrad GmbH")
-    assert row[start:start + 12] == ["Kranrad GmbH", "345", "47", "✓", "✓", "112", "2", "phone, Telegram", "1", "2",
-                                     "1", "1"]
+    assert row[start:start + 13] == ["Kranrad GmbH", "345", "47", "✓", "✓", "112", "2", "phone, Telegram", "1", "2",
+                                     "1", "1", "2"]  # 2 mentions in 30 days: not the failed run's
 
 
 def test_site_audit_shows_the_latest_good_run_and_a_trend(checklist_report):
@@ -298,12 +312,26 @@ def test_hiring_shows_department_and_months(checklist_report):
     assert jobs[-2:] == [WELDER.posted.strftime("%Y-%m"), "1"]
 
 
+def test_mentions_newest_first_with_their_feed_and_months(checklist_report):
+    mentions = section(checklist_report["kranrad"], "mentions")
+    row = cells(mentions)
+    assert mentions.index("Kranrad baut") < mentions.index("Kranrad auf der Messe")
+    assert f'<a href="{FAIR.url}">Kranrad auf der Messe</a>' in mentions
+    assert "Stand B12, Halle 3" in row and "Branchenticker" in row
+    assert "kaputten Lauf" not in mentions  # read by the failed run only
+    months = Counter(m.published.strftime("%Y-%m") for m in (FAIR, HOSTILE_MENTION))
+    per_month = cells(mentions.split('<table class="narrow">')[1])
+    assert per_month == ["Month", "Mentions"] + [str(v) for m in sorted(months, reverse=True) for v in (m, months[m])]
+
+
 def test_scraped_text_is_escaped_and_only_http_links(checklist_report):
     page = checklist_report["kranrad"]
     assert "<script>window.pwned" not in page
     assert "&lt;script&gt;window.pwned=1&lt;/script&gt;Neues Werk" in section(page, "content")
     assert "&lt;script&gt;window.pwned=1&lt;/script&gt;Winteraktion" in section(page, "newsletters")
+    assert "&lt;script&gt;window.pwned=1&lt;/script&gt;Kranrad baut" in section(page, "mentions")
     assert 'href="javascript:' not in page and "javascript:window.pwned=2" not in page  # no link, title shown
+    assert "javascript:window.pwned=3" not in page
 
 
 # --- events, gone products and prices per category, from diffed runs -----------------------------------------
