@@ -16,8 +16,8 @@ from pydantic import (
 )
 
 from dossier.errors import ConfigError
-from dossier.urls import site_domain
 from dossier.severity import SEVERITIES
+from dossier.urls import site_domain
 
 SourceKind = Literal["site", "catalog", "reviews", "ads", "marketplace", "jobs", "newsletter", "mentions"]
 # the kinds whose hosts are the competitor's own sites: a feed item linking to one mentions it (kind: mentions)
