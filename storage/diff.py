@@ -51,10 +51,12 @@ def diff_run(engine: Engine, run_id: int, rules: Rules = Rules()) -> int:
                  "after": d.after, "magnitude": d.magnitude, "severity": d.severity, "uncertain": d.uncertain,
                  "evidence": d.evidence}
                 for source, d in drafts]
-        unique = {(r["kind"], r["entity"]): r for r in rows}  # two sources may see the same product change
+        # two sources of a competitor may see the same product change
+        unique = {(r["competitor_id"], r["kind"], r["entity"]): r for r in rows}
         before = session.scalar(select(func.count()).select_from(models.Change).where(models.Change.run_id == run_id))
         session.execute(insert_for(session.get_bind(), models.Change.__table__)
-                        .on_conflict_do_nothing(index_elements=["run_id", "kind", "entity"]), list(unique.values()))
+                        .on_conflict_do_nothing(index_elements=["run_id", "competitor_id", "kind", "entity"]),
+                        list(unique.values()))
         after = session.scalar(select(func.count()).select_from(models.Change).where(models.Change.run_id == run_id))
         return after - before
 

@@ -348,7 +348,9 @@ class MentionObservation(RunSourceRow, Base):
 
 class Change(Base):
     __tablename__ = "change"
-    __table_args__ = (UniqueConstraint("run_id", "kind", "entity"), Index("ix_change_competitor_run", "competitor_id", "run_id"))
+    # per competitor: two competitors' products may share a key (a GTIN, a maker's part number) and change together
+    __table_args__ = (UniqueConstraint("run_id", "competitor_id", "kind", "entity"),
+                      Index("ix_change_competitor_run", "competitor_id", "run_id"))
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
     competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"))

@@ -130,7 +130,8 @@ def record_price_gaps(engine: Engine, run_id: int, rules: Rules = Rules()) -> in
                 for competitor_id, d in drafts.values()]
         if rows:
             session.execute(insert_for(session.get_bind(), models.Change.__table__)
-                            .on_conflict_do_nothing(index_elements=["run_id", "kind", "entity"]), rows)
+                            .on_conflict_do_nothing(index_elements=["run_id", "competitor_id", "kind", "entity"]),
+                            rows)
         return len(rows)
 
 

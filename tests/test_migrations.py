@@ -123,3 +123,38 @@ def test_the_fetch_outcome_migration_fills_the_rows_stored_before_it(database_ur
     with pytest.raises(IntegrityError), engine.begin() as connection:
         connection.execute(text('UPDATE "fetch" SET outcome = \'fine\' WHERE id = 1'))
     engine.dispose()
+
+
+def test_a_change_is_unique_per_competitor_and_the_migration_keeps_the_rows_and_views(database_url):
+    """Migration 0014: two competitors whose products share a key (a GTIN used as SKU) may both change in one run;
+    the changes stored before it stay, and the views reading `change` still read (SQLite copies the table)."""
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.db import _alembic_config, create_db_engine
+
+    engine = create_db_engine(database_url)
+    command.upgrade(_alembic_config(engine), "0013")
+    now = {"now": "2026-01-01 00:00:00"}
+    insert = text("INSERT INTO change (run_id, competitor_id, kind, entity, severity, uncertain, created_at) "
+                  "VALUES (1, :competitor, 'price_down', 'product:4006381333931', 'low', false, :now)")
+    with engine.begin() as connection:
+        for number in (1, 2):
+            connection.execute(text("INSERT INTO competitor (id, slug, name, created_at) "
+                                    "VALUES (:id, :slug, :slug, :now)"), {"id": number, "slug": f"c{number}", **now})
+        connection.execute(text("INSERT INTO crawl_run (id, status, started, stats) "
+                                "VALUES (1, 'succeeded', :now, '{}')"), now)
+        connection.execute(insert, {"competitor": 1, **now})
+    with pytest.raises(IntegrityError), engine.begin() as connection:  # before: the second competitor's is refused
+        connection.execute(insert, {"competitor": 2, **now})
+    upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(insert, {"competitor": 2, **now})
+    with pytest.raises(IntegrityError), engine.begin() as connection:  # still once per competitor
+        connection.execute(insert, {"competitor": 2, **now})
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT competitor, kind FROM recent_changes ORDER BY competitor")).all() == [
+            ("c1", "price_down"), ("c2", "price_down")]
+        assert connection.execute(text("SELECT COUNT(*) FROM product_status")).scalar() == 0
+    engine.dispose()

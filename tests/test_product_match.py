@@ -323,3 +323,31 @@ def test_with_few_identified_pairs_the_rules_decide(engine, stocked, caplog):
         record_matches(engine, stocked)
     assert "matching by rules: 1 pairs decided by identifiers" in caplog.text
     assert "learned" not in {m.method for m in list_matches(engine)}
+
+
+def test_two_competitors_whose_products_share_a_key_both_have_their_price_change(engine):
+    """Shops that use the GTIN as their SKU give their products one key: the same night's drop at each is a change
+    of each (the second was dropped while a change was unique per run, kind and entity)."""
+    from storage.diff import diff_run
+    from storage.queries import list_changes
+    from storage.runs import record_crawl_report, record_source_outcomes
+
+    def night(price: str) -> int:
+        refs = sync_sources(engine, COMPETITORS[1:])
+        run_id = start_run(engine)
+        writer = RunWriter(engine, run_id)
+        for ref in refs:
+            writer.record_fetch(ref.source_id, ref.url, 200, None, 5, 100, "h")
+            writer.add_products(ref.source_id, ref.competitor_id, [
+                Product("Laufrad LR 250", Decimal(price), "EUR", sku="4006381333931")], ref.url)
+        writer.close()
+        record_source_outcomes(engine, run_id, refs)
+        record_crawl_report(engine, run_id, {}, {})
+        finish_run(engine, run_id, "succeeded")
+        diff_run(engine, run_id)
+        return run_id
+
+    night("1249.00")
+    second = night("1199.00")
+    assert sorted((c.competitor_slug, c.kind, c.entity) for c in list_changes(engine, run_id=second)) == [
+        ("gruz", "price_down", "product:4006381333931"), ("kranrad", "price_down", "product:4006381333931")]
