@@ -79,20 +79,21 @@ def record_matches(engine: Engine, run_id: int | None, threshold: float = MATCH_
         by_competitor: dict[int, list[Listed]] = defaultdict(list)
         for product in products:
             by_competitor[product.competitor_id].append(product)
-        candidates: list[tuple[Listed, Listed, float]] = []
+        candidates: list[tuple[Listed, Listed, float, bool | None]] = []  # with what identifiers say of the pair
         for first, second in combinations(sorted(by_competitor), 2):
             left, right = by_competitor[first], by_competitor[second]
             for i, j in candidate_pairs([p.offer for p in left], [p.offer for p in right]):
-                candidates.append((left[i], right[j], match_score(left[i].offer, right[j].offer)))
+                a, b = left[i], right[j]
+                candidates.append((a, b, match_score(a.offer, b.offer), identified(a.offer, b.offer)))
         model = _learned(session, products, candidates, run_id)
-        undecided = [(a, b) for a, b, score in candidates
-                     if model is not None and identified(a.offer, b.offer) is None and score >= LEARNED_FLOOR]
+        undecided = [(a, b) for a, b, score, said in candidates
+                     if model is not None and said is None and score >= LEARNED_FLOOR]
         learned = dict(zip(((a.product_id, b.product_id) for a, b in undecided),
                            model.predict([(a.record, b.record) for a, b in undecided]) if undecided else []))
         pairs: dict[tuple[int, int], tuple[float, str, int | None]] = {}
-        for a, b, score in candidates:
+        for a, b, score, said in candidates:
             method = method_of(a.offer, b.offer)
-            if model is not None and identified(a.offer, b.offer) is None:
+            if model is not None and said is None:
                 score = learned.get((a.product_id, b.product_id), 0.0)
                 matched, method = score >= model.threshold, "learned" if method == "similarity" else method
             else:
@@ -104,13 +105,12 @@ def record_matches(engine: Engine, run_id: int | None, threshold: float = MATCH_
     return written
 
 
-def _learned(session, products: list[Listed], candidates: list[tuple[Listed, Listed, float]],
+def _learned(session, products: list[Listed], candidates: list[tuple[Listed, Listed, float, bool | None]],
              run_id: int | None) -> SimilarityModel | None:
     """The similarity learned from this run's labelled pairs (identifiers and the analyst's decisions), its
     threshold calibrated on half of them while the other half trains; None when they are too few."""
     labelled: dict[tuple[int, int], tuple[Listed, Listed, bool]] = {}
-    for a, b, _ in candidates:
-        said = identified(a.offer, b.offer)
+    for a, b, _, said in candidates:
         if said is not None:
             labelled[(min(a.product_id, b.product_id), max(a.product_id, b.product_id))] = (a, b, said)
     by_id = {p.product_id: p for p in products}
@@ -177,7 +177,8 @@ def decide(engine: Engine, product_id: int, other_id: int, decision: str) -> Non
         _store_decision(session, product_id, other_id, decision)
         pairs = {(m.product_id, m.matched_product_id): (m.confidence, m.method, m.run_id)
                  for m in session.scalars(select(models.ProductMatch)) if m.method != "confirmed"}
-        _write(session, pairs, {row.product_id for row in _listed(session, None)}, None)
+        listed = session.execute(LISTED, {"run": -1, "upto": LATEST}).scalars()  # ids only: nothing to compare
+        _write(session, pairs, set(listed), None)
 
 
 def _store_decision(session, product_id: int, other_id: int, decision: str) -> None:

@@ -16,10 +16,11 @@ from sqlalchemy import Engine, delete, text
 from storage import models
 from storage.compare import Draft, Rules
 from storage.db import session_scope
+from storage.runs import GOOD_RUNS
 from storage.writer import insert_for
 
 KINDS = ("undercut", "price_gap_changed")
-GOOD = "('succeeded', 'partial')"  # runs whose readings count (as the views' latest_prices)
+GOOD = "(" + ", ".join(f"'{status}'" for status in GOOD_RUNS) + ")"  # as SQL: runs whose readings count
 CENT = Decimal("0.01")
 
 

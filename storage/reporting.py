@@ -12,9 +12,8 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, text
 
 from storage.event_rules import FAMILIES, event_family
-from storage.price_gaps import PAIRS_WITH_OURS
+from storage.price_gaps import GOOD, PAIRS_WITH_OURS
 
-GOOD = "('succeeded', 'partial')"
 # The contact section's groups, in this order, with their headings.
 CHANNEL_KINDS = {"phone": "Phone", "email": "E-mail", "messenger": "Messenger", "widget": "Chat widget", "form": "Form"}
 PROMO_KINDS = frozenset({"countdown", "offer"})  # a promo's label when the page gave no deadline
