@@ -251,7 +251,8 @@ def _config_log_file(ctx: click.Context, configured: str | None) -> str | None:
 
 
 @cli.command()
-@click.option("--since", help="Only changes newer than this: 7d, 24h, 30m or a date (2026-11-01).")
+@click.option("--since", help="Only changes newer than this: 3y, 7d, 24h, 30m or a date (2026-11-01); an archived "
+              "run's changes are dated by its captures (`dossier backfill`).")
 @click.option("--competitor", help="Only this competitor (slug); a slug the database does not know is an error "
               "listing the known ones.")
 @click.option("--kind", help="Only this change kind, e.g. price_down; an unknown kind is an error listing the kinds.")
@@ -300,16 +301,22 @@ def check_filter(value: str, known: list[str], problem: str) -> None:
 
 
 def parse_since(value: str) -> datetime:
-    """'7d', '24h', '30m' or an ISO date/time, as a UTC time; a ConfigError naming --since otherwise."""
-    match = re.fullmatch(r"\s*(\d+)\s*([dhm])\s*", value)
+    """'3y', '7d', '24h', '30m' or an ISO date/time, as a UTC time; a ConfigError naming --since otherwise. Years
+    are calendar years (the same day, `dossier backfill` fills years back); 29 February goes to the 28th."""
+    match = re.fullmatch(r"\s*(\d+)\s*([ydhm])\s*", value)
     if match:
         amount, unit = int(match.group(1)), match.group(2)
+        now = datetime.now(timezone.utc)
+        if unit == "y":
+            if amount >= now.year:
+                raise ConfigError(f"--since: {value!r} reaches before the year 1 (use fewer years, or a date)")
+            return now.replace(year=now.year - amount, day=28 if (now.month, now.day) == (2, 29) else now.day)
         delta = {"d": timedelta(days=amount), "h": timedelta(hours=amount), "m": timedelta(minutes=amount)}[unit]
         return datetime.now(timezone.utc) - delta
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise ConfigError(f"--since: {value!r} is not a duration or date (use 7d, 24h, 30m or 2026-11-01)") from None
+        raise ConfigError(f"--since: {value!r} is not a duration or date (use 3y, 7d, 24h, 30m or 2026-11-01)") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
@@ -410,6 +417,9 @@ def _register_commands() -> None:
         cli.add_command(command)
     from schedules.cli_distributed import COMMANDS as DISTRIBUTED_COMMANDS
     for command in DISTRIBUTED_COMMANDS:
+        cli.add_command(command)
+    from schedules.cli_backfill import COMMANDS as BACKFILL_COMMANDS
+    for command in BACKFILL_COMMANDS:
         cli.add_command(command)
 
 

@@ -82,6 +82,10 @@ class CrawlRun(Base):
     pid: Mapped[int | None] = mapped_column(Integer)  # the process running it, to tell a crashed run from a live one
     host: Mapped[str | None] = mapped_column(String(255))
     heartbeat: Mapped[datetime | None]
+    # read from the Internet Archive by `dossier backfill`, dated by its captures (storage/archive.py: its id is
+    # below every live run's); `period` is the month (2024-05) or quarter (2024-Q2) it holds
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    period: Mapped[str | None] = mapped_column(String(16))
 
 
 class SourceCrawl(RunSourceRow, Base):

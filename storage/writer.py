@@ -5,7 +5,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -26,6 +26,23 @@ def insert_for(engine_or_dialect: Any, table: Any):
     name = getattr(getattr(engine_or_dialect, "dialect", engine_or_dialect), "name", engine_or_dialect)
     module = postgresql if name == "postgresql" else sqlite
     return module.insert(table)
+
+
+def seen_span(connection: Any, statement: Any, table: Any) -> dict[str, Any]:
+    """first_seen_run_id and last_seen_run_id of an upsert: the earliest and the latest of the stored and the new
+    run, so that a run written out of order (an archived run, below every live one: storage/archive.py) widens
+    the span instead of moving it."""
+    least, greatest = (func.least, func.greatest) if connection.dialect.name == "postgresql" else (func.min, func.max)
+    stored_first, stored_last = table.c.first_seen_run_id, table.c.last_seen_run_id
+    new_first, new_last = statement.excluded.first_seen_run_id, statement.excluded.last_seen_run_id
+    return {"first_seen_run_id": func.coalesce(least(stored_first, new_first), new_first),
+            "last_seen_run_id": func.coalesce(greatest(stored_last, new_last), new_last)}
+
+
+def _not_older(statement: Any, table: Any) -> Any:
+    """The new reading comes from a run not older than the stored latest one."""
+    return or_(table.c.last_seen_run_id.is_(None),
+               statement.excluded.last_seen_run_id >= table.c.last_seen_run_id)
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -270,9 +287,11 @@ class RunWriter:
                 observations[(source_id, competitor_id, key)] = seen
         catalog, observations = self._one_product_per_url(connection, catalog, observations)
         statement = insert_for(connection, table)
+        newer = _not_older(statement, table)  # an archived run's reading does not rename what a later run read
         statement = statement.on_conflict_do_update(
             index_elements=["competitor_id", "key"],
-            set_={**{c: statement.excluded[c] for c in ("name", "url", "last_seen_run_id")},
+            set_={**{c: case((newer, statement.excluded[c]), else_=table.c[c]) for c in ("name", "url")},
+                  **seen_span(connection, statement, table),
                   **{c: func.coalesce(statement.excluded[c], table.c[c]) for c in FILLED_IN}},
         )
         connection.execute(statement, list(catalog.values()))
@@ -370,8 +389,7 @@ class RunWriter:
             })
         statement = insert_for(connection, table)
         statement = statement.on_conflict_do_update(
-            index_elements=["competitor_id", "platform", "external_id"],
-            set_={"last_seen_run_id": statement.excluded.last_seen_run_id})
+            index_elements=["competitor_id", "platform", "external_id"], set_=seen_span(connection, statement, table))
         connection.execute(statement, list(rows.values()))
         ids = self._ids(connection, table, ["competitor_id", "platform", "external_id"], list(rows))
         connection.execute(
@@ -428,7 +446,7 @@ class RunWriter:
             })
         statement = insert_for(connection, table)
         statement = statement.on_conflict_do_update(
-            index_elements=["competitor_id", "key"], set_={"last_seen_run_id": statement.excluded.last_seen_run_id})
+            index_elements=["competitor_id", "key"], set_=seen_span(connection, statement, table))
         connection.execute(statement, list(rows.values()))
         ids = self._ids(connection, table, ["competitor_id", "key"], list(rows))
         connection.execute(

@@ -59,7 +59,7 @@ def test_changes_refuses_an_uninitialised_database(runner, tmp_path):
 
 def test_a_bad_since_is_exit_2(runner, tmp_path):
     code, _, err = invoke(runner, "changes", "--since", "a week", "--db", f"sqlite:///{tmp_path}/d.db")
-    assert (code, err) == (2, "error: --since: 'a week' is not a duration or date (use 7d, 24h, 30m or 2026-11-01)\n")
+    assert (code, err) == (2, "error: --since: 'a week' is not a duration or date (use 3y, 7d, 24h, 30m or 2026-11-01)\n")
 
 
 @pytest.mark.parametrize("value", ["7d", "24h", "30m", "2026-11-01", "2026-11-01T02:00:00+01:00"])
