@@ -25,7 +25,7 @@ from extractors import Document
 from extractors.archive import FIRST_YEAR, PERIODS, Capture, PeriodPlan, plan_periods
 from schedules.alerts import diff_rules
 from storage.archive import (
-    archived_run_id, archived_run_status, close_archived_run, fail_archived_run, is_done, known_pages,
+    archived_run_id, archived_run_status, archived_runs, close_archived_run, fail_archived_run, is_done, known_pages,
     open_archived_run, touch_archived_run,
 )
 from storage.db import open_database, resolve_url
@@ -129,6 +129,7 @@ def run_backfill(config_path: str | Path, competitor: str, *, database_url: str 
             if not refs:
                 raise ConfigError(f"--competitor: {competitor} has no source the archive keeps (kinds "
                                   f"{', '.join(sorted(BACKFILL_KINDS))})")
+            _check_granularity(engine, refs[0].competitor_id, competitor, per)
             plans = {plan.source_id: plan for plan in build_plans(list(order_for(config, 0, refs).sources),
                                                                   config.defaults)}
             result = BackfillResult(competitor)
@@ -150,6 +151,17 @@ def run_backfill(config_path: str | Path, competitor: str, *, database_url: str 
             lock.release()
     finally:
         engine.dispose()
+
+
+def _check_granularity(engine, competitor_id: int, competitor: str, per: str) -> None:
+    """A competitor's archived runs are all per month or all per quarter: runs of both would interleave, each
+    compared with the other's neighbour, and one capture stored twice."""
+    periods = [period for _, period, _ in archived_runs(engine, competitor_id) if period]
+    other = [period for period in periods if ("-Q" in period) != (per == "quarter")]
+    if other:
+        stored = "quarter" if "-Q" in other[0] else "month"
+        raise ConfigError(f"--per: {competitor}'s archived runs are per {stored} ({other[0]} to {other[-1]}): "
+                          f"backfill it --per {stored}")
 
 
 def _ask_index(client: ArchiveClient, refs: list[SourceRef], known: dict[int, list[str]], since: int | None,
@@ -181,6 +193,9 @@ def _backfill_period(engine, client: ArchiveClient, plan: PeriodPlan, refs: list
         for url, capture in plan.captures:
             source_id = sources_of[url]
             _store_capture(writer, client, plans[source_id], url, capture, result)
+            # stored as read, as a crawl stores: a killed backfill leaves this run running, and the next one
+            # empties it and reads its period again (open_archived_run)
+            writer.flush()
             read.add(source_id)
             touch_archived_run(engine, run_id)
         writer.close()

@@ -99,7 +99,7 @@ def overview(engine: Engine) -> dict[str, Any]:
 
 
 def _runs(connection) -> list[dict[str, Any]]:
-    return _rows(connection, f"SELECT id, started FROM crawl_run WHERE status IN {GOOD} ORDER BY id")
+    return _rows(connection, f"SELECT id, started, period FROM crawl_run WHERE status IN {GOOD} ORDER BY id")
 
 
 def _as_float(value: Any) -> float | None:
@@ -112,9 +112,10 @@ def _moment(value: Any) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def run_label(run_id: int, started: Any) -> str:
-    """A run as the charts' axes name it: 'run 7 · 2026-12-06 04:39'."""
-    return f"run {run_id} · {str(started)[:16]}"
+def run_label(run_id: int, started: Any, period: str | None = None) -> str:
+    """A run as the charts' axes name it: 'run 7 · 2026-12-06 04:39', or an archived run by its period and its
+    first capture: 'archive 2024-05 · 2024-05-17 08:00' (`dossier backfill`)."""
+    return f"{f'archive {period}' if period else f'run {run_id}'} · {str(started)[:16]}"
 
 
 def week_runs(runs: list[dict[str, Any]], days: int = EVENT_DAYS) -> tuple[list[int], datetime | None]:
@@ -134,7 +135,7 @@ def event_timeline(runs: list[dict[str, Any]], counts: list[dict[str, Any]]) -> 
         if row["run_id"] in position:
             data = per_family.setdefault(event_family(row["kind"]), [0] * len(runs))
             data[position[row["run_id"]]] += int(row["events"])
-    return {"labels": [run_label(r["id"], r["started"]) for r in runs],
+    return {"labels": [run_label(r["id"], r["started"], r["period"]) for r in runs],
             "series": [{"family": family, "data": per_family[family]} for family in FAMILIES if family in per_family]}
 
 
@@ -167,7 +168,7 @@ def competitor_dossier(engine: Engine, slug: str) -> CompetitorDossier:
     with engine.connect() as connection:
         (summary,) = _rows(connection, "SELECT * FROM competitor_summary WHERE competitor = :slug", slug=slug)
         runs = _runs(connection)
-        labels = [run_label(r["id"], r["started"]) for r in runs]
+        labels = [run_label(r["id"], r["started"], r["period"]) for r in runs]
         position = {r["id"]: i for i, r in enumerate(runs)}
         week, since = week_runs(runs)
         events = _events(connection, week, slug=slug)
