@@ -135,7 +135,7 @@ def event_timeline(runs: list[dict[str, Any]], counts: list[dict[str, Any]]) -> 
         if row["run_id"] in position:
             data = per_family.setdefault(event_family(row["kind"]), [0] * len(runs))
             data[position[row["run_id"]]] += int(row["events"])
-    return {"labels": [run_label(r["id"], r["started"], r["period"]) for r in runs],
+    return {"labels": [run_label(r["id"], r["started"], r.get("period")) for r in runs],
             "series": [{"family": family, "data": per_family[family]} for family in FAMILIES if family in per_family]}
 
 
@@ -168,7 +168,7 @@ def competitor_dossier(engine: Engine, slug: str) -> CompetitorDossier:
     with engine.connect() as connection:
         (summary,) = _rows(connection, "SELECT * FROM competitor_summary WHERE competitor = :slug", slug=slug)
         runs = _runs(connection)
-        labels = [run_label(r["id"], r["started"], r["period"]) for r in runs]
+        labels = [run_label(r["id"], r["started"], r.get("period")) for r in runs]
         position = {r["id"]: i for i, r in enumerate(runs)}
         week, since = week_runs(runs)
         events = _events(connection, week, slug=slug)
