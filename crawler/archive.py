@@ -33,7 +33,17 @@ ORIGINAL_HEADER = "x-archive-orig-"  # the archive's copy of the captured answer
 
 
 class ArchiveError(CrawlError):
-    """The archive cannot be reached, refuses, or answers something that is not what was asked: one line."""
+    """The archive cannot be reached, refuses, or answers something that is not what was asked: one line;
+    `status`, the HTTP status it answered with, if any."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def gone(self) -> bool:
+        """The archive has no such capture (any more): 404 or 410."""
+        return self.status in (404, 410)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +151,7 @@ class ArchiveClient:
                     continue
                 raise ArchiveError(f"archive {self.archive}: HTTP {exc.code} for {url}"
                                    + (" (still busy after retries: try later or raise --delay)"
-                                      if exc.code in BUSY else "")) from None
+                                      if exc.code in BUSY else ""), exc.code) from None
             except (urllib.error.URLError, OSError, ValueError) as exc:
                 reason = getattr(exc, "reason", exc)
                 raise ArchiveError(f"archive {self.archive} unreachable ({reason}): check --archive, or try "

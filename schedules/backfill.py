@@ -134,7 +134,7 @@ def run_backfill(config_path: str | Path, competitor: str, *, database_url: str 
                                                                   config.defaults)}
             result = BackfillResult(competitor)
             captures = _ask_index(client, refs, known_pages(engine, [ref.source_id for ref in refs]), since,
-                                  max_pages, result)
+                                  max_pages, result, lock.heartbeat)
             since_moment = datetime(since, 1, 1, tzinfo=timezone.utc) if since else None
             periods = plan_periods({url: found for (_, url), found in captures.items()}, per, since_moment)
             sources_of = {url: source_id for (source_id, url) in captures}
@@ -146,6 +146,8 @@ def run_backfill(config_path: str | Path, competitor: str, *, database_url: str 
                 lock.heartbeat()
                 if on_progress is not None:
                     on_progress(done, number, len(periods))
+                if done.status == "failed":  # the later periods wait for it: each is compared with the one before
+                    break
             return result
         finally:
             lock.release()
@@ -165,7 +167,8 @@ def _check_granularity(engine, competitor_id: int, competitor: str, per: str) ->
 
 
 def _ask_index(client: ArchiveClient, refs: list[SourceRef], known: dict[int, list[str]], since: int | None,
-               max_pages: int, result: BackfillResult) -> dict[tuple[int, str], list[Capture]]:
+               max_pages: int, result: BackfillResult,
+               beat: Callable[[], object]) -> dict[tuple[int, str], list[Capture]]:
     """Every page's captures, keyed (source id, URL): each source's start URL, then the pages the dossier knows
     of it, up to `max_pages` a source. Asked before anything is stored: an index that fails fails the backfill."""
     captures: dict[tuple[int, str], list[Capture]] = {}
@@ -176,6 +179,7 @@ def _ask_index(client: ArchiveClient, refs: list[SourceRef], known: dict[int, li
                 continue
             captures[(ref.source_id, url)] = client.captures(url, since)
             result.pages_asked += 1
+            beat()  # the run lock's heartbeat: asking a thousand pages' index politely takes a quarter of an hour
     return captures
 
 
@@ -190,9 +194,18 @@ def _backfill_period(engine, client: ArchiveClient, plan: PeriodPlan, refs: list
     try:
         writer = RunWriter(engine, run_id)
         read: set[int] = set()
+        missing: list[str] = []
         for url, capture in plan.captures:
             source_id = sources_of[url]
-            _store_capture(writer, client, plans[source_id], url, capture, result)
+            try:
+                _store_capture(writer, client, plans[source_id], url, capture, result)
+            except ArchiveError as exc:
+                if not exc.gone:
+                    raise
+                # listed by the index, gone from the archive: as if not captured (the site is not at fault)
+                log.warning("archived run %s (%s): %s", run_id, plan.period.label, exc)
+                missing.append(f"{capture.stamp} {url}")
+                continue
             # stored as read, as a crawl stores: a killed backfill leaves this run running, and the next one
             # empties it and reads its period again (open_archived_run)
             writer.flush()
@@ -206,7 +219,8 @@ def _backfill_period(engine, client: ArchiveClient, plan: PeriodPlan, refs: list
         record_events(engine, run_id, language)
         status = "succeeded" if all(o.status == "succeeded" for o in outcomes) else "partial"
         close_archived_run(engine, run_id, status, {"pages": sum(o.pages for o in outcomes), "changes": changes,
-                                                    "captures": [c.stamp for _, c in plan.captures]})
+                                                    "captures": [c.stamp for _, c in plan.captures],
+                                                    "captures_missing": missing})
         return PeriodDone(plan.period.label, run_id, status, plan.last, sum(o.pages for o in outcomes), changes)
     except ArchiveError as exc:
         fail_archived_run(engine, run_id, str(exc))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -298,3 +299,54 @@ def test_archived_runs_are_never_a_live_runs_baseline(archive, config, engine, d
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT COUNT(*) FROM change WHERE run_id = :run"), {"run": live}) == 0
     finish_run(engine, nightly, "failed", error="test")
+
+
+@pytest.fixture
+def own_archive(tmp_path):
+    """The fixture archive from a copy, so that a test may make its captures answer errors (_status.json)."""
+    root = tmp_path / "sites"
+    shutil.copytree(ROOT / "fixtures" / "archive" / "night1", root / "archive" / "night1")
+    with FixtureSites(root, sites=["archive"]) as sites:
+        yield sites, root / "archive" / "night1" / "_status.json"
+
+
+def test_a_failing_capture_fails_its_period_and_the_next_backfill_resumes_there(own_archive, config, tmp_path):
+    sites, status = own_archive
+    status.write_text(json.dumps({"/web/20250520091520id_/https://kranrad.example/produkte/": 500}))
+    url = f"sqlite:///{tmp_path}/d.db"
+    code, out, err = backfill(config, url, sites.base_url("archive"), "--since", "2024", "--json")
+    assert code == 1, err
+    done = json.loads(out)
+    assert [(p["period"], p["status"]) for p in done["periods"]] == [
+        ("2024-03", "succeeded"), ("2024-10", "succeeded"), ("2025-05", "failed")]  # 2026-02 waits for it
+    assert done["periods"][2]["error"] == (
+        f"archive {sites.base_url('archive')}: HTTP 500 for {sites.base_url('archive')}/web/20250520091520id_/"
+        "https://kranrad.example/produkte/")
+    assert [status for _, _, status, *_ in archived(url)] == ["succeeded", "succeeded", "failed"]
+    status.unlink()
+    code, out, err = backfill(config, url, sites.base_url("archive"), "--since", "2024")
+    assert code == 0, err
+    assert "2 archived runs added, 2 already stored, 0 failed" in " ".join(out.split())
+    whole = f"sqlite:///{tmp_path}/whole.db"
+    assert backfill(config, whole, sites.base_url("archive"), "--since", "2024", cache=tmp_path / "other")[0] == 0
+    assert contents(url) == contents(whole)
+
+
+def test_a_capture_gone_from_the_archive_is_passed_over(own_archive, config, tmp_path):
+    sites, status = own_archive
+    status.write_text(json.dumps({"/web/20260217110000id_/https://kranrad.example/produkte/": 404}))
+    url = f"sqlite:///{tmp_path}/d.db"
+    code, out, err = backfill(config, url, sites.base_url("archive"), "--since", "2024")
+    assert code == 0, err
+    engine = create_db_engine(url)
+    with engine.connect() as connection:
+        last = connection.execute(text("SELECT id, stats FROM crawl_run ORDER BY id DESC LIMIT 1")).one()
+        judged = set(connection.execute(text(
+            "SELECT s.kind FROM source_crawl sc JOIN source s ON s.id = sc.source_id WHERE sc.run_id = :run"),
+            {"run": last.id}).scalars())
+        kinds = set(connection.execute(text("SELECT kind FROM change WHERE run_id = :run"), {"run": last.id}).scalars())
+    engine.dispose()
+    stats = json.loads(last.stats) if isinstance(last.stats, str) else last.stats
+    assert stats["captures_missing"] == ["20260217110000 https://kranrad.example/produkte/"]
+    # the catalog was not read that month: neither failed nor compared (no source_unreachable, no price_down)
+    assert judged == {"site"} and kinds == set()
