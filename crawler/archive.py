@@ -16,18 +16,13 @@ from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
 
+from crawler import settings
 from dossier.errors import CrawlError
 from dossier.urls import canonical_url
 from extractors.archive import Capture, CdxUnreadable, capture_url, cdx_query, parse_cdx
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ARCHIVE = "https://web.archive.org"
-DEFAULT_DELAY = 1.0  # seconds between two requests: the archive asks about one a second per client of its CDX API
-DEFAULT_RETRIES = 3  # tries after a 429 or 503, waiting BACKOFF, then twice as long each time
-BACKOFF = 5.0
-MAX_RETRY_AFTER = 120.0  # a Retry-After longer than this is capped
-TIMEOUT = 60.0
 BUSY = (429, 503)
 ORIGINAL_HEADER = "x-archive-orig-"  # the archive's copy of the captured answer's own headers
 
@@ -59,13 +54,13 @@ class ArchivedPage:
 
 @dataclass(slots=True)
 class ArchiveClient:
-    archive: str = DEFAULT_ARCHIVE
+    archive: str = settings.ARCHIVE_URL
     user_agent: str = "DossierBot"
-    delay: float = DEFAULT_DELAY
+    delay: float = settings.ARCHIVE_DELAY
     cache_dir: Path | None = None
-    retries: int = DEFAULT_RETRIES
-    backoff: float = BACKOFF
-    timeout: float = TIMEOUT
+    retries: int = settings.ARCHIVE_RETRIES
+    backoff: float = settings.ARCHIVE_BACKOFF
+    timeout: float = settings.ARCHIVE_TIMEOUT
     sleep: Callable[[float], None] = time.sleep
     requests: int = 0  # sent to the archive (cache hits not counted)
     _last: float = field(default=0.0, repr=False)
@@ -180,7 +175,7 @@ def _headers(message: Message) -> dict[str, str]:
 def _retry_after(headers: Message | None, default: float) -> float:
     value = (headers or {}).get("Retry-After", "") if headers is not None else ""
     try:
-        return min(MAX_RETRY_AFTER, max(0.0, float(value)))
+        return min(settings.ARCHIVE_RETRY_AFTER_MAX, max(0.0, float(value)))
     except (TypeError, ValueError):
         return default
 

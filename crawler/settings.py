@@ -77,3 +77,13 @@ CHROMIUM_ARGS = [
     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
 ]
 PLAYWRIGHT_BLOCKED_RESOURCES = frozenset({"image", "font", "media"})  # speed: prices are text
+
+# `dossier backfill` (crawler/archive.py): the Internet Archive, asked one request at a time.
+ARCHIVE_URL = "https://web.archive.org"  # a Wayback Machine with its CDX API (--archive)
+ARCHIVE_DELAY = 1.0  # seconds between two requests: the archive asks about one a second of a CDX client (--delay)
+ARCHIVE_RETRIES = 3  # tries after a 429 or 503 ...
+ARCHIVE_BACKOFF = 5.0  # ... waiting this long (or the answer's Retry-After), then twice as long each time
+ARCHIVE_RETRY_AFTER_MAX = 120.0  # a longer Retry-After is capped
+ARCHIVE_TIMEOUT = 60.0
+ARCHIVE_CACHE = "~/.cache/dossier/archive"  # captures kept by digest, so a rerun does not fetch them (--cache)
+BACKFILL_MAX_PAGES = 50  # pages of a source asked of the archive, each costing one index query (--max-pages)

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from crawler.archive import DEFAULT_ARCHIVE, DEFAULT_DELAY, ArchiveClient, ArchiveError
+from crawler import settings
+from crawler.archive import ArchiveClient, ArchiveError
 from crawler.order import order_for
 from crawler.sources import SOURCE_KINDS, SourcePlan, Unreadable, build_plans
 from dossier.config import DossierConfig, load_config
@@ -37,8 +38,6 @@ from storage.writer import RunWriter
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_PAGES = 50  # pages asked of the archive per source and period (each costs an index query)
-DEFAULT_CACHE = Path("~/.cache/dossier/archive")
 # the kinds whose pages are HTML the archive keeps: a feed or an ad library's JSON is not read from it
 BACKFILL_KINDS = frozenset(name for name, kind in SOURCE_KINDS.items() if kind.html)
 
@@ -47,9 +46,9 @@ BACKFILL_KINDS = frozenset(name for name, kind in SOURCE_KINDS.items() if kind.h
 class ArchiveSettings:
     """Where the archive is and how politely it is asked."""
 
-    url: str = DEFAULT_ARCHIVE
-    delay: float = DEFAULT_DELAY  # seconds between two requests
-    cache_dir: Path | None = DEFAULT_CACHE  # captures read before are taken from here; None: no cache
+    url: str = settings.ARCHIVE_URL
+    delay: float = settings.ARCHIVE_DELAY  # seconds between two requests
+    cache_dir: Path | None = Path(settings.ARCHIVE_CACHE)  # captures read before are taken from here; None: none
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +98,7 @@ def check_since(since: int | None, now: datetime | None = None) -> None:
 
 def run_backfill(config_path: str | Path, competitor: str, *, database_url: str | None = None, since: int | None = None,
              per: str = "month", archive: ArchiveSettings = ArchiveSettings(),
-             max_pages: int = DEFAULT_MAX_PAGES, config: DossierConfig | None = None,
+             max_pages: int = settings.BACKFILL_MAX_PAGES, config: DossierConfig | None = None,
              on_progress: ProgressCallback | None = None) -> BackfillResult:
     """Fill `competitor`'s past from the archive: one archived run per `per` (month or quarter) since the year
     `since` (all the archive has, without). Bad input raises a DossierError before anything is stored; an archive

@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from crawler.archive import DEFAULT_ARCHIVE, DEFAULT_DELAY
-from extractors.archive import PERIODS
+from crawler import settings
 from schedules.options import database_option
 
 console = Console()
@@ -19,16 +18,17 @@ console = Console()
               help="competitors.yaml: the competitor's sources (see docs/config.md).")
 @click.option("--competitor", required=True, help="The competitor (slug) whose past to read.")
 @click.option("--since", type=int, help="From this year on (default: everything the archive has).")
-@click.option("--per", type=click.Choice(PERIODS), default="month", show_default=True,
-              help="One archived run per month or per quarter: the last capture of each page in it.")
-@click.option("--max-pages", type=click.IntRange(1, 10_000), default=50, show_default=True,
+@click.option("--per", default="month", show_default=True,
+              help="month or quarter: one archived run per month or per quarter, the last capture of each page in "
+                   "it.")
+@click.option("--max-pages", type=click.IntRange(1, 10_000), default=settings.BACKFILL_MAX_PAGES, show_default=True,
               help="Pages of each source asked of the archive: its start URL, then the pages the dossier knows.")
-@click.option("--archive", "archive_url", default=DEFAULT_ARCHIVE, show_default=True,
+@click.option("--archive", "archive_url", default=settings.ARCHIVE_URL, show_default=True,
               help="The archive's base URL (a Wayback Machine with its CDX API).")
-@click.option("--delay", type=click.FloatRange(0, 60), default=DEFAULT_DELAY, show_default=True,
+@click.option("--delay", type=click.FloatRange(0, 60), default=settings.ARCHIVE_DELAY, show_default=True,
               help="Seconds between two requests to the archive (it asks about one a second).")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("~/.cache/dossier/archive"), show_default=True,
+              default=Path(settings.ARCHIVE_CACHE), show_default=True,
               help="Folder keeping the captures read, so a rerun does not fetch them again.")
 @database_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")

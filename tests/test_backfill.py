@@ -253,6 +253,7 @@ def test_an_index_answering_an_error_page_stores_nothing_and_says_one_line(confi
 @pytest.mark.parametrize("args, message", [
     (["--competitor", "nobody"], "error: --competitor: no competitor 'nobody' in the config (its slugs: kranrad, "
                                  "other)\n"),
+    (["--per", "week"], "error: --per: 'week' is not one of month, quarter\n"),
     (["--since", "1990"], "error: --since: 1990 is not a year from 1996 (the archive's first) to {year}\n"),
     (["--since", "3000"], "error: --since: 3000 is not a year from 1996 (the archive's first) to {year}\n"),
     (["--archive", "http://127.0.0.1:9"], "error: archive http://127.0.0.1:9 unreachable ([Errno 111] Connection "
