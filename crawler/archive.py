@@ -61,6 +61,7 @@ class ArchiveClient:
     retries: int = settings.ARCHIVE_RETRIES
     backoff: float = settings.ARCHIVE_BACKOFF
     timeout: float = settings.ARCHIVE_TIMEOUT
+    max_bytes: int = settings.DOWNLOAD_MAXSIZE  # an answer larger than this is refused (the config's max_bytes)
     sleep: Callable[[float], None] = time.sleep
     requests: int = 0  # sent to the archive (cache hits not counted)
     _last: float = field(default=0.0, repr=False)
@@ -136,7 +137,11 @@ class ArchiveClient:
             self.requests += 1
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310 (http(s) only)
-                    return answer.read(), _headers(answer.headers)
+                    body = answer.read(self.max_bytes + 1)
+                    if len(body) > self.max_bytes:
+                        raise ArchiveError(f"archive {self.archive}: the answer for {url} is larger than "
+                                           f"{self.max_bytes} bytes (defaults.max_bytes of the config)")
+                    return body, _headers(answer.headers)
             except urllib.error.HTTPError as exc:
                 if exc.code in BUSY and attempt < self.retries:
                     pause = _retry_after(exc.headers, wait)

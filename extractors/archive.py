@@ -199,8 +199,10 @@ def plan_periods(captures: dict[str, list[Capture]], per: str, since: datetime |
 
 
 def cdx_query(archive: str, url: str, since_year: int | None = None) -> str:
-    """The CDX query of a URL's captures (JSON, good HTML pages only, from `since_year`)."""
-    params = [("url", url), ("output", "json"), ("fl", ",".join(CDX_FIELDS)), ("filter", "statuscode:200")]
+    """The CDX query of a URL's captures (JSON, answered 200 only, one a day: a popular page has thousands a
+    year, and a backfill keeps one a month; from `since_year`)."""
+    params = [("url", url), ("output", "json"), ("fl", ",".join(CDX_FIELDS)), ("filter", "statuscode:200"),
+              ("collapse", "timestamp:8")]
     if since_year is not None:
         params.append(("from", str(since_year)))
     return f"{archive.rstrip('/')}/cdx/search/cdx?{urlencode(params)}"

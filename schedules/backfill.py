@@ -115,7 +115,8 @@ def run_backfill(config_path: str | Path, competitor: str, *, database_url: str 
     if max_pages < 1:
         raise ConfigError(f"--max-pages: {max_pages} must be 1 or more")
     cache = archive.cache_dir.expanduser() if archive.cache_dir is not None else None
-    client = ArchiveClient(archive.url, config.defaults.user_agent, archive.delay, cache)
+    client = ArchiveClient(archive.url, config.defaults.user_agent, archive.delay, cache,
+                           max_bytes=config.defaults.max_bytes)
     engine = open_database(resolve_url(database_url))
     try:
         lock = DatabaseLock(engine, RUN_LOCK, stale_after=timedelta(minutes=config.schedule.stale_after_minutes))
@@ -171,11 +172,13 @@ def _ask_index(client: ArchiveClient, refs: list[SourceRef], known: dict[int, li
     """Every page's captures, keyed (source id, URL): each source's start URL, then the pages the dossier knows
     of it, up to `max_pages` a source. Asked before anything is stored: an index that fails fails the backfill."""
     captures: dict[tuple[int, str], list[Capture]] = {}
+    asked: set[str] = set()
     for ref in refs:
         urls = list(dict.fromkeys([ref.url, *known.get(ref.source_id, [])]))[:max_pages]
         for url in urls:
-            if any(key[1] == url for key in captures):  # one page of two sources is read for the first
+            if url in asked:  # one page of two sources is read for the first
                 continue
+            asked.add(url)
             captures[(ref.source_id, url)] = client.captures(url, since)
             result.pages_asked += 1
             beat()  # the run lock's heartbeat: asking a thousand pages' index politely takes a quarter of an hour

@@ -44,7 +44,10 @@ def runs(ctx: click.Context, database_url: str | None, limit: int, as_json: bool
     for header in ("Run", "Status", "Started (UTC)", "Duration", "Pages", "Changes", "Errors"):
         table.add_column(header, justify="left" if header in ("Status", "Started (UTC)") else "right", no_wrap=True)
     for row in rows:
-        table.add_row(str(row.id), Text(row.status, style=STATUS_STYLE.get(row.status, "")),
+        status = Text(row.status, style=STATUS_STYLE.get(row.status, ""))
+        if row.period:  # read from the Internet Archive (`dossier backfill`): dated by its captures
+            status.append(f" · archive {row.period}", style="dim")
+        table.add_row(str(row.id), status,
                       f"{row.started:%Y-%m-%d %H:%M}", duration(row.duration), str(row.pages), str(row.changes),
                       str(row.errors))
     console.print(table)

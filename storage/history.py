@@ -88,6 +88,7 @@ class RunRow:
     error: str | None
     owner: str | None  # host:pid of the process that ran it
     heartbeat: datetime | None
+    period: str | None = None  # an archived run's month or quarter (`dossier backfill`), else None
 
     @property
     def duration(self) -> float:
@@ -99,7 +100,7 @@ class RunRow:
                 "finished": self.finished.isoformat() if self.finished else None,
                 "duration_s": round(self.duration, 1), "pages": self.pages, "errors": self.errors,
                 "changes": self.changes, "error": self.error, "owner": self.owner,
-                "heartbeat": self.heartbeat.isoformat() if self.heartbeat else None}
+                "heartbeat": self.heartbeat.isoformat() if self.heartbeat else None, "archived": self.period}
 
 
 def list_runs(engine: Engine, limit: int = 20, run_id: int | None = None) -> list[RunRow]:
@@ -118,7 +119,8 @@ def list_runs(engine: Engine, limit: int = 20, run_id: int | None = None) -> lis
         rows = connection.execute(query).all()
     return [RunRow(row.id, row.status, _aware(row.started), _aware(row.finished), int(row.pages or 0),
                    int(row.errors or 0), int(row.changes or 0), row.error,
-                   f"{row.host}:{row.pid}" if row.host else None, _aware(row.heartbeat)) for row in rows]
+                   f"{row.host}:{row.pid}" if row.host else None, _aware(row.heartbeat),
+                   row.period if row.archived else None) for row in rows]
 
 
 @dataclass(frozen=True, slots=True)

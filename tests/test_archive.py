@@ -119,6 +119,7 @@ def test_urls_of_the_index_and_of_a_capture():
     query = cdx_query("http://127.0.0.1:8000/", "https://kranrad.example/?a=1&b=2", 2023)
     assert query.startswith("http://127.0.0.1:8000/cdx/search/cdx?url=https%3A%2F%2Fkranrad.example%2F%3Fa%3D1%26b%3D2")
     assert "output=json" in query and "from=2023" in query and "filter=statuscode%3A200" in query
+    assert "collapse=timestamp%3A8" in query  # one capture a day at most
     assert capture_url("https://web.archive.org", capture("20240320101500")) == \
         "https://web.archive.org/web/20240320101500id_/https://kranrad.example/"
 
@@ -252,3 +253,11 @@ def test_an_unreachable_archive_is_one_line():
     with pytest.raises(ArchiveError) as raised:
         client.captures("https://kranrad.example/")
     assert str(raised.value).startswith("archive http://127.0.0.1:9 unreachable")
+
+
+def test_an_answer_larger_than_max_bytes_is_refused(busy_archive):
+    _Busy.answers, _Busy.agents = [], []
+    client = ArchiveClient(busy_archive, "DossierBot/test", delay=0, max_bytes=50, sleep=lambda s: None)
+    with pytest.raises(ArchiveError) as raised:
+        client.captures("https://kranrad.example/")
+    assert "is larger than 50 bytes (defaults.max_bytes of the config)" in str(raised.value)

@@ -142,6 +142,10 @@ def test_backfill_fills_past_runs_that_changes_and_the_price_history_show(archiv
                                 catch_exceptions=False)
     assert {c["kind"] for c in json.loads(result.stdout)} == {"price_down"}
 
+    result = CliRunner().invoke(cli, ["runs", "--json", "--db", database_url], catch_exceptions=False)
+    assert [(r["archived"], r["status"], r["changes"]) for r in json.loads(result.stdout)] == [
+        (period, "succeeded", len(EXPECTED_CHANGES[period])) for period, _ in reversed(MONTHS)]
+
     chart = competitor_dossier(engine, "kranrad")
     engine.dispose()
     series = {s["label"]: s["prices"] for c in chart.price_charts for s in c["series"]}
