@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, Select, delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, Select, delete, false, func, select, update
+from sqlalchemy.orm import Session, aliased
 
 from dossier.outcomes import FetchOutcome
 from storage import models
@@ -265,12 +265,19 @@ def merge_counters(parts: list[dict[str, float]]) -> dict[str, float]:
 def good_crawls(source_id: int, before_run: int, *columns: Any) -> Select[Any]:
     """The source's good crawls before `before_run` (selecting `columns`, by default their run ids): crawled
     successfully in a run that succeeded or was partial. The one rule of what may be a baseline: the newest is the
-    diff's, the earlier ones its history (a product missed by a crawl or two, a removal after K crawls)."""
+    diff's, the earlier ones its history (a product missed by a crawl or two, a removal after K crawls).
+
+    Of the same series as `before_run`: a live run is compared with live runs, an archived run (`dossier backfill`,
+    storage/archive.py) with archived ones, so the past read from the archive is never a nightly crawl's baseline,
+    nor does a crawl's first night report what changed since the archive's last capture."""
+    this = aliased(models.CrawlRun)
+    archived = func.coalesce(select(this.archived).where(this.id == before_run).scalar_subquery(), false())
     return (select(*(columns or (models.SourceCrawl.run_id,)))
             .select_from(models.SourceCrawl)
             .join(models.CrawlRun, models.CrawlRun.id == models.SourceCrawl.run_id)
             .where(models.SourceCrawl.source_id == source_id, models.SourceCrawl.status == "succeeded",
-                   models.SourceCrawl.run_id < before_run, models.CrawlRun.status.in_(GOOD_RUNS)))
+                   models.SourceCrawl.run_id < before_run, models.CrawlRun.status.in_(GOOD_RUNS),
+                   models.CrawlRun.archived == archived))
 
 
 def last_good_crawl(session: Session, source_id: int, run_id: int) -> models.SourceCrawl | None:

@@ -355,3 +355,20 @@ def test_a_capture_gone_from_the_archive_is_passed_over(own_archive, config, tmp
     assert stats["captures_missing"] == ["20260217110000 https://kranrad.example/produkte/"]
     # the catalog was not read that month: neither failed nor compared (no source_unreachable, no price_down)
     assert judged == {"site"} and kinds == set()
+
+
+def test_a_first_live_run_after_a_backfill_has_no_baseline(archive, config, tmp_path):
+    """The archive's last capture is no nightly crawl: the first live run compares with nothing, as without a
+    backfill, instead of reporting as tonight's news what changed since that capture."""
+    url = f"sqlite:///{tmp_path}/d.db"
+    assert backfill(config, url, archive.base_url("archive"), "--since", "2024")[0] == 0
+    engine = create_db_engine(url)
+    live = start_run(engine)
+    with session_scope(engine) as session:
+        catalog = session.scalar(select(models.Source).where(models.Source.kind == "catalog"))
+        assert baseline_run(session, catalog.id, live) is None
+        # while an archived run's baseline is the archived run before it
+        runs = [run_id for run_id, *_ in archived(url)]
+        assert baseline_run(session, catalog.id, runs[-1]) == runs[-2]
+    finish_run(engine, live, "failed", error="test")
+    engine.dispose()
