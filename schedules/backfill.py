@@ -96,17 +96,17 @@ def check_since(since: int | None, now: datetime | None = None) -> None:
         raise ConfigError(f"--since: {since} is not a year from {FIRST_YEAR} (the archive's first) to {year}")
 
 
-def run_backfill(config_path: str | Path, competitor: str, *, database_url: str | None = None, since: int | None = None,
-             per: str = "month", archive: ArchiveSettings = ArchiveSettings(),
-             max_pages: int = settings.BACKFILL_MAX_PAGES, config: DossierConfig | None = None,
-             on_progress: ProgressCallback | None = None) -> BackfillResult:
+def run_backfill(config_path: str | Path, competitor: str, *, database_url: str | None = None,
+                 since: int | None = None, per: str = "month", archive: ArchiveSettings = ArchiveSettings(),
+                 max_pages: int = settings.BACKFILL_MAX_PAGES, config: DossierConfig | None = None,
+                 on_progress: ProgressCallback | None = None) -> BackfillResult:
     """Fill `competitor`'s past from the archive: one archived run per `per` (month or quarter) since the year
     `since` (all the archive has, without). Bad input raises a DossierError before anything is stored; an archive
-    that cannot be reached or answers no index raises ArchiveError, nothing stored; another run holding the run
-    lock raises RunLockedError."""
+    that cannot be reached or answers no index raises ArchiveError before any run is stored (the config's
+    competitors and sources are synced, as a run syncs them); another run holding the run lock raises
+    RunLockedError. A period that fails ends the backfill there (PeriodDone.status): the next one resumes."""
     config = config or load_config(config_path)
-    found = next((c for c in config.competitors if c.slug == competitor), None)
-    if found is None:
+    if not any(c.slug == competitor for c in config.competitors):
         raise ConfigError(f"--competitor: no competitor {competitor!r} in the config (its slugs: "
                           f"{', '.join(c.slug for c in config.competitors)})")
     if per not in PERIODS:
@@ -136,7 +136,7 @@ def run_backfill(config_path: str | Path, competitor: str, *, database_url: str 
             captures = _ask_index(client, refs, known_pages(engine, [ref.source_id for ref in refs]), since,
                                   max_pages, result, lock.heartbeat)
             since_moment = datetime(since, 1, 1, tzinfo=timezone.utc) if since else None
-            periods = plan_periods({url: found for (_, url), found in captures.items()}, per, since_moment)
+            periods = plan_periods({url: seen for (_, url), seen in captures.items()}, per, since_moment)
             sources_of = {url: source_id for (source_id, url) in captures}
             rules = diff_rules(config)
             for number, plan in enumerate(periods, 1):

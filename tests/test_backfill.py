@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select, text
 
+from dossier.config import load_config
 from fixtures.server import FixtureSites
 from schedules.cli import cli
 from storage import models
@@ -273,8 +274,6 @@ def test_bad_input_is_one_line(config, tmp_path, args, message):
 def test_archived_runs_are_never_a_live_runs_baseline(archive, config, engine, database_url):
     """A live night stored before the backfill keeps its place: the next live run compares with it, the views
     show its prices, and the products' first sighting moves back to the archive's."""
-    from dossier.config import load_config
-
     loaded = load_config(config)
     refs = sync_sources(engine, [c.model_dump(mode="json", by_alias=True) for c in loaded.competitors])
     catalog = next(ref for ref in refs if ref.kind == "catalog")
