@@ -23,8 +23,9 @@ from dossier.config import load_config
 from fixtures.server import FixtureSites
 from schedules.cli import cli
 from storage import models
-from storage.db import create_db_engine, session_scope
+from storage.db import create_db_engine, session_scope, upgrade
 from storage.diff import baseline_run
+from storage.lock import RUN_LOCK, DatabaseLock
 from storage.reporting import competitor_dossier
 from storage.runs import finish_run, record_source_outcomes, start_run, sync_sources
 from storage.writer import RunWriter
@@ -371,3 +372,20 @@ def test_a_first_live_run_after_a_backfill_has_no_baseline(archive, config, tmp_
         assert baseline_run(session, catalog.id, runs[-1]) == runs[-2]
     finish_run(engine, live, "failed", error="test")
     engine.dispose()
+
+
+def test_a_backfill_during_a_run_refuses_with_one_line(archive, config, tmp_path):
+    url = f"sqlite:///{tmp_path}/d.db"
+    engine = create_db_engine(url)
+    upgrade(engine)
+    lock = DatabaseLock(engine, RUN_LOCK, owner="nightly-box:4711")
+    lock.acquire()
+    try:
+        code, out, err = backfill(config, url, archive.base_url("archive"), "--since", "2024")
+    finally:
+        lock.release()
+        engine.dispose()
+    assert (code, out) == (1, "")
+    assert err.startswith("error: ") and err.endswith(
+        "holds the database's run lock; wait for the run to end, then backfill\n") and err.count("\n") == 1
+    assert counts(url)["crawl_run"] == 0
