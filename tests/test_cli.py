@@ -112,3 +112,17 @@ def test_a_bad_smtp_url_stops_the_run_before_anything_is_stored(runner, tmp_path
     assert code == 2 and err.startswith("error: DOSSIER_SMTP_URL") and err.count("\n") == 1
     assert "hunter2" not in err
     assert not (tmp_path / "d.db").exists()
+
+
+def test_since_in_years_is_calendar_years_back():
+    from datetime import datetime, timezone
+
+    def back(moment: datetime, years: int) -> datetime:
+        return moment.replace(year=moment.year - years, day=28 if (moment.month, moment.day) == (2, 29) else moment.day)
+
+    before = datetime.now(timezone.utc)
+    moment = parse_since("3y")
+    after = datetime.now(timezone.utc)
+    assert back(before, 3) <= moment <= back(after, 3)
+    with pytest.raises(ConfigError, match=r"--since: '5000y' reaches before the year 1"):
+        parse_since("5000y")
