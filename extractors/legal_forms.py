@@ -8,7 +8,8 @@ from __future__ import annotations
 LEGAL_FORMS: frozenset[str] = frozenset({
     # Germany, Austria, Switzerland
     "gmbh", "gmbh & co kg", "gmbh & co", "gmbh co kg", "co kg", "kg", "ag", "ohg", "gbr", "ug", "ug haftungsbeschränkt",
-    "e k", "ek", "e v", "ev", "kgaa", "se", "mbh",
+    "e k", "ek", "e v", "ev", "kgaa", "se", "mbh", "gesellschaft mit beschränkter haftung", "aktiengesellschaft",
+    "kommanditgesellschaft", "offene handelsgesellschaft",
     # English-speaking
     "ltd", "limited", "llc", "l l c", "inc", "incorporated", "corp", "corporation", "co", "company", "plc", "llp",
     "lp",

@@ -90,7 +90,7 @@ def test_night2_tells_the_tenders_won_and_bid_for(two_nights):
     ]
     assert stored(engine, "kranrad") == {
         "604311-2026": ("bidder", Decimal("212400.00"), "EUR"),  # a bidder by its VAT number, another won
-        "611872-2026": ("winner", Decimal("96500.00"), "EUR"),  # won under its long legal name: by its VAT number
+        "611872-2026": ("winner", Decimal("96500.00"), "EUR"),  # "Kranrad Gesellschaft mit beschränkter Haftung"
         "702215-2026": ("winner", Decimal("184000.00"), "EUR"),  # "Kranrad G.m.b.H."
         "705530-2026": ("bidder", Decimal("58900.00"), "EUR"),  # named without an id
     }
