@@ -295,9 +295,9 @@ def _assortment(facts: dict[str, Any], say: _Writer) -> list[str]:
     elif removed:
         parts.append(say("removed_many", n=len(removed), names=say.names([p["name"] for p in removed])))
     won, bid = facts.get("tenders_won", []), facts.get("tenders_new", [])
-    if won:  # a contract won first: the most important news of the family
-        parts.insert(0, say("tenders_won", n=len(won), quote=say.quote(won[0]["title"]),
-                            details=_tender_details(won[0], say)))
+    if won:  # after what the competitor launched or dropped, as the tag (Assortment) promises
+        parts.append(say("tenders_won", n=len(won), quote=say.quote(won[0]["title"]),
+                         details=_tender_details(won[0], say)))
     if bid:
         parts.append(say("tenders_new", n=len(bid), quote=say.quote(bid[0]["title"]),
                          details=_tender_details(bid[0], say)))

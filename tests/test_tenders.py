@@ -32,8 +32,8 @@ def served(night: str, path: str) -> bytes:
 
 # (night, file, format, the notices' ids in document order, the competitor, what it is named in: id -> role)
 CASES = [
-    ("night1", "v3/notices/search.json", "ted", ["615090-2026", "611872-2026", "604311-2026"], KRANRAD,
-     {"611872-2026": "winner", "604311-2026": "bidder"}),
+    ("night1", "v3/notices/search.json", "ted", ["702215-2026", "615090-2026", "611872-2026", "604311-2026"], KRANRAD,
+     {"702215-2026": "winner", "611872-2026": "winner", "604311-2026": "bidder"}),
     ("night2", "v3/notices/search.json", "ted",
      ["705530-2026", "702215-2026", "615090-2026", "611872-2026", "604311-2026"], KRANRAD,
      {"705530-2026": "bidder", "702215-2026": "winner", "611872-2026": "winner", "604311-2026": "bidder"}),
