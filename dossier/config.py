@@ -60,9 +60,8 @@ class Source(_Strict):
                              "naming the competitor) or tenders (public procurement notices naming it as a bidder or "
                              "winner: a TED API v3 search or an EIS 44-FZ export).")
     url: str = Field(description="Start URL (http or https); for kind: mentions, the feed's own URL; for kind: "
-                     "tenders, the search's address with its query and fields (a TED API v3 search such as "
-                     "`https://api.ted.europa.eu/v3/notices/search?query=...&fields=...`) or an EIS 44-FZ export "
-                     "document's; for kind: "
+                     "tenders, the address answering a TED API v3 search (JSON) or an EIS 44-FZ export (XML), "
+                     "fetched with GET (docs/architecture.md, Tenders); for kind: "
                      "newsletter, the mailbox: "
                      "`imaps://host[:port]/FOLDER` (user and password from DOSSIER_IMAP_USER and "
                      "DOSSIER_IMAP_PASSWORD), `maildir:PATH` or `mbox:PATH`.")
