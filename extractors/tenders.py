@@ -142,7 +142,7 @@ def _first_language(value: Any) -> Any:
 def _all_languages(value: Any) -> list[list[str]]:
     """Each language's list of names of a multilingual field (its names in the same order in each language)."""
     lists = value.values() if isinstance(value, dict) else [value]
-    return [[v for v in _strings(names)] for names in lists]
+    return [_strings(names) for names in lists]
 
 
 def _strings(value: Any) -> list[str]:
@@ -194,7 +194,7 @@ def _eis(data: bytes, url: str) -> list[Notice]:
     except (etree.XMLSyntaxError, ValueError):
         what = _what_it_is(data)
         raise _NotTheFormat(f"not {FORMAT_NAMES['eis']} (it answered {what})" if what != "XML" else
-                            f"an EIS document that is not well-formed XML: nothing of it was stored") from None
+                            "an EIS document that is not well-formed XML: nothing of it was stored") from None
     if root is None or _local(root) != "export":
         raise _NotTheFormat(f"not {FORMAT_NAMES['eis']} (its root is <{_local(root) if root is not None else ''}>, "
                             "not <export>)")
@@ -221,7 +221,7 @@ def _eis(data: bytes, url: str) -> list[Notice]:
             buyer=_text(_child_text(customer, "fullName")) if customer is not None else None,
             value=value, currency=currency, published=_date(_child_text(contract, "publishDate")),
             awarded=_date(_child_text(contract, "signDate")),
-            url=web_link(_child_text(contract, "href"), url) if _child_text(contract, "href") else None,
+            url=web_link(_child_text(contract, "href"), url),
             parties=tuple(p for p in parties if p.name or p.tax_id)))
     return read
 

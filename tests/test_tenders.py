@@ -4,6 +4,7 @@ of a competitor's legal names and tax ids, and the config of kind: tenders."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -128,6 +129,14 @@ def test_names_are_compared_without_case_quotes_dots_or_legal_form(written, comp
 ])
 def test_tax_ids_are_compared_exactly_without_spacing_or_vat_prefix(written, competitor, same):
     assert (normal_tax_id(written) == normal_tax_id(competitor)) is same
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_normalising_any_name_or_tax_id_never_raises_and_is_stable(text):
+    assert normal_name(normal_name(text)) == normal_name(text)
+    assert "\n" not in normal_name(text) and normal_name(text) == normal_name(text).strip()
+    assert re.fullmatch(r"[0-9A-Z]*", normal_tax_id(text))
 
 
 def test_winner_beats_bidder_when_a_notice_names_the_competitor_as_both():
