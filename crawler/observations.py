@@ -141,6 +141,19 @@ class MentionsRead(Observation):
         return {f"mention:{i.key}" for i in self.items}
 
 
+@dataclass(frozen=True, slots=True)
+class TendersRead(Observation):
+    """A procurement search read (kind: tenders): its notices naming the competitor (extractors.Tender), maybe none."""
+
+    tenders: list[Any]
+
+    def store(self, writer: RunWriter) -> None:
+        writer.add_tenders(self.plan.source_id, self.plan.competitor_id, self.tenders)
+
+    def item_keys(self) -> set[str]:
+        return {f"tender:{t.fmt}:{t.notice_id}" for t in self.tenders}
+
+
 def of_type(observations: Any, kind: type[Observation]) -> list[Any]:
     """The observations of one record type."""
     return [o for o in observations if isinstance(o, kind)]

@@ -10,11 +10,11 @@ from urllib.parse import urlsplit
 
 from crawler.observations import (
     AdsRead, ArticlesRead, ContactsSeen, JobsRead, MentionsRead, Observation, PageAudited, PageRead, ProductsRead,
-    ReviewsRead, TechnologiesSeen,
+    ReviewsRead, TechnologiesSeen, TendersRead,
 )
 from extractors import (
     Document, audit_page, detect_technologies, extract_ads, extract_articles, extract_contacts, extract_jobs,
-    extract_page, extract_products, extract_reviews, mentions, parse_feed,
+    extract_page, extract_products, extract_reviews, mentions, parse_feed, parse_tenders, tenders,
 )
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,8 @@ class SourcePlan:
     allow_domains: tuple[str, ...] = ()
     names: tuple[str, ...] = ()  # kind: mentions, the names an item must name (dossier.config fills them in)
     domains: tuple[str, ...] = ()  # kind: mentions, the competitor's domains an item may link to or name
+    legal_names: tuple[str, ...] = ()  # kind: tenders, the names a notice's bidder or winner may go by
+    tax_ids: tuple[str, ...] = ()  # kind: tenders, the tax ids (INN, VAT…) a notice's bidder or winner may have
     # render: auto, what the source's URL patterns showed on the nights before: {pattern: counts}
     # (crawler/render_auto.py; loaded from storage when the crawl starts)
     render_patterns: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -178,6 +180,22 @@ class MentionsKind(SourceKind):
         pass  # nothing to warm up: feedparser builds nothing on first use that a crawl would wait for
 
 
+class TendersKind(SourceKind):
+    """A procurement search or export (TED API v3, EIS 44-FZ): its notices naming the competitor as bidder or winner."""
+
+    html = False
+
+    def extract(self, plan, document, headers):
+        body = document.body if document.body is not None else document.text.encode("utf-8")
+        answer = parse_tenders(body, document.url, plan.fmt or "")
+        if answer.error:
+            raise Unreadable(answer.error)
+        yield TendersRead(plan, document.url, tenders(answer.notices, plan.legal_names, plan.tax_ids))
+
+    def prepare(self, plan):
+        pass  # nothing to warm up: json and lxml build nothing on first use that a crawl would wait for
+
+
 # Adding a source kind is one class above and one line here.
 SOURCE_KINDS: dict[str, SourceKind] = {
     "site": SiteKind(),
@@ -187,6 +205,7 @@ SOURCE_KINDS: dict[str, SourceKind] = {
     "ads": AdsKind(),
     "jobs": JobsKind(),
     "mentions": MentionsKind(),
+    "tenders": TendersKind(),
 }
 AUDITED_KINDS = frozenset(name for name, kind in SOURCE_KINDS.items() if kind.audits)
 
@@ -210,5 +229,6 @@ def build_plans(sources: list[Any], defaults: Any) -> list[SourcePlan]:
             obey_robots=source.setting("obey_robots", defaults),
             allow_private=source.allow_private, allow_domains=tuple(source.allow_domains),
             names=tuple(source.names or ()), domains=tuple(source.domains),
+            legal_names=tuple(source.legal_names), tax_ids=tuple(source.tax_ids),
         ))
     return plans

@@ -19,12 +19,16 @@ from dossier.errors import ConfigError
 from dossier.severity import SEVERITIES
 from dossier.urls import site_domain
 
-SourceKind = Literal["site", "catalog", "reviews", "ads", "marketplace", "jobs", "newsletter", "mentions"]
+SourceKind = Literal["site", "catalog", "reviews", "ads", "marketplace", "jobs", "newsletter", "mentions", "tenders"]
 # the kinds whose hosts are the competitor's own sites: a feed item linking to one mentions it (kind: mentions)
 SITE_KINDS = ("site", "catalog", "jobs")
 MAX_NAME = 120  # characters of a name a mentions source looks for
 MAILBOX_SCHEMES = ("imaps", "maildir", "mbox")
 AD_FORMATS = ("meta_ad_library", "html")
+TENDER_FORMATS = ("ted", "eis")
+# a tenders source's format where its host says it (any other host, a mirror or the demo's, names it)
+TENDER_HOSTS = {"api.ted.europa.eu": "ted", "ted.europa.eu": "ted", "zakupki.gov.ru": "eis"}
+MAX_TAX_ID = 20  # characters of a tax id (INN, VAT number, SIREN…) without its spaces, dots and dashes
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
@@ -52,9 +56,12 @@ class Defaults(_Strict):
 
 class Source(_Strict):
     kind: SourceKind = Field(description="What the source holds: site, catalog, reviews, ads, marketplace, jobs, "
-                             "newsletter or mentions (an RSS or Atom feed the user subscribes to, read for the items "
-                             "naming the competitor).")
+                             "newsletter, mentions (an RSS or Atom feed the user subscribes to, read for the items "
+                             "naming the competitor) or tenders (public procurement notices naming it as a bidder or "
+                             "winner: a TED API v3 search or an EIS 44-FZ export).")
     url: str = Field(description="Start URL (http or https); for kind: mentions, the feed's own URL; for kind: "
+                     "tenders, the address answering a TED API v3 search (JSON) or an EIS 44-FZ export (XML), "
+                     "fetched with GET (docs/architecture.md, Tenders); for kind: "
                      "newsletter, the mailbox: "
                      "`imaps://host[:port]/FOLDER` (user and password from DOSSIER_IMAP_USER and "
                      "DOSSIER_IMAP_PASSWORD), `maildir:PATH` or `mbox:PATH`.")
@@ -96,7 +103,16 @@ class Source(_Strict):
                                                         "`\",\"` 3.350 is 3350 and 3,35 is 3.35; with `\".\"` "
                                                         "3.350 is 3.35. Overrides the competitor's; without either, "
                                                         "each price is read as written (3.350 as 3350).")
-    format: str | None = Field(None, description="For kind: ads, the feed format: meta_ad_library or html.")
+    format: str | None = Field(None, description="For kind: ads, the feed format: meta_ad_library or html. For "
+                               "kind: tenders, `ted` (a TED API v3 search answer, JSON) or `eis` (an EIS "
+                               "zakupki.gov.ru 44-FZ contract export, XML); inferred for api.ted.europa.eu and "
+                               "zakupki.gov.ru.")
+    legal_names: list[str] = Field(default_factory=list, description="For kind: tenders, the competitor's legal "
+                                   "names as notices write them (`Kranrad GmbH`, `ООО «ГрузоВоз»`): compared "
+                                   "without case, quotes, dots and the legal form (GmbH, ООО, Ltd…).")
+    tax_ids: list[str] = Field(default_factory=list, description="For kind: tenders, the competitor's tax ids "
+                               "(INN, VAT number, SIREN…): compared exactly, without spaces, dots, dashes or a VAT "
+                               "number's country prefix. A tenders source needs legal_names, tax_ids or both.")
     allow_private: bool = Field(False, description="Allow private or loopback addresses (the demo and tests only).")
     allow_domains: list[str] = Field(default_factory=list, description="Other hosts this source may request "
                                      "besides its own site (subdomains included), e.g. a CDN serving its prices; "
@@ -171,6 +187,38 @@ class Source(_Strict):
                 raise ValueError(f"{value!r} is not a domain such as competitor.example (no scheme, no path)")
         return list(dict.fromkeys(value.lower() for value in values))
 
+    @field_validator("legal_names")
+    @classmethod
+    def _legal_names(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not value.strip() or len(value) > MAX_NAME or re.search(r"[\x00-\x1f\x7f]", value):
+                raise ValueError(f"{value!r} is not a company name (one line, 1 to {MAX_NAME} characters)")
+        return list(dict.fromkeys(value.strip() for value in values))
+
+    @field_validator("tax_ids")
+    @classmethod
+    def _tax_ids(cls, values: list[str]) -> list[str]:
+        for value in values:
+            bare = re.sub(r"[\s.\-/]", "", value)
+            if not re.fullmatch(rf"[A-Za-z0-9]{{4,{MAX_TAX_ID}}}", bare) or not re.search(r"\d", bare):
+                raise ValueError(f"{value!r} is not a tax id such as 7701234567 (INN) or DE123456789 (VAT)")
+        return list(dict.fromkeys(value.strip() for value in values))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tender_format_from_host(cls, data: Any) -> Any:
+        """A tenders source on TED's or the EIS's own host needs no `format`: the host says it."""
+        if isinstance(data, dict) and data.get("kind") == "tenders" and data.get("format") is None \
+                and isinstance(data.get("url"), str):
+            try:
+                host = (urlsplit(data["url"]).hostname or "").rstrip(".")
+            except ValueError:
+                return data
+            fmt = next((f for h, f in TENDER_HOSTS.items() if host == h or host.endswith("." + h)), None)
+            if fmt:
+                return {**data, "format": fmt}
+        return data
+
     @field_validator("page_param")
     @classmethod
     def _page_param(cls, value: str | None) -> str | None:
@@ -206,6 +254,15 @@ class Source(_Strict):
             raise ValueError("names: a mentions source needs the names the competitor goes by (its `name` is one)")
         if self.kind != "mentions" and (self.names is not None or self.domains):
             raise ValueError(f"{'names' if self.names is not None else 'domains'}: only for kind: mentions")
+        if self.kind == "tenders":
+            if self.format not in TENDER_FORMATS:
+                raise ValueError(f"format: a tenders source needs format: {' or '.join(TENDER_FORMATS)} (inferred "
+                                 "only for api.ted.europa.eu and zakupki.gov.ru)")
+            if not self.legal_names and not self.tax_ids:
+                raise ValueError("legal_names: a tenders source needs the competitor's legal names or its tax_ids "
+                                 "(or both), e.g. legal_names: [\"Kranrad GmbH\"]")
+        elif self.legal_names or self.tax_ids:
+            raise ValueError(f"{'legal_names' if self.legal_names else 'tax_ids'}: only for kind: tenders")
         if self.kind == "ads" and self.format not in AD_FORMATS:
             raise ValueError(f"format: ads sources need format: {' or '.join(AD_FORMATS)}")
         if self.wait_for and self.render == "static":
@@ -325,7 +382,7 @@ ChangeKind = Literal[
     "technology_added", "technology_removed", "ad_new", "ad_stopped", "source_unreachable", "price_anomaly",
     "robots_changed", "sitemap_grew", "broken_links_up", "channel_added", "channel_removed", "promo_new",
     "promo_ended", "content_new", "job_posted", "job_closed", "newsletter_new", "text_rotating", "undercut",
-    "price_gap_changed", "mention_new"]
+    "price_gap_changed", "mention_new", "tender_new", "tender_won"]
 Severity = Literal[SEVERITIES]  # dossier/severity.py
 
 

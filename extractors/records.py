@@ -154,3 +154,19 @@ class FeedItem:
     published: datetime | None = None  # timezone-aware UTC
     snippet: str | None = None  # plain text, bounded (extractors.mentions.MAX_SNIPPET)
     links: tuple[str, ...] = ()  # every absolute http(s) link of the item, its own first
+
+
+@dataclass(frozen=True, slots=True)
+class Tender:
+    """A public procurement notice naming the competitor (extractors.tenders): a TED notice or an EIS contract."""
+
+    notice_id: str  # TED's publication number (123456-2026), the EIS contract's registry number (regNum)
+    fmt: str  # "ted" | "eis"
+    title: str | None = None
+    buyer: str | None = None
+    value: Decimal | None = None  # the notice's total or the contract's price
+    currency: str | None = None  # ISO 4217
+    published: date | None = None
+    awarded: date | None = None  # TED's winner decision date, the EIS contract's signing date
+    url: str | None = None
+    role: str = "bidder"  # "winner" when the competitor is awarded (the contract's supplier), else "bidder"

@@ -40,6 +40,7 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "review_negative": ("Negative review", "negative review", "negative reviews"),
     "product_removed": ("Product removed", "removed product", "removed products"),
     "product_added": ("Product added", "new product", "new products"),
+    "tender_won": ("Tender won", "tender won", "tenders won"),
     "source_unreachable": ("Source unreachable", "unreachable source", "unreachable sources"),
     "out_of_stock": ("Out of stock", "product out of stock", "products out of stock"),
     "back_in_stock": ("Back in stock", "product back in stock", "products back in stock"),
@@ -63,6 +64,7 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "content_new": ("New content", "new article", "new articles"),
     "newsletter_new": ("New newsletter", "new newsletter", "new newsletters"),
     "mention_new": ("Mentioned in a feed", "new mention", "new mentions"),
+    "tender_new": ("Bidder in a tender", "new tender", "new tenders"),
     "robots_changed": ("robots.txt changed", "robots.txt change", "robots.txt changes"),
     "sitemap_grew": ("Sitemap grew", "grown sitemap", "grown sitemaps"),
     "broken_links_up": ("More broken links", "rise in broken links", "rises in broken links"),
@@ -72,7 +74,8 @@ KINDS: dict[str, tuple[str, str, str]] = {
 # The word before a lone value: an added product shows its price, an unreachable source its reason.
 AFTER_WORD = {"product_added": "price", "source_unreachable": "reason", "review_new": "says",
               "review_negative": "says", "ad_new": "text", "content_new": "published", "newsletter_new": "says",
-              "promo_new": "until", "mention_new": "says"}
+              "promo_new": "until", "mention_new": "says",
+              "tender_won": "value", "tender_new": "value"}
 BEFORE_WORD = {"product_removed": "last price"}
 KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 SEVERITY_STYLE = {  # inline CSS only: mail clients drop <style> blocks and external sheets

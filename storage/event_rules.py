@@ -24,7 +24,8 @@ from dossier.urls import canonical_url
 from storage.compare import judged_negative
 
 FAMILIES: dict[str, tuple[str, ...]] = {  # the order is the timeline's stacking order
-    "assortment": ("product_added", "product_removed"),
+    # what the competitor sells, and to whom: a public contract won or bid for is told with its launches
+    "assortment": ("product_added", "product_removed", "tender_won", "tender_new"),
     "prices": ("price_up", "price_down", "price_anomaly", "currency_changed", "out_of_stock", "back_in_stock",
                "undercut", "price_gap_changed"),
     "reviews": ("review_new", "rating_changed"),
@@ -53,7 +54,8 @@ RARITY_UNKNOWN = 0.5  # no earlier run with events: half the rarity bonus
 ANNOUNCING = {"content_new": "news", "newsletter_new": "newsletter", "ad_new": "ad", "ad_stopped": "ad",
               "promo_new": "promotion", "text_changed": "site", "text_rotating": "site"}
 PAGE_KINDS = frozenset({"page_added", "page_removed", "text_changed", "text_rotating"})
-ITEM_KINDS = frozenset({*FAMILIES["assortment"], *FAMILIES["prices"], "content_new", "job_posted", "job_closed"})
+ITEM_KINDS = frozenset({"product_added", "product_removed", *FAMILIES["prices"], "content_new", "job_posted",
+                        "job_closed"})
 MIN_NAME = 6  # a product name shorter than this ("Kit") is too common a word to count as a mention
 
 
@@ -216,7 +218,7 @@ def _size(kind: str, facts: dict[str, Any], group: list[ChangeFact]) -> int:
         moves = [abs(float(p["pct"])) for p in facts["up"] + facts["down"]]
         return (round(sum(moves) / len(moves)) if moves else 5) + 5 * len(facts["undercut"])
     if kind == "assortment":
-        return 5 * (len(facts["added"]) + len(facts["removed"]))
+        return 5 * (len(facts["added"]) + len(facts["removed"]) + len(facts["tenders_won"]))
     if kind == "reviews":
         return 5 * len(facts["negative"]) + (5 if facts.get("rating_drop") else 0)
     return round(3 * math.log2(len(group))) if group else 0
@@ -232,7 +234,15 @@ def _product(change: ChangeFact) -> dict[str, Any]:
 def _assortment_facts(group: list[ChangeFact]) -> dict[str, Any]:
     return {"added": [_product(c) for c in group if c.kind == "product_added"],
             "removed": [_product(c) for c in group if c.kind == "product_removed"],
-            "category": _common_category(c for c in group if c.kind in FAMILIES["assortment"])}
+            "category": _common_category(c for c in group if c.kind in ("product_added", "product_removed")),
+            "tenders_won": [_tender(c) for c in group if c.kind == "tender_won"],
+            "tenders_new": [_tender(c) for c in group if c.kind == "tender_new"]}
+
+
+def _tender(change: ChangeFact) -> dict[str, Any]:
+    """A procurement notice (storage/diff_tenders.py): its title, buyer and value ('184000.00 EUR')."""
+    return {"title": change.title or change.entity, "buyer": (change.evidence or {}).get("buyer"),
+            "value": change.after}
 
 
 def _price_facts(group: list[ChangeFact]) -> dict[str, Any]:

@@ -143,6 +143,21 @@ MESSAGES: dict[str, dict[str, Any]] = {
                  "ru": {"one": "новое упоминание {quote}", "few": "{n} новых упоминания, например {quote}",
                         "many": "{n} новых упоминаний, например {quote}",
                         "other": "{n} нового упоминания, например {quote}"}},
+    # {details}: " – the buyer, the value" as the notice gives them (storage/event_titles._tender_details)
+    "tenders_won": {"en": {"one": "won a tender: {quote}{details}", "other": "won {n} tenders, e.g. {quote}{details}"},
+                    "de": {"one": "Ausschreibung gewonnen: {quote}{details}",
+                           "other": "{n} Ausschreibungen gewonnen, z. B. {quote}{details}"},
+                    "ru": {"one": "выиграл тендер {quote}{details}", "few": "выиграл {n} тендера, например {quote}{details}",
+                           "many": "выиграл {n} тендеров, например {quote}{details}",
+                           "other": "выиграл {n} тендера, например {quote}{details}"}},
+    "tenders_new": {"en": {"one": "bidder in a tender: {quote}{details}",
+                           "other": "bidder in {n} tenders, e.g. {quote}{details}"},
+                    "de": {"one": "Bieter in einer Ausschreibung: {quote}{details}",
+                           "other": "Bieter in {n} Ausschreibungen, z. B. {quote}{details}"},
+                    "ru": {"one": "участник тендера {quote}{details}",
+                           "few": "участник {n} тендеров, например {quote}{details}",
+                           "many": "участник {n} тендеров, например {quote}{details}",
+                           "other": "участник {n} тендера, например {quote}{details}"}},
     "text_on": {"en": "new text on {page}: {quote}", "de": "neuer Text auf {page}: {quote}",
                 "ru": "новый текст на {page}: {quote}"},
     "texts": {"en": {"one": "text changed on {n} page", "other": "text changed on {n} pages"},
@@ -279,7 +294,21 @@ def _assortment(facts: dict[str, Any], say: _Writer) -> list[str]:
                      else say("removed_one_unpriced", name=removed[0]["name"]))
     elif removed:
         parts.append(say("removed_many", n=len(removed), names=say.names([p["name"] for p in removed])))
+    won, bid = facts.get("tenders_won", []), facts.get("tenders_new", [])
+    if won:  # after what the competitor launched or dropped, as the tag (Assortment) promises
+        parts.append(say("tenders_won", n=len(won), quote=say.quote(won[0]["title"]),
+                         details=_tender_details(won[0], say)))
+    if bid:
+        parts.append(say("tenders_new", n=len(bid), quote=say.quote(bid[0]["title"]),
+                         details=_tender_details(bid[0], say)))
     return parts
+
+
+def _tender_details(notice: dict[str, Any], say: _Writer) -> str:
+    """" – Hafen Duisburg AG, 184.000,00 €": the buyer and the value, each where the notice gives it."""
+    shown = [_short(notice.get("buyer")) if notice.get("buyer") else None, say.money(notice.get("value"))]
+    shown = [part for part in shown if part]
+    return " – " + ", ".join(shown) if shown else ""
 
 
 def _prices(facts: dict[str, Any], say: _Writer) -> list[str]:

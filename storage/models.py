@@ -350,6 +350,38 @@ class MentionObservation(RunSourceRow, Base):
     mention_id: Mapped[int] = mapped_column(ForeignKey("mention.id", ondelete="CASCADE"), index=True)
 
 
+class Tender(Base):
+    """A procurement notice naming the competitor (kind: tenders), once per competitor, format and notice id. Its
+    role only rises: bidder, then winner when a later answer shows the award (tender_won)."""
+
+    __tablename__ = "tender"
+    __table_args__ = (UniqueConstraint("competitor_id", "format", "notice_id"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)  # first read by
+    format: Mapped[str] = mapped_column(String(8))  # ted | eis
+    notice_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text)
+    buyer: Mapped[str | None] = mapped_column(Text)
+    value: Mapped[Decimal | None] = mapped_column(MONEY)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    published: Mapped[date | None] = mapped_column(Date, index=True)
+    awarded: Mapped[date | None] = mapped_column(Date)
+    role: Mapped[str] = mapped_column(String(8))  # bidder | winner
+    url: Mapped[str | None] = mapped_column(Text)
+    first_seen_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    last_seen_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"))
+
+
+class TenderObservation(RunSourceRow, Base):
+    """A notice as one run's answer showed it, with the competitor's role in it that night."""
+
+    __tablename__ = "tender_observation"
+    __table_args__ = (UniqueConstraint("run_id", "source_id", "tender_id"),)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(8))
+
+
 class Change(Base):
     __tablename__ = "change"
     # per competitor: two competitors' products may share a key (a GTIN, a maker's part number) and change together

@@ -23,6 +23,7 @@ MONTHS_SHOWN = 24
 CONTENT_SHOWN = 50
 NEWSLETTERS_SHOWN = 20
 MENTIONS_SHOWN = 50
+TENDERS_SHOWN = 50
 NEWSLETTER_PREVIEW_CHARS = 300
 EVENT_DAYS = 7  # "this week": runs started within this many days before the newest good run
 WEEK_EVENTS_SHOWN = 20  # the overview's list across competitors
@@ -52,6 +53,8 @@ class CompetitorDossier:
     content: list[dict[str, Any]] = field(default_factory=list)
     newsletters: list[dict[str, Any]] = field(default_factory=list)
     mentions: list[dict[str, Any]] = field(default_factory=list)  # the newest mentions in the user's feeds
+    tenders: list[dict[str, Any]] = field(default_factory=list)  # the newest procurement notices naming it
+    tender_quarters: list[dict[str, Any]] = field(default_factory=list)  # tender_quarterly's rows, newest first
     monthly: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # {"articles": [{"month", "count"}], ...}
     events: list[dict[str, Any]] = field(default_factory=list)  # this week's, most important first, with "changes"
     week_since: datetime | None = None  # the start of "this week" (EVENT_DAYS before the newest good run)
@@ -219,6 +222,10 @@ def competitor_dossier(engine: Engine, slug: str) -> CompetitorDossier:
             LIMIT {CONTENT_SHOWN}""", slug=slug)
         newsletters = _newsletters(connection, slug)
         mentions = _mentions(connection, slug)
+        tenders = _tenders(connection, slug)
+        tender_quarters = _rows(connection, """
+            SELECT quarter, currency, notices, won, value_won FROM tender_quarterly WHERE competitor = :slug
+            ORDER BY quarter DESC, currency""", slug=slug)
         matched = _rows(connection, MATCHED_WITH_OURS, slug=slug)
         monthly = _rows(connection, """
             SELECT month, articles, newsletters, jobs_posted, mentions FROM monthly_activity WHERE competitor = :slug
@@ -231,7 +238,8 @@ def competitor_dossier(engine: Engine, slug: str) -> CompetitorDossier:
         rating_trend=_rating_trend(ratings, labels, position), technologies=technologies, ads=ads,
         positioning=positioning, text_changes=text_changes, jobs=jobs, changes=changes,
         site_audits=site_audits, site_trend=site_trend, contacts=contacts, promos=promos, content=content,
-        newsletters=newsletters, mentions=mentions, monthly=_monthly(monthly), events=events, week_since=since, gone=gone,
+        newsletters=newsletters, mentions=mentions, tenders=tenders, tender_quarters=tender_quarters,
+        monthly=_monthly(monthly), events=events, week_since=since, gone=gone,
         price_position=matched)
 
 
@@ -352,6 +360,23 @@ def _mentions(connection, slug: str) -> list[dict[str, Any]]:
                                          WHERE mo.mention_id = m.id AND r.status IN {GOOD})
         ORDER BY CASE WHEN m.published IS NULL THEN 1 ELSE 0 END, m.published DESC, m.id DESC
         LIMIT {MENTIONS_SHOWN}""", slug=slug)
+    for row in rows:
+        row["source_name"] = _json(row.pop("source_config")).get("name")
+    return rows
+
+
+def _tenders(connection, slug: str) -> list[dict[str, Any]]:
+    """The newest procurement notices naming the competitor that a good run read (as tender_quarterly counts them),
+    with the source that read them first."""
+    rows = _rows(connection, f"""
+        SELECT t.notice_id, t.format, t.title, t.buyer, t.value, t.currency, t.published, t.awarded, t.role, t.url,
+               s.config AS source_config, s.url AS source_url FROM tender t
+        JOIN competitor c ON c.id = t.competitor_id JOIN source s ON s.id = t.source_id
+        WHERE c.slug = :slug AND EXISTS (SELECT 1 FROM tender_observation tob JOIN crawl_run r ON r.id = tob.run_id
+                                         WHERE tob.tender_id = t.id AND r.status IN {GOOD})
+        ORDER BY CASE WHEN COALESCE(t.published, t.awarded) IS NULL THEN 1 ELSE 0 END,
+                 COALESCE(t.published, t.awarded) DESC, t.id DESC
+        LIMIT {TENDERS_SHOWN}""", slug=slug)
     for row in rows:
         row["source_name"] = _json(row.pop("source_config")).get("name")
     return rows

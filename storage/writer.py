@@ -72,6 +72,7 @@ class RunWriter:
         self._articles: list[dict[str, Any]] = []
         self._newsletters: list[dict[str, Any]] = []
         self._mentions: list[tuple[int, int, str, Any]] = []
+        self._tenders: list[tuple[int, int, Any]] = []
         self._render_patterns: list[dict[str, Any]] = []
 
     # -- buffering ---------------------------------------------------------------------------------
@@ -176,6 +177,13 @@ class RunWriter:
             self._mentions.append((source_id, competitor_id, feed_url, item))
         self._maybe_flush(self._mentions)
 
+    def add_tenders(self, source_id: int, competitor_id: int, tenders: Iterable[Any]) -> None:
+        """Procurement notices naming the competitor (extractors.Tender): each stored once per competitor, format
+        and notice id, and observed in this run by this source with the competitor's role."""
+        for tender in tenders:
+            self._tenders.append((source_id, competitor_id, tender))
+        self._maybe_flush(self._tenders)
+
     def add_render_patterns(self, source_id: int, patterns: Mapping[str, Any]) -> None:
         """render: auto, what the source's URL patterns showed up to this run (crawler/render_auto.PatternStats:
         its decision() and counts), replacing what was kept of them."""
@@ -220,6 +228,7 @@ class RunWriter:
             self._write_reviews(connection)
             self._write_ads(connection)
             self._write_mentions(connection)
+            self._write_tenders(connection)
             self._write_simple(connection, models.RenderPattern, self._render_patterns, ["source_id", "pattern"],
                                update=True)
 
@@ -455,6 +464,44 @@ class RunWriter:
             [{"run_id": self.run_id, "source_id": source_id, "mention_id": ids[(competitor_id, key)]}
              for (source_id, competitor_id, key) in sources])
         self._mentions.clear()
+
+    def _write_tenders(self, connection) -> None:
+        """A tender's role only rises (bidder, then winner); a value, currency or award date an answer adds later is
+        kept, one already known is not blanked by an answer without it."""
+        if not self._tenders:
+            return
+        table = models.Tender.__table__
+        rows: dict[tuple[int, str, str], dict[str, Any]] = {}
+        observed: dict[tuple[int, int, str, str], str] = {}  # (source, competitor, format, notice) -> role tonight
+        for source_id, competitor_id, tender in self._tenders:
+            key = (competitor_id, str(tender.fmt), str(tender.notice_id)[:64])
+            row = rows.setdefault(key, {
+                "competitor_id": competitor_id, "source_id": source_id, "format": key[1], "notice_id": key[2],
+                "title": tender.title, "buyer": tender.buyer, "value": tender.value, "currency": tender.currency,
+                "published": tender.published, "awarded": tender.awarded, "role": tender.role, "url": tender.url,
+                "first_seen_run_id": self.run_id, "last_seen_run_id": self.run_id,
+            })
+            if tender.role == "winner":
+                row["role"] = "winner"
+            seen = (source_id, *key)
+            observed[seen] = "winner" if tender.role == "winner" else observed.get(seen, tender.role)
+        statement = insert_for(connection, table)
+        new = statement.excluded
+        statement = statement.on_conflict_do_update(
+            index_elements=["competitor_id", "format", "notice_id"],
+            set_={"last_seen_run_id": new.last_seen_run_id,
+                  "role": case((new.role == "winner", "winner"), else_=table.c.role),
+                  "currency": case((new.value.is_not(None), new.currency), else_=table.c.currency),
+                  "value": func.coalesce(new.value, table.c.value),
+                  "awarded": func.coalesce(new.awarded, table.c.awarded)})
+        connection.execute(statement, list(rows.values()))
+        ids = self._ids(connection, table, ["competitor_id", "format", "notice_id"], list(rows))
+        connection.execute(
+            insert_for(connection, models.TenderObservation.__table__)
+            .on_conflict_do_nothing(index_elements=["run_id", "source_id", "tender_id"]),
+            [{"run_id": self.run_id, "source_id": source_id, "tender_id": ids[(competitor_id, fmt, notice)],
+              "role": role} for (source_id, competitor_id, fmt, notice), role in observed.items()])
+        self._tenders.clear()
 
     @staticmethod
     def _ids(connection, table, columns: list[str], keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:

@@ -164,6 +164,22 @@ def test_night2_tells_the_new_mentions_of_the_fixture_feeds(demo):
     ]
 
 
+def test_night2_tells_the_won_tender_and_the_tender_bid_for(demo):
+    """fixtures/README.md, `tenders`: ГрузоВоз wins an EIS contract, Kranrad bids in a TED notice it did not win."""
+    result, engine, _ = demo
+    told = sorted((c.competitor_slug, c.kind, c.title, c.after)
+                  for c in list_changes(engine, run_id=result.runs[1].run_id) if c.kind.startswith("tender_"))
+    assert told == [
+        ("gruzovoz", "tender_won", "Перевозка грузов Москва — Казань автомобильным транспортом (фура 20 т)",
+         "2750000.00 RUB"),
+        ("kranrad", "tender_new", "Deutschland – Fahrwerke – Fahrwerkskomponenten für Werkstattkrane", "58900.00 EUR"),
+    ]
+    with engine.connect() as connection:
+        quarters = connection.exec_driver_sql("SELECT competitor, quarter, currency, notices, won FROM "
+                                              "tender_quarterly ORDER BY competitor").all()
+    assert [tuple(row) for row in quarters] == [("gruzovoz", "2026-Q4", "RUB", 2, 2), ("kranrad", "2026-Q4", "EUR", 4, 2)]
+
+
 def test_the_summary_view_has_the_checklist_columns(demo):
     result, engine, _ = demo
     with engine.connect() as connection:
@@ -187,7 +203,7 @@ def test_the_summary_view_has_the_checklist_columns(demo):
         mentions = connection.exec_driver_sql("SELECT competitor, month, mentions FROM monthly_activity "
                                               "WHERE mentions > 0 ORDER BY competitor").all()
     assert [tuple(row) for row in mentions] == [("gruzovoz", "2026-11", 5), ("kranrad", "2026-11", 5)]
-    assert "mentions_30d" in kranrad
+    assert "mentions_30d" in kranrad and "tenders_won_365d" in kranrad
 
 
 LABELLED_EVENTS = Path(__file__).parent.parent / "fixtures" / "night2_events.json"
@@ -198,7 +214,7 @@ def test_night2_events_match_the_labelled_list_and_hold_every_change_once(demo):
     night2 = result.runs[1].run_id
     events = list_events(engine, run_id=night2)
     changes = {c.id: c for c in list_changes(engine, run_id=night2)}
-    assert len(events) <= 15
+    assert len(events) <= 16
     assert sorted(i for e in events for i in e.change_ids) == sorted(changes)  # each change in exactly one event
     labels = json.loads(LABELLED_EVENTS.read_text(encoding="utf-8"))["events"]
 
@@ -214,7 +230,8 @@ def test_night2_events_match_the_labelled_list_and_hold_every_change_once(demo):
     assert precision >= 0.95 and recall >= 0.95, (precision, recall, missed, [(e.competitor_slug, e.kind, e.title)
                                                                            for e in events if e not in matched])
     assert events[0].title.startswith("Spurkranzrad SR 160 undercuts our")  # the most important event first
-    assert events[1].title.startswith("New product Spurkranzrad SR 500")
+    assert events[1].title.startswith("Won a tender: “Перевозка грузов Москва — Казань")  # a public contract won
+    assert events[2].title.startswith("New product Spurkranzrad SR 500")
 
 
 def test_the_discontinued_product_is_gone_and_not_counted(demo):

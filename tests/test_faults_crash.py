@@ -461,7 +461,8 @@ def test_no_observation_is_duplicated_and_each_good_run_stored_what_a_clean_run_
             mine.pop("newsletter"), clean.pop("newsletter")  # a newsletter is stored once, by the first run to read it
             assert mine == clean, (name, run_id, crashed.kills)
     for table, columns in (("product", "competitor_id, key"), ("review", "competitor_id, platform, external_id"),
-                           ("ad", "competitor_id, platform, external_id"), ("mention", "competitor_id, key")):
+                           ("ad", "competitor_id, platform, external_id"), ("mention", "competitor_id, key"),
+                           ("tender", "competitor_id, format, notice_id")):
         assert query(url, f"SELECT {columns} FROM {table} GROUP BY {columns} HAVING count(*) > 1") == []
         assert scalar(url, f"SELECT count(*) FROM {table}") == scalar(ref, f"SELECT count(*) FROM {table}"), table
 

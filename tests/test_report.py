@@ -9,11 +9,12 @@ import re
 import shutil
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from extractors.records import Article, FeedItem, JobPosting, Newsletter, PageAudit
+from extractors.records import Article, FeedItem, JobPosting, Newsletter, PageAudit, Tender
 from schedules.report import FAMILY_STYLE, build_report
 from storage.audit import record_site_audits
 from storage.event_rules import FAMILIES
@@ -109,10 +110,10 @@ def test_report_renders_in_chromium(report):
                                     .map(d => ({label: d.label, data: d.data}))""")
         # night 2 has events of every family: one dataset each, in the stacking order, with the legend's labels
         assert [d["label"] for d in timeline] == [label for label, _ in FAMILY_STYLE.values()]
-        assert [sum(d["data"][i] for d in timeline) for i in range(2)] == [0, 15]  # night 1 is the baseline
+        assert [sum(d["data"][i] for d in timeline) for i in range(2)] == [0, 16]  # night 1 is the baseline
         assert page.evaluate("Chart.getChart(document.querySelector('#timeline canvas')).options.plugins.legend"
                              ".display") is True
-        assert page.locator("#week-events tbody tr").count() == 15
+        assert page.locator("#week-events tbody tr").count() == 16
         sections = page.locator("main section").evaluate_all("s => s.map(e => e.id)")
         assert sections.index("timeline") < sections.index("week-events") < sections.index("latest-changes")
         page.screenshot(path=str(ARTIFACTS / "report-overview.png"), full_page=True)
@@ -121,7 +122,7 @@ def test_report_renders_in_chromium(report):
         sections = page.locator("main section").evaluate_all("s => s.map(e => e.id)")
         assert sections[:3] == ["events", "prices", "positioning"]  # what changed leads
         for section in ("#prices", "#reviews", "#technologies", "#positioning", "#site-audit", "#contacts",
-                        "#content", "#newsletters", "#jobs", "#changes"):
+                        "#content", "#newsletters", "#mentions", "#tenders", "#jobs", "#changes"):
             assert page.locator(section).count() == 1
         events = page.locator("#events ol.events > li")
         importance = [int(v) for v in events.evaluate_all("li => li.map(e => e.dataset.importance)")]
@@ -172,6 +173,8 @@ COMPETITORS = [{"slug": "kranrad", "name": "Kranrad GmbH", "sources": [
     {"kind": "jobs", "url": JOBS},
     {"kind": "newsletter", "url": "mbox:/srv/mail/team.mbox", "senders": ["@kranrad.example"]},
     {"kind": "mentions", "url": "https://news.example/rss.xml", "name": "Branchenticker", "names": ["Kranrad"]},
+    {"kind": "tenders", "url": "https://api.ted.europa.eu/v3/notices/search?query=x", "name": "TED",
+     "tax_ids": ["DE811234567"]},
 ]}]
 TODAY = date.today()
 HOSTILE = "<script>window.pwned=1</script>"
@@ -196,12 +199,21 @@ FAILED_MENTION = FeedItem(key="https://news.example/kaputt", url="https://news.e
                           title="Kranrad aus dem kaputten Lauf", published=NOW)
 
 
+WON = Tender(notice_id="702215-2026", fmt="ted", title="Laufradsätze für Containerbrücken", buyer="Hafen Rheinau",
+             value=Decimal("184000.00"), currency="EUR", published=TODAY - timedelta(days=6),
+             awarded=TODAY - timedelta(days=9), url="https://ted.example/702215-2026", role="winner")
+BID = Tender(notice_id="705530-2026", fmt="ted", title=HOSTILE + "Fahrwerke", buyer=HOSTILE + "Landesbetrieb",
+             published=TODAY - timedelta(days=2), url="javascript:window.pwned=4", role="bidder")
+FAILED_TENDER = Tender(notice_id="709999-2026", fmt="ted", title="Aus dem kaputten Lauf", role="winner",
+                       published=TODAY)
+
+
 def stored_run(engine, *, home_ms, sitemap, broken=0, channels=(), articles=(), jobs=(), letters=(), mentions=(),
-               status="succeeded"):
-    """One run as a crawl stores it (fetches, page audits, channels, articles, jobs, newsletters, mentions, site
-    audit)."""
+               tenders=(), status="succeeded"):
+    """One run as a crawl stores it (fetches, page audits, channels, articles, jobs, newsletters, mentions, tenders,
+    site audit)."""
     refs = sync_sources(engine, COMPETITORS)
-    site, job_source, mail, feed = refs
+    site, job_source, mail, feed, procurement = refs
     run_id = start_run(engine)
     writer = RunWriter(engine, run_id)
     for url, elapsed in ((SITE, home_ms), (BLOG, 90)):
@@ -220,6 +232,8 @@ def stored_run(engine, *, home_ms, sitemap, broken=0, channels=(), articles=(), 
     writer.add_newsletters(mail.source_id, mail.competitor_id, letters)
     writer.record_fetch(feed.source_id, feed.url, 200, None, 10, 3000, None)
     writer.add_mentions(feed.source_id, feed.competitor_id, feed.url, mentions)
+    writer.record_fetch(procurement.source_id, procurement.url, 200, None, 10, 3000, None)
+    writer.add_tenders(procurement.source_id, procurement.competitor_id, tenders)
     writer.close()
     discovery = [{"url": SITE + "robots.txt", "status": 200, "robots": True, "robots_hash": "h",
                   "rules": ["user-agent: *", "disallow: /warenkorb"]},
@@ -237,10 +251,11 @@ def checklist_report(engine, tmp_path):
     stored_run(engine, home_ms=180, sitemap=100, channels=[("messenger", "whatsapp:+4930123456", "WhatsApp", SITE)],
                articles=[MESSE])
     stored_run(engine, home_ms=345, sitemap=112, broken=2, channels=[TELEGRAM, PHONE, PROMO],
-               articles=[MESSE, TRAP], jobs=[WELDER], letters=[LETTER], mentions=[FAIR, HOSTILE_MENTION])
+               articles=[MESSE, TRAP], jobs=[WELDER], letters=[LETTER], mentions=[FAIR, HOSTILE_MENTION],
+               tenders=[WON, BID])
     stored_run(engine, home_ms=9_999, sitemap=7, channels=[("messenger", "viber:+4930555", "Viber", SITE)],
                articles=[Article(BLOG + "kaputt", "Aus dem kaputten Lauf", TODAY)], mentions=[FAILED_MENTION],
-               status="failed")
+               tenders=[FAILED_TENDER], status="failed")
     pages = build_report(engine, tmp_path / "report")
     return {page.stem: page.read_text(encoding="utf-8") for page in pages}
 
@@ -260,8 +275,8 @@ def cells(html: str) -> list[str]:
 def test_overview_shows_site_and_reach(checklist_report):
     row = cells(section(checklist_report["index"], "site-reach"))
     start = row.index("Kranrad GmbH")
-    assert row[start:start + 13] == ["Kranrad GmbH", "345", "47", "✓", "✓", "112", "2", "phone, Telegram", "1", "2",
-                                     "1", "1", "2"]  # 2 mentions in 30 days: not the failed run's
+    assert row[start:start + 14] == ["Kranrad GmbH", "345", "47", "✓", "✓", "112", "2", "phone, Telegram", "1", "2",
+                                     "1", "1", "2", "1"]  # 2 mentions in 30 days, 1 tender won: not the failed run's
 
 
 def test_site_audit_shows_the_latest_good_run_and_a_trend(checklist_report):
@@ -324,14 +339,32 @@ def test_mentions_newest_first_with_their_feed_and_months(checklist_report):
     assert per_month == ["Month", "Mentions"] + [str(v) for m in sorted(months, reverse=True) for v in (m, months[m])]
 
 
+def test_tenders_newest_first_with_role_buyer_value_and_quarters(checklist_report):
+    tenders = section(checklist_report["kranrad"], "tenders")
+    rows = [cells(row) for row in re.findall(r"<tr>.*?</tr>", tenders.split('<table class="narrow">')[0], re.S)]
+    assert rows[1][0] == BID.published.isoformat() and rows[1][-2:] == ["bidder", "TED"]
+    assert rows[2] == [WON.published.isoformat(), "Laufradsätze für Containerbrücken 702215-2026", "Hafen Rheinau",
+                       "184,000.00 EUR", f"won {WON.awarded.isoformat()}", "TED"]
+    assert f'<a href="{WON.url}">Laufradsätze für Containerbrücken</a>' in tenders
+    assert "kaputten Lauf" not in tenders  # read by the failed run only
+    def quarter(day: date) -> str:
+        return f"{day.year}-Q{(day.month + 2) // 3}"
+    per_quarter = [cells(row) for row in re.findall(r"<tr>.*?</tr>", tenders.split('<table class="narrow">')[1], re.S)]
+    assert per_quarter[0] == ["Quarter", "Notices", "Won", "Value won"]
+    # one row per quarter and currency: the won notice's in EUR, the bid's without a value
+    assert sorted(per_quarter[1:]) == sorted([[quarter(WON.published), "1", "1", "184,000.00 EUR"],
+                                              [quarter(BID.published), "1", "0", ""]])
+
+
 def test_scraped_text_is_escaped_and_only_http_links(checklist_report):
     page = checklist_report["kranrad"]
     assert "<script>window.pwned" not in page
     assert "&lt;script&gt;window.pwned=1&lt;/script&gt;Neues Werk" in section(page, "content")
     assert "&lt;script&gt;window.pwned=1&lt;/script&gt;Winteraktion" in section(page, "newsletters")
     assert "&lt;script&gt;window.pwned=1&lt;/script&gt;Kranrad baut" in section(page, "mentions")
+    assert "&lt;script&gt;window.pwned=1&lt;/script&gt;Fahrwerke" in section(page, "tenders")
     assert 'href="javascript:' not in page and "javascript:window.pwned=2" not in page  # no link, title shown
-    assert "javascript:window.pwned=3" not in page
+    assert "javascript:window.pwned=3" not in page and "javascript:window.pwned=4" not in page
 
 
 # --- events, gone products and prices per category, from diffed runs -----------------------------------------
