@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from crawler.fetcher import Fetched
-from crawler.observations import AdsRead, JobsRead, MentionsRead, PageRead, ProductsRead, ReviewsRead
+from crawler.observations import AdsRead, JobsRead, MentionsRead, PageRead, ProductsRead, ReviewsRead, SocialRead
 from crawler.render_auto import incomplete
 from dossier.outcomes import FetchOutcome
 from extractors import (
@@ -211,6 +211,10 @@ def _reads(kind: str, observations: list[Any]) -> str | None:
         return f"reads ads: {len(read[AdsRead].ads)}"
     if MentionsRead in read:  # a feed read, even with no item naming the competitor tonight
         return f"reads the feed: {len(read[MentionsRead].items)} items name the competitor"
+    if SocialRead in read:
+        social = read[SocialRead]
+        audience = f", {social.snapshot.subscribers} subscribers" if social.snapshot.subscribers is not None else ""
+        return f"reads the channel {social.snapshot.channel}: {len(social.posts)} posts{audience}"[:100]
     if kind == "site" and PageRead in read:
         facts = read[PageRead].facts
         return f"reads the page: {facts.h1 or facts.title or 'main text'}"[:100]

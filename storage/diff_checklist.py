@@ -1,5 +1,5 @@
 """The diff of the checklist's sections beyond prices and reviews: site audit, contact channels and promos, content,
-job postings, newsletters and mentions. Queries here; the comparisons are storage/compare.py's."""
+job postings, newsletters, mentions and social channels (storage/diff_social.py). Queries here; the comparisons are storage/compare.py's."""
 from __future__ import annotations
 
 from sqlalchemy import and_, exists, select
@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, aliased
 
 from storage import models
 from storage.compare import Draft, Rules, SiteFacts, compare_audits, compare_sets
+from storage.diff_social import social_drafts
 from storage.runs import GOOD_RUNS
 
 NEWSLETTER_PREVIEW = 200  # characters of a newsletter's text a change shows
@@ -28,6 +29,7 @@ def checklist_drafts(session: Session, run_id: int, base: int, source: models.So
         drafts = [d for d in drafts if d.kind != "job_closed"]
     drafts += _newsletter_drafts(session, run_id, source)
     drafts += _mention_drafts(session, run_id, source)
+    drafts += social_drafts(session, run_id, base, source, rules)
     return drafts
 
 

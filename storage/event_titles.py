@@ -143,6 +143,21 @@ MESSAGES: dict[str, dict[str, Any]] = {
                  "ru": {"one": "новое упоминание {quote}", "few": "{n} новых упоминания, например {quote}",
                         "many": "{n} новых упоминаний, например {quote}",
                         "other": "{n} нового упоминания, например {quote}"}},
+    "social_posts": {"en": {"one": "{channel}: new post {quote}", "other": "{channel}: {n} new posts, e.g. {quote}"},
+                     "de": {"one": "{channel}: neuer Beitrag {quote}",
+                            "other": "{channel}: {n} neue Beiträge, z. B. {quote}"},
+                     "ru": {"one": "{channel}: новый пост {quote}", "few": "{channel}: {n} новых поста, например {quote}",
+                            "many": "{channel}: {n} новых постов, например {quote}",
+                            "other": "{channel}: {n} нового поста, например {quote}"}},
+    "social_subscribers": {"en": "{channel}: subscribers {before} → {after} ({pct})",
+                           "de": "{channel}: Abonnenten {before} → {after} ({pct})",
+                           "ru": "{channel}: подписчики {before} → {after} ({pct})"},
+    "social_cadence_up": {"en": "{channel} posts more often: {before} → {after} a week",
+                          "de": "{channel} postet häufiger: {before} → {after} pro Woche",
+                          "ru": "{channel} публикует чаще: {before} → {after} в неделю"},
+    "social_cadence_down": {"en": "{channel} posts less often: {before} → {after} a week",
+                            "de": "{channel} postet seltener: {before} → {after} pro Woche",
+                            "ru": "{channel} публикует реже: {before} → {after} в неделю"},
     "text_on": {"en": "new text on {page}: {quote}", "de": "neuer Text auf {page}: {quote}",
                 "ru": "новый текст на {page}: {quote}"},
     "texts": {"en": {"one": "text changed on {n} page", "other": "text changed on {n} pages"},
@@ -362,6 +377,26 @@ def _marketing(facts: dict[str, Any], say: _Writer) -> list[str]:
             parts.append(say(key, n=facts[key]))
     if facts.get("mentions"):  # what others wrote about the competitor, after what it did itself
         parts.append(say("mentions", n=len(facts["mentions"]), quote=say.quote(facts["mentions"][0])))
+    parts += _social(facts.get("social") or [], say)
+    return parts
+
+
+def _social(channels: list[dict[str, Any]], say: _Writer) -> list[str]:
+    """Per channel: its new posts, its audience, its rhythm (storage/event_rules._social_facts)."""
+    parts = []
+    for channel in channels:
+        label = channel["channel"]
+        if channel.get("posts"):
+            parts.append(say("social_posts", n=len(channel["posts"]), channel=label,
+                             quote=say.quote(channel["posts"][0])))
+        audience = channel.get("subscribers")
+        if audience and audience.get("before") and audience.get("after"):
+            parts.append(say("social_subscribers", channel=label, before=say.number(audience["before"]),
+                             after=say.number(audience["after"]), pct=say.signed_percent(audience["pct"] or 0)))
+        rhythm = channel.get("cadence")
+        if rhythm and rhythm.get("direction") in ("up", "down"):
+            parts.append(say(f"social_cadence_{rhythm['direction']}", channel=label,
+                             before=say.number(rhythm["before"]), after=say.number(rhythm["after"])))
     return parts
 
 
