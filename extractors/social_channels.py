@@ -160,7 +160,10 @@ def youtube_feed(body: bytes | str | None, url: str) -> ChannelPage:
     try:
         root = lxml.etree.fromstring(data, _XML_PARSER)
     except (lxml.etree.XMLSyntaxError, ValueError) as exc:
-        return ChannelPage(error=_not_youtube(url, f"is not XML ({_one_line(str(exc))})"))
+        if re.match(rb"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html)", data[:2000], re.I | re.S):
+            return ChannelPage(error=_not_youtube(url, "answered an HTML page"))
+        line = getattr(exc, "lineno", None)
+        return ChannelPage(error=_not_youtube(url, f"is not well-formed XML{f' (line {line})' if line else ''}"))
     if root is None or root.tag != f"{ATOM}feed":
         return ChannelPage(error=_not_youtube(url, "is no Atom feed"))
     channel = _child_text(root, f"{YT}channelId") or (_child_text(root, f"{ATOM}id") or "").removeprefix(
@@ -235,8 +238,7 @@ def vk_wall(body: bytes | str | None, url: str) -> ChannelPage:
 
 
 def _not_vk(url: str, what: str) -> str:
-    return (f"{url} {what}: not the VK API's wall.get answer; give the community's address "
-            "(https://vk.com/NAME) and the token's variable in token_env")
+    return f"{url} {what}: not the VK API's answer to wall.get with extended=1 and fields=members_count"
 
 
 # Adding a network is one reader above and one line here.

@@ -182,9 +182,9 @@ def test_check_reads_a_channel_and_says_why_a_page_is_none(tmp_path):
     assert verdicts["feeds/videos.xml?channel_id=UCkranradGmbH0demo00000"] == (
         "reads", "reads the channel UCkranradGmbH0demo00000: 3 posts")
     verdict, detail = verdicts[""]
-    assert verdict == "nothing" and detail.startswith(f"reads nothing: {page} is not XML (")
-    assert detail.endswith("not a YouTube channel's feed; give it as "
-                           "https://www.youtube.com/feeds/videos.xml?channel_id=UC... (the channel id is on its page)")
+    assert verdict == "nothing" and detail == (
+        f"reads nothing: {page} answered an HTML page: not a YouTube channel's feed; give it as "
+        "https://www.youtube.com/feeds/videos.xml?channel_id=UC... (the channel id is on its page)")
 
 
 # -- the writer and the diff on both databases -----------------------------------------------------------------
