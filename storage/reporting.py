@@ -13,6 +13,7 @@ from sqlalchemy import Engine, bindparam, text
 
 from storage.event_rules import FAMILIES, event_family
 from storage.price_gaps import GOOD, PAIRS_WITH_OURS
+from storage.reporting_social import social_section
 
 # The contact section's groups, in this order, with their headings.
 CHANNEL_KINDS = {"phone": "Phone", "email": "E-mail", "messenger": "Messenger", "widget": "Chat widget", "form": "Form"}
@@ -52,6 +53,7 @@ class CompetitorDossier:
     content: list[dict[str, Any]] = field(default_factory=list)
     newsletters: list[dict[str, Any]] = field(default_factory=list)
     mentions: list[dict[str, Any]] = field(default_factory=list)  # the newest mentions in the user's feeds
+    social: dict[str, Any] = field(default_factory=dict)  # storage/reporting_social.social_section
     monthly: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # {"articles": [{"month", "count"}], ...}
     events: list[dict[str, Any]] = field(default_factory=list)  # this week's, most important first, with "changes"
     week_since: datetime | None = None  # the start of "this week" (EVENT_DAYS before the newest good run)
@@ -218,6 +220,7 @@ def competitor_dossier(engine: Engine, slug: str) -> CompetitorDossier:
             LIMIT {CONTENT_SHOWN}""", slug=slug)
         newsletters = _newsletters(connection, slug)
         mentions = _mentions(connection, slug)
+        social = social_section(connection, slug)
         matched = _rows(connection, MATCHED_WITH_OURS, slug=slug)
         monthly = _rows(connection, """
             SELECT month, articles, newsletters, jobs_posted, mentions FROM monthly_activity WHERE competitor = :slug
@@ -230,8 +233,8 @@ def competitor_dossier(engine: Engine, slug: str) -> CompetitorDossier:
         rating_trend=_rating_trend(ratings, labels, position), technologies=technologies, ads=ads,
         positioning=positioning, text_changes=text_changes, jobs=jobs, changes=changes,
         site_audits=site_audits, site_trend=site_trend, contacts=contacts, promos=promos, content=content,
-        newsletters=newsletters, mentions=mentions, monthly=_monthly(monthly), events=events, week_since=since, gone=gone,
-        price_position=matched)
+        newsletters=newsletters, mentions=mentions, social=social, monthly=_monthly(monthly), events=events,
+        week_since=since, gone=gone, price_position=matched)
 
 
 def _gone(connection, slug: str) -> list[dict[str, Any]]:
