@@ -139,6 +139,34 @@ def test_the_views_count_posts_per_month_and_the_audience(two_nights):
     assert summary == {"gruzovoz": 1300, "kranrad": None}
 
 
+def test_the_report_shows_the_channels_their_months_and_the_most_viewed_posts(two_nights, tmp_path):
+    from schedules.report import build_report
+    from tests.test_report import cells, section
+
+    engine, *_ = two_nights
+    pages = {page.stem: page.read_text(encoding="utf-8") for page in build_report(engine, tmp_path / "report")}
+    social = section(pages["gruzovoz"], "social")
+    table = cells(social)
+    assert table[:8] == ["Channel", "Subscribers", "Posts a week (4 weeks)", "Posts read", TELEGRAM, "1,300",
+                         table[6], "5"]
+    assert '<a href="https://t.me/s/gruzovoz_news">Telegram @gruzovoz_news</a>' in social
+    months = cells(social.split('<table class="narrow">')[1].split("</table>")[0])
+    # posts in the month they were published, the audience in the month the runs read it (this month)
+    this_month = datetime.now(timezone.utc).strftime("%Y-%m")
+    assert months == ["Month", "Posts", "Subscribers", this_month, "0", "1,300", "2026-11", "2", "",
+                      "2026-10", "2", "", "2026-09", "1", ""]
+    top = social.split("Most viewed posts")[1]
+    views = [int(cell.replace(",", "")) for cell in cells(top)[4::4]]
+    assert views == sorted(views, reverse=True) and views[0] == 3100  # 213: the most viewed post
+    assert "Posts a week" in section(pages["kranrad"], "social") and "YouTube Kranrad GmbH" in pages["kranrad"]
+    overview = cells(section(pages["index"], "site-reach"))
+    start = overview.index("ГрузоВоз")
+    published = [datetime(2026, *when, tzinfo=timezone.utc)  # the Telegram fixture's posts
+                 for when in ((9, 15, 7, 30), (10, 6, 9, 5), (10, 27, 12, 40), (11, 19, 8, 15), (11, 24, 10))]
+    recent = sum(1 for when in published if when >= datetime.now(timezone.utc) - timedelta(days=30))
+    assert overview[start + 13:start + 15] == ["1,300", str(recent)]  # subscribers, posts of the last 30 days
+
+
 def test_a_page_that_is_no_channel_fails_its_source_in_one_line_with_nothing_stored(tmp_path):
     database_url = f"sqlite:///{tmp_path / 'dossier.db'}"
     with FixtureSites(sites=["social"]) as sites:
