@@ -58,7 +58,8 @@ class Source(_Strict):
                              "its audience and posts).")
     url: str = Field(description="Start URL (http or https); for kind: mentions, the feed's own URL; for kind: "
                      "social, the channel's public address: `https://t.me/s/NAME` (Telegram's web preview) or "
-                     "`https://www.youtube.com/feeds/videos.xml?channel_id=UC...` (a YouTube channel's feed); for kind: "
+                     "`https://www.youtube.com/feeds/videos.xml?channel_id=UC...` (a YouTube channel's feed); "
+                     "for kind: "
                      "newsletter, the mailbox: "
                      "`imaps://host[:port]/FOLDER` (user and password from DOSSIER_IMAP_USER and "
                      "DOSSIER_IMAP_PASSWORD), `maildir:PATH` or `mbox:PATH`.")

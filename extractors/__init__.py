@@ -27,7 +27,8 @@ from extractors.technologies import detect_technologies
 
 __all__ = [
     "Ad", "Article", "ChannelPage", "ChannelPost", "ChannelSnapshot", "ContactChannels", "Document", "Feed",
-    "FeedItem", "JobPosting", "Newsletter", "PageAudit", "PageFacts", "Product", "Review", "ReviewPage", "Technology", "audit_page", "detect_technologies", "extract_ads",
+    "FeedItem", "JobPosting", "Newsletter", "PageAudit", "PageFacts", "Product", "Review", "ReviewPage", "Technology",
+    "audit_page", "detect_technologies", "extract_ads",
     "extract_articles", "extract_contacts", "extract_jobs", "extract_page", "extract_products", "extract_reviews",
     "mentions", "parse_feed", "parse_newsletter", "read_channel", "telegram_preview", "vk_wall", "youtube_feed",
 ]

@@ -122,7 +122,8 @@ def _telegram(tree, url: str) -> ChannelPage:
         time = message.xpath(".//a[contains(@class, 'tgme_widget_message_date')]//time[@datetime]")
         link = message.xpath(".//a[contains(@class, 'tgme_widget_message_date')]/@href")
         posts.setdefault(post_id, ChannelPost(
-            "telegram", name, post_id[:MAX_ID], url=web_link(link[0], url) if link else f"https://t.me/{name}/{post_id}",
+            "telegram", name, post_id[:MAX_ID],
+            url=web_link(link[0], url) if link else f"https://t.me/{name}/{post_id}",
             published=_datetime(time[0].get("datetime")) if time else None,
             text=_text(_first(message, "tgme_widget_message_text"), MAX_TEXT),
             views=parse_count(_text(_first(message, "tgme_widget_message_views"), 40))))

@@ -1,5 +1,6 @@
 """The diff of the checklist's sections beyond prices and reviews: site audit, contact channels and promos, content,
-job postings, newsletters, mentions and social channels (storage/diff_social.py). Queries here; the comparisons are storage/compare.py's."""
+job postings, newsletters, mentions and social channels (storage/diff_social.py). Queries here; the comparisons
+are storage/compare.py's."""
 from __future__ import annotations
 
 from sqlalchemy import and_, exists, select

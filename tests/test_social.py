@@ -183,7 +183,8 @@ def test_telegram_markup_with_hostile_values_never_raises(posts, counter):
         f'<div class="tgme_widget_message" data-post="{escape(owner)}/{escape(number)}">'
         f'<div class="tgme_widget_message_text">{escape(text)}</div>'
         f'<span class="tgme_widget_message_views">{escape(text[:8])}</span>'
-        f'<a class="tgme_widget_message_date" href="{escape(text)}"><time datetime="{escape(number)}">x</time></a></div>'
+        f'<a class="tgme_widget_message_date" href="{escape(text)}">'
+        f'<time datetime="{escape(number)}">x</time></a></div>'
         for owner, text, number in posts)
     body = (f'<html><body><div class="tgme_channel_info"><div class="tgme_channel_info_counter">'
             f'<span class="counter_value">{escape(counter)}</span><span class="counter_type">subscribers</span>'

@@ -37,8 +37,9 @@ def social_config(sites: FixtureSites, extra_source: dict | None = None) -> dict
     base = sites.base_url("social")
     return {"defaults": {"render": "static", "download_delay": 0}, "competitors": [
         {"slug": "kranrad", "name": "Kranrad GmbH", "sources": [
-            {"kind": "social", "network": "youtube", "url": f"{base}/feeds/videos.xml?channel_id=UCkranradGmbH0demo00000",
-             "allow_private": True}, *([extra_source] if extra_source else [])]},
+            {"kind": "social", "network": "youtube", "allow_private": True,
+             "url": f"{base}/feeds/videos.xml?channel_id=UCkranradGmbH0demo00000"},
+            *([extra_source] if extra_source else [])]},
         {"slug": "gruzovoz", "name": "ГрузоВоз", "sources": [
             {"kind": "social", "network": "telegram", "url": f"{base}/s/gruzovoz_news/", "allow_private": True}]},
     ]}
@@ -98,7 +99,8 @@ def test_night2_tells_the_new_post_the_new_video_and_the_audience(two_nights):
     ]
     audience = next(c for c in changes if c.kind == "subscribers_changed")
     assert audience.magnitude == Decimal("8.33")
-    assert count(engine, models.SocialPost, first_seen_run_id=second.run_id) == 2  # night1's seen again, not stored twice
+    # night1's posts seen again, not stored twice
+    assert count(engine, models.SocialPost, first_seen_run_id=second.run_id) == 2
     with session_scope(engine) as session:
         post = session.scalar(select(models.SocialPost).where(models.SocialPost.post_id == "214"))
         assert post.views == 2000  # its counts as last read; night1's kept in its observation

@@ -32,7 +32,8 @@ CHANGE_COUNTS = "       (SELECT COUNT(*) FROM change ch WHERE ch.competitor_id =
 POST_READ = f"""EXISTS (SELECT 1 FROM social_post_observation so JOIN crawl_run sr ON sr.id = so.run_id
                   WHERE so.social_post_id = sp.id AND sr.status IN {GOOD})"""
 # a channel's audience is its newest good read that showed one
-LATEST_SNAPSHOT = f"""cs.run_id = (SELECT MAX(cs2.run_id) FROM channel_snapshot cs2 JOIN crawl_run r2 ON r2.id = cs2.run_id
+LATEST_SNAPSHOT = f"""cs.run_id = (SELECT MAX(cs2.run_id) FROM channel_snapshot cs2
+                     JOIN crawl_run r2 ON r2.id = cs2.run_id
                      WHERE cs2.social_channel_id = cs.social_channel_id AND r2.status IN {GOOD}
                      AND cs2.subscribers IS NOT NULL)"""
 
