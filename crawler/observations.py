@@ -154,6 +154,20 @@ class TendersRead(Observation):
         return {f"tender:{t.fmt}:{t.notice_id}" for t in self.tenders}
 
 
+@dataclass(frozen=True, slots=True)
+class SocialRead(Observation):
+    """A social channel read (kind: social): its snapshot (extractors.ChannelSnapshot) and posts (ChannelPost)."""
+
+    snapshot: Any
+    posts: list[Any]
+
+    def store(self, writer: RunWriter) -> None:
+        writer.add_social(self.plan.source_id, self.plan.competitor_id, self.snapshot, self.posts)
+
+    def item_keys(self) -> set[str]:
+        return {f"post:{p.network}:{p.channel}:{p.post_id}" for p in self.posts}
+
+
 def of_type(observations: Any, kind: type[Observation]) -> list[Any]:
     """The observations of one record type."""
     return [o for o in observations if isinstance(o, kind)]

@@ -8,7 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from crawler.fetcher import Fetched
-from crawler.observations import AdsRead, JobsRead, MentionsRead, PageRead, ProductsRead, ReviewsRead, TendersRead
+from crawler.observations import (
+    AdsRead, JobsRead, MentionsRead, PageRead, ProductsRead, ReviewsRead, SocialRead, TendersRead,
+)
 from crawler.render_auto import incomplete
 from dossier.outcomes import FetchOutcome
 from extractors import (
@@ -213,6 +215,10 @@ def _reads(kind: str, observations: list[Any]) -> str | None:
         return f"reads the feed: {len(read[MentionsRead].items)} items name the competitor"
     if TendersRead in read:  # a search read, even with no notice naming the competitor tonight
         return f"reads the notices: {len(read[TendersRead].tenders)} name the competitor"
+    if SocialRead in read:
+        social = read[SocialRead]
+        audience = f", {social.snapshot.subscribers} subscribers" if social.snapshot.subscribers is not None else ""
+        return f"reads the channel {social.snapshot.channel}: {len(social.posts)} posts{audience}"[:100]
     if kind == "site" and PageRead in read:
         facts = read[PageRead].facts
         return f"reads the page: {facts.h1 or facts.title or 'main text'}"[:100]

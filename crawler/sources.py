@@ -10,11 +10,11 @@ from urllib.parse import urlsplit
 
 from crawler.observations import (
     AdsRead, ArticlesRead, ContactsSeen, JobsRead, MentionsRead, Observation, PageAudited, PageRead, ProductsRead,
-    ReviewsRead, TechnologiesSeen, TendersRead,
+    ReviewsRead, SocialRead, TechnologiesSeen, TendersRead,
 )
 from extractors import (
     Document, audit_page, detect_technologies, extract_ads, extract_articles, extract_contacts, extract_jobs,
-    extract_page, extract_products, extract_reviews, mentions, parse_feed, parse_tenders, tenders,
+    extract_page, extract_products, extract_reviews, mentions, parse_feed, parse_tenders, read_channel, tenders,
 )
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ class SourcePlan:
     domains: tuple[str, ...] = ()  # kind: mentions, the competitor's domains an item may link to or name
     legal_names: tuple[str, ...] = ()  # kind: tenders, the names a notice's bidder or winner may go by
     tax_ids: tuple[str, ...] = ()  # kind: tenders, the tax ids (INN, VAT…) a notice's bidder or winner may have
+    network: str | None = None  # kind: social, the channel's network (telegram, youtube)
     # render: auto, what the source's URL patterns showed on the nights before: {pattern: counts}
     # (crawler/render_auto.py; loaded from storage when the crawl starts)
     render_patterns: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -196,6 +197,23 @@ class TendersKind(SourceKind):
         pass  # nothing to warm up: json and lxml build nothing on first use that a crawl would wait for
 
 
+class SocialKind(SourceKind):
+    """A public social channel (a Telegram channel's web preview, a YouTube channel's feed): its audience and
+    posts. A page that is no such channel (an unknown channel, another page) is Unreadable: nothing stored."""
+
+    html = False
+
+    def extract(self, plan, document, headers):
+        body = document.body if document.body is not None else document.text.encode("utf-8")
+        page = read_channel(plan.network or "", body, document.url)
+        if page.error or page.snapshot is None:
+            raise Unreadable(page.error or f"{document.url}: no channel read")
+        yield SocialRead(plan, document.url, page.snapshot, page.posts)
+
+    def prepare(self, plan):
+        pass  # nothing to warm up: lxml builds nothing on first use that a crawl would wait for
+
+
 # Adding a source kind is one class above and one line here.
 SOURCE_KINDS: dict[str, SourceKind] = {
     "site": SiteKind(),
@@ -206,6 +224,7 @@ SOURCE_KINDS: dict[str, SourceKind] = {
     "jobs": JobsKind(),
     "mentions": MentionsKind(),
     "tenders": TendersKind(),
+    "social": SocialKind(),
 }
 AUDITED_KINDS = frozenset(name for name, kind in SOURCE_KINDS.items() if kind.audits)
 
@@ -229,6 +248,6 @@ def build_plans(sources: list[Any], defaults: Any) -> list[SourcePlan]:
             obey_robots=source.setting("obey_robots", defaults),
             allow_private=source.allow_private, allow_domains=tuple(source.allow_domains),
             names=tuple(source.names or ()), domains=tuple(source.domains),
-            legal_names=tuple(source.legal_names), tax_ids=tuple(source.tax_ids),
+            legal_names=tuple(source.legal_names), tax_ids=tuple(source.tax_ids), network=source.network,
         ))
     return plans

@@ -19,7 +19,9 @@ from dossier.errors import ConfigError
 from dossier.severity import SEVERITIES
 from dossier.urls import site_domain
 
-SourceKind = Literal["site", "catalog", "reviews", "ads", "marketplace", "jobs", "newsletter", "mentions", "tenders"]
+SourceKind = Literal["site", "catalog", "reviews", "ads", "marketplace", "jobs", "newsletter", "mentions", "tenders",
+                     "social"]
+SocialNetwork = Literal["telegram", "youtube", "vk"]
 # the kinds whose hosts are the competitor's own sites: a feed item linking to one mentions it (kind: mentions)
 SITE_KINDS = ("site", "catalog", "jobs")
 MAX_NAME = 120  # characters of a name a mentions source looks for
@@ -57,11 +59,15 @@ class Defaults(_Strict):
 class Source(_Strict):
     kind: SourceKind = Field(description="What the source holds: site, catalog, reviews, ads, marketplace, jobs, "
                              "newsletter, mentions (an RSS or Atom feed the user subscribes to, read for the items "
-                             "naming the competitor) or tenders (public procurement notices naming it as a bidder or "
-                             "winner: a TED API v3 search or an EIS 44-FZ export).")
+                             "naming the competitor), tenders (public procurement notices naming it as a bidder or "
+                             "winner: a TED API v3 search or an EIS 44-FZ export) or social (a public Telegram "
+                             "channel or YouTube channel: its audience and posts).")
     url: str = Field(description="Start URL (http or https); for kind: mentions, the feed's own URL; for kind: "
                      "tenders, the address answering a TED API v3 search (JSON) or an EIS 44-FZ export (XML), "
                      "fetched with GET (docs/architecture.md, Tenders); for kind: "
+                     "social, the channel's public address: `https://t.me/s/NAME` (Telegram's web preview) or "
+                     "`https://www.youtube.com/feeds/videos.xml?channel_id=UC...` (a YouTube channel's feed); "
+                     "for kind: "
                      "newsletter, the mailbox: "
                      "`imaps://host[:port]/FOLDER` (user and password from DOSSIER_IMAP_USER and "
                      "DOSSIER_IMAP_PASSWORD), `maildir:PATH` or `mbox:PATH`.")
@@ -76,6 +82,9 @@ class Source(_Strict):
     domains: list[str] = Field(default_factory=list, description="For kind: mentions, the competitor's domains: a "
                                "feed item linking to one (subdomains included) or naming it mentions the "
                                "competitor. The hosts of its site, catalog and jobs sources are added.")
+    network: SocialNetwork | None = Field(None, description="For kind: social, the network the channel is on: "
+                                          "telegram or youtube (vk is read by the parser, not yet by the crawl). "
+                                          "Needed only when the url's host is not t.me or youtube.com.")
     max_pages: int | None = Field(None, ge=1, le=1_000_000, description="Overrides defaults.max_pages.")
     max_depth: int | None = Field(None, ge=0, le=100, description="Overrides defaults.max_depth.")
     render: Literal["static", "js", "auto"] | None = Field(None, description="Overrides defaults.render.")
@@ -174,6 +183,19 @@ class Source(_Strict):
                 raise ValueError(f"{value!r} is not a host name such as cdn.competitor.example (no scheme, no path)")
         return [value.lower() for value in values]
 
+    @model_validator(mode="before")
+    @classmethod
+    def _social_network(cls, data: Any) -> Any:
+        """A social source on t.me or youtube.com is on that network: `network` is filled in (as stored)."""
+        if isinstance(data, dict) and data.get("kind") == "social" and data.get("network") is None \
+                and isinstance(data.get("url"), str):
+            from extractors.social_channels import network_of
+
+            network = network_of(data["url"])
+            if network is not None:
+                return {**data, "network": network}
+        return data
+
     @field_validator("names")
     @classmethod
     def _names(cls, values: list[str] | None) -> list[str] | None:
@@ -263,6 +285,10 @@ class Source(_Strict):
                                  "(or both), e.g. legal_names: [\"Kranrad GmbH\"]")
         elif self.legal_names or self.tax_ids:
             raise ValueError(f"{'legal_names' if self.legal_names else 'tax_ids'}: only for kind: tenders")
+        if self.kind == "social":
+            _check_social(self.url, self.network)
+        elif self.network is not None:
+            raise ValueError("network: only for kind: social")
         if self.kind == "ads" and self.format not in AD_FORMATS:
             raise ValueError(f"format: ads sources need format: {' or '.join(AD_FORMATS)}")
         if self.wait_for and self.render == "static":
@@ -276,6 +302,30 @@ class Source(_Strict):
         """The source's own value, else the config's default."""
         own = getattr(self, name, None)
         return own if own is not None else getattr(defaults, name)
+
+
+def _check_social(url: str, network: str | None) -> None:
+    """A social source's network is the one its host says (t.me, youtube.com: filled in by
+    Source._social_network), else the one given; its address must be the one the crawl reads (Telegram's /s/
+    preview, a YouTube channel's feed)."""
+    from extractors.social_channels import network_of  # data of the hosts, with the readers
+
+    by_host = network_of(url)
+    if by_host is not None and network != by_host:
+        raise ValueError(f"network: the url is a {by_host} address, not {network}; leave network out")
+    if network is None:
+        raise ValueError("network: the url's host is not t.me or youtube.com: say which network the channel is "
+                         "on, network: telegram or youtube")
+    if network == "vk":
+        raise ValueError("network: VK communities are read through the VK API with a token, which this version "
+                         "does not send yet; leave the source out")
+    parts = urlsplit(url)
+    if by_host == "telegram" and not re.fullmatch(r"/s/[A-Za-z0-9_]{3,64}/?", parts.path):
+        raise ValueError("url: a Telegram channel is read from its public preview, https://t.me/s/NAME (with /s/)")
+    if by_host == "youtube" and (parts.path != "/feeds/videos.xml" or "channel_id=" not in parts.query):
+        raise ValueError("url: a YouTube channel is read from its feed, "
+                         "https://www.youtube.com/feeds/videos.xml?channel_id=UC... (the id is on the channel's "
+                         "page, as channelId)")
 
 
 def _name_list(values: list[str] | None) -> list[str] | None:
@@ -382,7 +432,8 @@ ChangeKind = Literal[
     "technology_added", "technology_removed", "ad_new", "ad_stopped", "source_unreachable", "price_anomaly",
     "robots_changed", "sitemap_grew", "broken_links_up", "channel_added", "channel_removed", "promo_new",
     "promo_ended", "content_new", "job_posted", "job_closed", "newsletter_new", "text_rotating", "undercut",
-    "price_gap_changed", "mention_new", "tender_new", "tender_won"]
+    "price_gap_changed", "mention_new", "tender_new", "tender_won", "post_new", "subscribers_changed",
+    "cadence_changed"]
 Severity = Literal[SEVERITIES]  # dossier/severity.py
 
 
@@ -417,6 +468,12 @@ class AlertRules(_Strict):
     price_gap_points: float = Field(5, ge=0, description="Report a competitor's price gap to ours on a matched "
                                     "product (`price_gap_changed`) when it moves by at least this many "
                                     "percentage points (needs a competitor with `own: true`).")
+    subscribers_change_pct: float = Field(5, ge=0, description="Report a social channel's audience "
+                                          "(`subscribers_changed`) when it moves by at least this percent between "
+                                          "two good crawls.")
+    cadence_factor: float = Field(2, ge=1, le=100, description="Report a social channel's posting rhythm "
+                                  "(`cadence_changed`) when its posts per week over the last 4 weeks are this "
+                                  "factor above or below those of the 4 weeks before.")
     kinds: list[ChangeKind] | None = Field(None, description="Alert only on these change kinds (default: all).")
     competitors: list[str] | None = Field(None, description="Alert only on these competitors (slugs; default: all).")
 

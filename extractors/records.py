@@ -170,3 +170,30 @@ class Tender:
     awarded: date | None = None  # TED's winner decision date, the EIS contract's signing date
     url: str | None = None
     role: str = "bidder"  # "winner" when the competitor is awarded (the contract's supplier), else "bidder"
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSnapshot:
+    """A social channel as one read showed it (extractors.social_channels): `network` is telegram, youtube or vk;
+    `channel` its stable name there (the Telegram username, the YouTube channel id, the VK community's id)."""
+
+    network: str
+    channel: str
+    title: str | None = None
+    subscribers: int | None = None  # None: the page does not show it (a YouTube feed)
+    url: str | None = None  # the channel's public address
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelPost:
+    """One post or video of a social channel; counts are None where the network does not show them."""
+
+    network: str
+    channel: str
+    post_id: str
+    url: str | None = None
+    published: datetime | None = None  # timezone-aware UTC
+    text: str | None = None  # the post's text, or the video's title; plain, bounded (social_channels.MAX_TEXT)
+    views: int | None = None
+    likes: int | None = None
+    reposts: int | None = None

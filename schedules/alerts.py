@@ -46,7 +46,9 @@ def diff_rules(config: DossierConfig) -> Rules:
     rules = config.alerts.rules
     return Rules(price_change_pct=Decimal(str(rules.price_change_pct)), review_max_rating=rules.review_max_rating,
                  removed_after_runs=rules.removed_after_runs,
-                 price_gap_points=Decimal(str(rules.price_gap_points)))
+                 price_gap_points=Decimal(str(rules.price_gap_points)),
+                 subscribers_change_pct=Decimal(str(rules.subscribers_change_pct)),
+                 cadence_factor=Decimal(str(rules.cadence_factor)))
 
 
 def digest_items(changes: list[ChangeView]) -> list[DigestItem]:

@@ -65,6 +65,9 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "newsletter_new": ("New newsletter", "new newsletter", "new newsletters"),
     "mention_new": ("Mentioned in a feed", "new mention", "new mentions"),
     "tender_new": ("Bidder in a tender", "new tender", "new tenders"),
+    "post_new": ("New social post", "new post", "new posts"),
+    "subscribers_changed": ("Audience moved", "audience change", "audience changes"),
+    "cadence_changed": ("Posting rhythm changed", "rhythm change", "rhythm changes"),
     "robots_changed": ("robots.txt changed", "robots.txt change", "robots.txt changes"),
     "sitemap_grew": ("Sitemap grew", "grown sitemap", "grown sitemaps"),
     "broken_links_up": ("More broken links", "rise in broken links", "rises in broken links"),
@@ -75,7 +78,7 @@ KINDS: dict[str, tuple[str, str, str]] = {
 AFTER_WORD = {"product_added": "price", "source_unreachable": "reason", "review_new": "says",
               "review_negative": "says", "ad_new": "text", "content_new": "published", "newsletter_new": "says",
               "promo_new": "until", "mention_new": "says",
-              "tender_won": "value", "tender_new": "value"}
+              "tender_won": "value", "tender_new": "value", "post_new": "says"}
 BEFORE_WORD = {"product_removed": "last price"}
 KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 SEVERITY_STYLE = {  # inline CSS only: mail clients drop <style> blocks and external sheets

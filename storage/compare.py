@@ -48,6 +48,10 @@ class Rules:
     sitemap_growth_pct: Decimal = Decimal(10)  # a sitemap that grew by at least this much: `sitemap_grew`
     # a matched product's price gap to ours that moved by at least this many percentage points: `price_gap_changed`
     price_gap_points: Decimal = Decimal(5)
+    # a social channel's audience that moved by at least this percent: `subscribers_changed` (storage/diff_social.py)
+    subscribers_change_pct: Decimal = Decimal(5)
+    # posts per week of the last 4 weeks this factor above or below the 4 before: `cadence_changed`
+    cadence_factor: Decimal = Decimal(2)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """The diff of the checklist's sections beyond prices and reviews: site audit, contact channels and promos, content,
-job postings, newsletters, mentions and tenders (storage/diff_tenders.py). Queries here; the comparisons are
-storage/compare.py's."""
+job postings, newsletters, mentions, tenders (storage/diff_tenders.py) and social channels (storage/diff_social.py).
+Queries here; the comparisons are storage/compare.py's."""
 from __future__ import annotations
 
 from sqlalchemy import and_, exists, select
@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, aliased
 
 from storage import models
 from storage.compare import Draft, Rules, SiteFacts, compare_audits, compare_sets
+from storage.diff_social import social_drafts
 from storage.diff_tenders import tender_drafts
 from storage.runs import GOOD_RUNS
 
@@ -31,6 +32,7 @@ def checklist_drafts(session: Session, run_id: int, base: int, source: models.So
     drafts += _newsletter_drafts(session, run_id, source)
     drafts += _mention_drafts(session, run_id, source)
     drafts += tender_drafts(session, run_id, source)
+    drafts += social_drafts(session, run_id, base, source, rules)
     return drafts
 
 

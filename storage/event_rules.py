@@ -30,7 +30,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {  # the order is the timeline's stacking
                "undercut", "price_gap_changed"),
     "reviews": ("review_new", "rating_changed"),
     "marketing": ("text_changed", "text_rotating", "promo_new", "promo_ended", "content_new", "newsletter_new",
-                  "ad_new", "ad_stopped", "mention_new"),
+                  "ad_new", "ad_stopped", "mention_new", "post_new", "subscribers_changed", "cadence_changed"),
     "hiring": ("job_posted", "job_closed"),
     "site": ("source_unreachable", "page_added", "page_removed", "technology_added", "technology_removed",
              "channel_added", "channel_removed", "robots_changed", "sitemap_grew", "broken_links_up"),
@@ -306,7 +306,31 @@ def _marketing_facts(group: list[ChangeFact]) -> dict[str, Any]:
             "content": [c.title for c in group if c.kind == "content_new"],
             "newsletters": [(c.title or "").partition(": ")[2] or c.title for c in group
                             if c.kind == "newsletter_new"],
-            "mentions": [c.title for c in group if c.kind == "mention_new"]}
+            "mentions": [c.title for c in group if c.kind == "mention_new"],
+            "social": _social_facts(group)}
+
+
+SOCIAL_KINDS = ("post_new", "subscribers_changed", "cadence_changed")
+
+
+def _social_facts(group: list[ChangeFact]) -> list[dict[str, Any]]:
+    """The night's social changes per channel (storage/diff_social.py): its new posts, its audience, its rhythm;
+    a channel's posts of one night are told together, as one part of the competitor's marketing event."""
+    channels: dict[str, dict[str, Any]] = {}
+    for change in group:
+        if change.kind not in SOCIAL_KINDS:
+            continue
+        label = str((change.evidence or {}).get("label") or change.title or change.entity)
+        channel = channels.setdefault(label, {"channel": label, "posts": [], "subscribers": None, "cadence": None})
+        if change.kind == "post_new":
+            channel["posts"].append(change.title)
+        elif change.kind == "subscribers_changed":
+            channel["subscribers"] = {"before": change.before, "after": change.after,
+                                      "pct": None if change.magnitude is None else str(change.magnitude)}
+        else:
+            channel["cadence"] = {"before": change.before, "after": change.after,
+                                  "direction": (change.evidence or {}).get("direction")}
+    return [channels[label] for label in sorted(channels)]
 
 
 def headline_change(before: str, after: str, context: int = 2) -> dict[str, str]:

@@ -16,6 +16,7 @@ LANGUAGES = ("en", "de", "ru")
 TITLE_MAX = 300
 NAMES_SHOWN = 3
 QUOTE_MAX = 80
+POST_QUOTE_MAX = 48  # a social post's text is long and its channel is named too: a shorter quote
 
 # msgid -> language -> text, or CLDR plural category (one, few, many, other) -> text
 MESSAGES: dict[str, dict[str, Any]] = {
@@ -158,6 +159,21 @@ MESSAGES: dict[str, dict[str, Any]] = {
                            "few": "участник {n} тендеров, например {quote}{details}",
                            "many": "участник {n} тендеров, например {quote}{details}",
                            "other": "участник {n} тендера, например {quote}{details}"}},
+    "social_channel": {"en": "{channel}: {what}", "de": "{channel}: {what}", "ru": "{channel}: {what}"},
+    "social_posts": {"en": {"one": "new post {quote}", "other": "{n} new posts, e.g. {quote}"},
+                     "de": {"one": "neuer Beitrag {quote}", "other": "{n} neue Beiträge, z. B. {quote}"},
+                     "ru": {"one": "новый пост {quote}", "few": "{n} новых поста, например {quote}",
+                            "many": "{n} новых постов, например {quote}",
+                            "other": "{n} нового поста, например {quote}"}},
+    "social_subscribers": {"en": "subscribers {before} → {after} ({pct})",
+                           "de": "Abonnenten {before} → {after} ({pct})",
+                           "ru": "подписчики {before} → {after} ({pct})"},
+    "social_cadence_up": {"en": "posting more often, {before} → {after} a week",
+                          "de": "postet häufiger, {before} → {after} pro Woche",
+                          "ru": "публикует чаще, {before} → {after} в неделю"},
+    "social_cadence_down": {"en": "posting less often, {before} → {after} a week",
+                            "de": "postet seltener, {before} → {after} pro Woche",
+                            "ru": "публикует реже, {before} → {after} в неделю"},
     "text_on": {"en": "new text on {page}: {quote}", "de": "neuer Text auf {page}: {quote}",
                 "ru": "новый текст на {page}: {quote}"},
     "texts": {"en": {"one": "text changed on {n} page", "other": "text changed on {n} pages"},
@@ -389,8 +405,30 @@ def _marketing(facts: dict[str, Any], say: _Writer) -> list[str]:
     for key in ("promos_ended", "ads_stopped", "texts", "rotating"):
         if facts.get(key):
             parts.append(say(key, n=facts[key]))
+    parts += _social(facts.get("social") or [], say)
     if facts.get("mentions"):  # what others wrote about the competitor, after what it did itself
         parts.append(say("mentions", n=len(facts["mentions"]), quote=say.quote(facts["mentions"][0])))
+    return parts
+
+
+def _social(channels: list[dict[str, Any]], say: _Writer) -> list[str]:
+    """One part per channel: its new posts, its audience, its rhythm (storage/event_rules._social_facts)."""
+    parts = []
+    for channel in channels:
+        what = []
+        if channel.get("posts"):
+            what.append(say("social_posts", n=len(channel["posts"]),
+                            quote=say.quote(_short(channel["posts"][0], POST_QUOTE_MAX))))
+        audience = channel.get("subscribers")
+        if audience and audience.get("before") and audience.get("after"):
+            what.append(say("social_subscribers", before=say.number(audience["before"]),
+                            after=say.number(audience["after"]), pct=say.signed_percent(audience["pct"] or 0)))
+        rhythm = channel.get("cadence")
+        if rhythm and rhythm.get("direction") in ("up", "down"):
+            what.append(say(f"social_cadence_{rhythm['direction']}", before=say.number(rhythm["before"]),
+                            after=say.number(rhythm["after"])))
+        if what:
+            parts.append(say("social_channel", channel=channel["channel"], what=", ".join(what)))
     return parts
 
 

@@ -373,6 +373,23 @@ class Tender(Base):
     last_seen_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"))
 
 
+class SocialChannel(Base):
+    """A public social channel of a competitor (kind: social): Telegram, YouTube; one row per competitor, network
+    and the channel's name there (the Telegram username, the YouTube channel id)."""
+
+    __tablename__ = "social_channel"
+    __table_args__ = (UniqueConstraint("competitor_id", "network", "channel"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)  # first read by
+    network: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    first_seen_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    last_seen_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"))
+
+
 class TenderObservation(RunSourceRow, Base):
     """A notice as one run's answer showed it, with the competitor's role in it that night."""
 
@@ -380,6 +397,45 @@ class TenderObservation(RunSourceRow, Base):
     __table_args__ = (UniqueConstraint("run_id", "source_id", "tender_id"),)
     tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(8))
+
+
+class ChannelSnapshot(RunSourceRow, Base):
+    """A social channel as one run read it: its audience (None where the network does not show it)."""
+
+    __tablename__ = "channel_snapshot"
+    __table_args__ = (UniqueConstraint("run_id", "source_id", "social_channel_id"),)
+    social_channel_id: Mapped[int] = mapped_column(ForeignKey("social_channel.id", ondelete="CASCADE"), index=True)
+    subscribers: Mapped[int | None] = mapped_column(BigInteger)
+    posts_shown: Mapped[int] = mapped_column(Integer, default=0)  # posts the page listed
+
+
+class SocialPost(Base):
+    """A post or video of a social channel, stored once: its text as first read, its counts as last read."""
+
+    __tablename__ = "social_post"
+    __table_args__ = (UniqueConstraint("social_channel_id", "post_id"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    social_channel_id: Mapped[int] = mapped_column(ForeignKey("social_channel.id", ondelete="CASCADE"), index=True)
+    post_id: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[datetime | None] = mapped_column(index=True)
+    text: Mapped[str | None] = mapped_column(Text)
+    views: Mapped[int | None] = mapped_column(BigInteger)
+    likes: Mapped[int | None] = mapped_column(BigInteger)
+    reposts: Mapped[int | None] = mapped_column(BigInteger)
+    first_seen_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    last_seen_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"))
+
+
+class SocialPostObservation(RunSourceRow, Base):
+    """A post as one run's read showed it, with its counts then: post_new is a post no earlier good run saw."""
+
+    __tablename__ = "social_post_observation"
+    __table_args__ = (UniqueConstraint("run_id", "source_id", "social_post_id"),)
+    social_post_id: Mapped[int] = mapped_column(ForeignKey("social_post.id", ondelete="CASCADE"), index=True)
+    views: Mapped[int | None] = mapped_column(BigInteger)
+    likes: Mapped[int | None] = mapped_column(BigInteger)
+    reposts: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Change(Base):

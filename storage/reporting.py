@@ -13,6 +13,7 @@ from sqlalchemy import Engine, bindparam, text
 
 from storage.event_rules import FAMILIES, event_family
 from storage.price_gaps import GOOD, PAIRS_WITH_OURS
+from storage.reporting_social import social_section
 
 # The contact section's groups, in this order, with their headings.
 CHANNEL_KINDS = {"phone": "Phone", "email": "E-mail", "messenger": "Messenger", "widget": "Chat widget", "form": "Form"}
@@ -55,6 +56,7 @@ class CompetitorDossier:
     mentions: list[dict[str, Any]] = field(default_factory=list)  # the newest mentions in the user's feeds
     tenders: list[dict[str, Any]] = field(default_factory=list)  # the newest procurement notices naming it
     tender_quarters: list[dict[str, Any]] = field(default_factory=list)  # tender_quarterly's rows, newest first
+    social: dict[str, Any] = field(default_factory=dict)  # storage/reporting_social.social_section
     monthly: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # {"articles": [{"month", "count"}], ...}
     events: list[dict[str, Any]] = field(default_factory=list)  # this week's, most important first, with "changes"
     week_since: datetime | None = None  # the start of "this week" (EVENT_DAYS before the newest good run)
@@ -226,6 +228,7 @@ def competitor_dossier(engine: Engine, slug: str) -> CompetitorDossier:
         tender_quarters = _rows(connection, """
             SELECT quarter, currency, notices, won, value_won FROM tender_quarterly WHERE competitor = :slug
             ORDER BY quarter DESC, currency""", slug=slug)
+        social = social_section(connection, slug)
         matched = _rows(connection, MATCHED_WITH_OURS, slug=slug)
         monthly = _rows(connection, """
             SELECT month, articles, newsletters, jobs_posted, mentions FROM monthly_activity WHERE competitor = :slug
@@ -239,7 +242,7 @@ def competitor_dossier(engine: Engine, slug: str) -> CompetitorDossier:
         positioning=positioning, text_changes=text_changes, jobs=jobs, changes=changes,
         site_audits=site_audits, site_trend=site_trend, contacts=contacts, promos=promos, content=content,
         newsletters=newsletters, mentions=mentions, tenders=tenders, tender_quarters=tender_quarters,
-        monthly=_monthly(monthly), events=events, week_since=since, gone=gone,
+        social=social, monthly=_monthly(monthly), events=events, week_since=since, gone=gone,
         price_position=matched)
 
 

@@ -384,7 +384,8 @@ def _existing(session, run_id: int, source_id: int, outcome: models.SourceCrawl)
 # What a run found of a source, counted as its `items` (source_crawl.items, a competitor's items in `dossier runs`
 # and the live progress): the one list of those tables.
 ITEM_MODELS = (models.PriceObservation, models.ReviewObservation, models.AdObservation, models.PageSnapshot,
-               models.JobPosting, models.Newsletter, models.MentionObservation, models.TenderObservation)
+               models.JobPosting, models.Newsletter, models.MentionObservation, models.TenderObservation,
+               models.SocialPostObservation)
 
 
 def _count_items(session, run_id: int, source_id: int) -> int:

@@ -73,6 +73,7 @@ class RunWriter:
         self._newsletters: list[dict[str, Any]] = []
         self._mentions: list[tuple[int, int, str, Any]] = []
         self._tenders: list[tuple[int, int, Any]] = []
+        self._social: list[tuple[int, int, Any, list[Any]]] = []
         self._render_patterns: list[dict[str, Any]] = []
 
     # -- buffering ---------------------------------------------------------------------------------
@@ -184,6 +185,12 @@ class RunWriter:
             self._tenders.append((source_id, competitor_id, tender))
         self._maybe_flush(self._tenders)
 
+    def add_social(self, source_id: int, competitor_id: int, snapshot: Any, posts: Iterable[Any]) -> None:
+        """A social channel read (extractors.ChannelSnapshot and its ChannelPost list): the channel and each post
+        stored once, this run's snapshot and each post's counts observed; written in one transaction."""
+        self._social.append((source_id, competitor_id, snapshot, list(posts)))
+        self._maybe_flush(self._social)
+
     def add_render_patterns(self, source_id: int, patterns: Mapping[str, Any]) -> None:
         """render: auto, what the source's URL patterns showed up to this run (crawler/render_auto.PatternStats:
         its decision() and counts), replacing what was kept of them."""
@@ -229,6 +236,7 @@ class RunWriter:
             self._write_ads(connection)
             self._write_mentions(connection)
             self._write_tenders(connection)
+            self._write_social(connection)
             self._write_simple(connection, models.RenderPattern, self._render_patterns, ["source_id", "pattern"],
                                update=True)
 
@@ -502,6 +510,60 @@ class RunWriter:
             [{"run_id": self.run_id, "source_id": source_id, "tender_id": ids[(competitor_id, fmt, notice)],
               "role": role} for (source_id, competitor_id, fmt, notice), role in observed.items()])
         self._tenders.clear()
+
+    def _write_social(self, connection) -> None:
+        """A channel keeps its latest title; a post its text as first read and its counts as last read."""
+        if not self._social:
+            return
+        channels: dict[tuple[int, str, str], dict[str, Any]] = {}
+        for source_id, competitor_id, snapshot, _posts in self._social:
+            channels[(competitor_id, snapshot.network, snapshot.channel[:200])] = {
+                "competitor_id": competitor_id, "source_id": source_id, "network": snapshot.network,
+                "channel": snapshot.channel[:200], "title": snapshot.title, "url": snapshot.url,
+                "first_seen_run_id": self.run_id, "last_seen_run_id": self.run_id}
+        table = models.SocialChannel.__table__
+        statement = insert_for(connection, table)
+        statement = statement.on_conflict_do_update(
+            index_elements=["competitor_id", "network", "channel"],
+            set_={"title": statement.excluded.title, "url": statement.excluded.url,
+                  "last_seen_run_id": statement.excluded.last_seen_run_id})
+        connection.execute(statement, list(channels.values()))
+        channel_ids = self._ids(connection, table, ["competitor_id", "network", "channel"], list(channels))
+        snapshots: dict[tuple[int, int], dict[str, Any]] = {}
+        posts: dict[tuple[int, str], dict[str, Any]] = {}
+        seen: dict[tuple[int, int, str], dict[str, Any]] = {}  # one observation per (source, post)
+        for source_id, competitor_id, snapshot, read in self._social:
+            channel_id = channel_ids[(competitor_id, snapshot.network, snapshot.channel[:200])]
+            snapshots[(source_id, channel_id)] = {
+                "run_id": self.run_id, "source_id": source_id, "social_channel_id": channel_id,
+                "subscribers": snapshot.subscribers, "posts_shown": len(read)}
+            for post in read:
+                key = (channel_id, str(post.post_id)[:200])
+                counts = {"views": post.views, "likes": post.likes, "reposts": post.reposts}
+                posts[key] = {"social_channel_id": channel_id, "post_id": key[1], "url": post.url,
+                              "published": post.published, "text": post.text, **counts,
+                              "first_seen_run_id": self.run_id, "last_seen_run_id": self.run_id}
+                seen[(source_id, *key)] = counts
+        snapshot_rows = insert_for(connection, models.ChannelSnapshot.__table__)
+        connection.execute(snapshot_rows.on_conflict_do_update(
+            index_elements=["run_id", "source_id", "social_channel_id"],
+            set_={name: snapshot_rows.excluded[name] for name in ("subscribers", "posts_shown")}),
+            list(snapshots.values()))
+        if posts:
+            table = models.SocialPost.__table__
+            statement = insert_for(connection, table)
+            statement = statement.on_conflict_do_update(
+                index_elements=["social_channel_id", "post_id"],
+                set_={name: statement.excluded[name] for name in ("views", "likes", "reposts", "last_seen_run_id")})
+            connection.execute(statement, list(posts.values()))
+            ids = self._ids(connection, table, ["social_channel_id", "post_id"], list(posts))
+            observation = insert_for(connection, models.SocialPostObservation.__table__)
+            connection.execute(observation.on_conflict_do_update(
+                index_elements=["run_id", "source_id", "social_post_id"],
+                set_={name: observation.excluded[name] for name in ("views", "likes", "reposts")}),
+                [{"run_id": self.run_id, "source_id": source_id, "social_post_id": ids[(channel_id, post_id)],
+                  **counts} for (source_id, channel_id, post_id), counts in seen.items()])
+        self._social.clear()
 
     @staticmethod
     def _ids(connection, table, columns: list[str], keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:

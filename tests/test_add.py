@@ -71,14 +71,15 @@ def read_reviews(database_url: str, run_id: int) -> set[tuple[str, str | None, f
 @pytest.mark.slow
 def test_add_then_run_reads_what_the_hand_written_config_reads(tmp_path):
     with FixtureSites(sites=["kranrad", "gruzovoz", "toolshop", "reviewhub", "adlibrary", "liftwerk",
-                             "newsfeed", "tenders"]) as sites:
+                             "newsfeed", "tenders", "social"]) as sites:
         demo = tmp_path / "demo.yaml"
         text = sites.render_config()
         data = yaml.safe_load(text)
         data["competitors"] = [c for c in data["competitors"] if c["slug"] in SITES]  # not our own shop
-        for competitor in data["competitors"]:  # products and reviews only: mailboxes, ads, feeds and procurement
-            competitor["sources"] = [s for s in competitor["sources"]  # answers are no web pages
-                                     if s["kind"] not in ("newsletter", "ads", "site", "mentions", "tenders")]
+        for competitor in data["competitors"]:  # products and reviews only: mailboxes, ads, feeds, procurement
+            competitor["sources"] = [s for s in competitor["sources"]  # answers and channels are no web pages
+                                     if s["kind"] not in ("newsletter", "ads", "site", "mentions", "tenders",
+                                                          "social")]
         data.pop("alerts")
         demo.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
         added = tmp_path / "competitors.yaml"

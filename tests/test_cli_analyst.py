@@ -109,7 +109,7 @@ def test_sql_shows_a_result_that_fits_as_a_table(db):
 
 
 def test_sql_shows_a_wide_result_one_record_per_block(db):
-    """competitor_summary has 24 columns: a table would cut each to `com…`; psql's expanded mode reads."""
+    """competitor_summary has 26 columns: a table would cut each to `com…`; psql's expanded mode reads."""
     code, out, _ = invoke("sql", "SELECT * FROM competitor_summary", "--db", db)
     assert code == 0 and BOX not in out
     lines = out.splitlines()
@@ -118,7 +118,8 @@ def test_sql_shows_a_wide_result_one_record_per_block(db):
     assert "products_tracked | 2" in lines and "changes_30d      | 0" in lines
     assert "mentions_30d     | 0" in lines  # issue 25's mentions in the user's feeds
     assert "tenders_won_365d | 0" in lines  # issue 25's public tenders won
-    assert len(lines) == 1 + 24 and all(len(line) <= 80 for line in lines)
+    assert "social_posts_30d | 0" in lines  # issue 25's social channels
+    assert len(lines) == 1 + 26 and all(len(line) <= 80 for line in lines)
 
 
 def test_sql_record_blocks_cut_long_values_and_show_control_characters(db):

@@ -20,7 +20,7 @@ def with_source(**source):
      "competitors.yaml: competitors[0].sources[0].url: not an http(s) URL, e.g. https://competitor.example/"),
     (with_source(kind="shop", url="https://kranrad.example/"),
      "competitors.yaml: competitors[0].sources[0].kind: Input should be 'site', 'catalog', 'reviews', 'ads', "
-     "'marketplace', 'jobs', 'newsletter', 'mentions' or 'tenders'"),
+     "'marketplace', 'jobs', 'newsletter', 'mentions', 'tenders' or 'social'"),
     (with_source(kind="site", url="https://kranrad.example/", max_page=5),
      "competitors.yaml: competitors[0].sources[0].max_page: unknown field (check the spelling; see docs/config.md)"),
     (with_source(kind="ads", url="https://ads.example/"),
