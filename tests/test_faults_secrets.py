@@ -46,7 +46,7 @@ CANARIES = (DB_CANARY, SMTP_CANARY)
 # the demo's competitors crawled: one of every static kind with its reviews, newsletters and mentions, and one with a
 # rendered page (the browser's arguments are watched too); the rest of the demo adds pages, not places a secret goes
 DEMO_COMPETITORS = ["kranrad", "toolshop"]
-DEMO_SITES = ["kranrad", "reviewhub", "newsfeed", "toolshop", "adlibrary"]
+DEMO_SITES = ["kranrad", "reviewhub", "newsfeed", "tenders", "social", "toolshop", "adlibrary"]
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 
 
