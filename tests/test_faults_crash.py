@@ -41,8 +41,8 @@ RUN_TIMEOUT = 300  # seconds for one run on a busy machine (a run of the demo co
 KILLS = (("night2", ("fetch", "store", "diff", "send")),) + (
     (("night1", ("fetch", "send")),) if os.environ.get("DOSSIER_FAULT_FULL") else ())
 # The demo's competitors these runs crawl: our own shop (the matching), a shop with every static kind, its reviews,
-# newsletters, mentions, tenders and channel, and one with a rendered page (the browser is in the killed process group). The demo's
-# other competitors add pages, not kinds of step to be killed in.
+# newsletters, mentions, tenders and channel, and one with a rendered page (the browser is in the killed process
+# group). The demo's other competitors add pages, not kinds of step to be killed in.
 DEMO_COMPETITORS = ["liftwerk", "kranrad", "toolshop"]
 DEMO_SITES = ["liftwerk", "kranrad", "reviewhub", "newsfeed", "tenders", "social", "toolshop", "adlibrary"]
 CLEAN_RUN = {"night2": "night2", "night1": "night1-back"}  # the reference run each cycle is compared with
