@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import feedparser
 
 from dossier.urls import canonical_url, web_link
+from extractors.answers import what_it_is
 from extractors.records import FeedItem
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def parse_feed(body: bytes | str | None, url: str) -> Feed:
     version = parsed.get("version") or ""
     problem = parsed.get("bozo_exception")
     if not version:
-        return Feed(error=f"{url} is not an {FEED_VERSIONS_READ} feed (it answered {_what_it_is(data)}): give the "
+        return Feed(error=f"{url} is not an {FEED_VERSIONS_READ} feed (it answered {what_it_is(data)}): give the "
                           "feed's own address, e.g. the page's <link rel=\"alternate\" type=\"application/rss+xml\">")
     if isinstance(problem, xml.sax.SAXException):  # recognised, but broken: what it holds may be half of it
         return Feed(error=f"{url} is a feed that is not well-formed XML ({_one_line(str(problem))}): nothing of it "
@@ -112,15 +113,6 @@ def _plain(value: object, limit: int) -> str | None:
     return text or None
 
 
-def _what_it_is(data: bytes) -> str:
-    head = data[:512].lstrip().lower()
-    if b"<html" in head or b"<!doctype html" in head:
-        return "an HTML page"
-    if head[:1] in (b"{", b"["):
-        return "JSON"
-    return "something else"
-
-
 def _one_line(text: str) -> str:
     return " ".join(text.split())[:160]
 
@@ -166,4 +158,3 @@ def _links_to(link: str, hosts: Sequence[str]) -> bool:
     except ValueError:
         return False
     return any(netloc == d if ":" in d else (host == d or host.endswith("." + d)) for d in hosts)
-

@@ -18,6 +18,7 @@ from typing import Any
 from lxml import etree
 
 from dossier.urls import web_link
+from extractors.answers import what_it_is
 from extractors.legal_forms import LEGAL_FORMS
 from extractors.records import Tender
 
@@ -98,7 +99,7 @@ def _ted(data: bytes, url: str) -> list[Notice]:
     try:
         answer = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise _NotTheFormat(f"not {FORMAT_NAMES['ted']} (it answered {_what_it_is(data)})") from None
+        raise _NotTheFormat(f"not {FORMAT_NAMES['ted']} (it answered {what_it_is(data)})") from None
     if not isinstance(answer, dict):
         raise _NotTheFormat(f"not {FORMAT_NAMES['ted']} (JSON without \"notices\")")
     if "notices" not in answer and isinstance(answer.get("message"), str):  # the API's own error answer
@@ -192,7 +193,7 @@ def _eis(data: bytes, url: str) -> list[Notice]:
     try:
         root = etree.fromstring(data, parser)
     except (etree.XMLSyntaxError, ValueError):
-        what = _what_it_is(data)
+        what = what_it_is(data)
         raise _NotTheFormat(f"not {FORMAT_NAMES['eis']} (it answered {what})" if what != "XML" else
                             "an EIS document that is not well-formed XML: nothing of it was stored") from None
     if root is None or _local(root) != "export":
@@ -308,17 +309,6 @@ def _text(value: Any) -> str | None:
         return None
     text = " ".join(value.split())
     return (text[:MAX_TEXT - 1].rstrip() + "…" if len(text) > MAX_TEXT else text) or None
-
-
-def _what_it_is(data: bytes) -> str:
-    head = data[:512].lstrip().lower()
-    if b"<html" in head or b"<!doctype html" in head:
-        return "an HTML page"
-    if head[:1] in (b"{", b"["):
-        return "JSON"
-    if head[:1] == b"<":
-        return "XML"
-    return "something else"
 
 
 def _one_line(text: str) -> str:
