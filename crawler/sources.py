@@ -213,7 +213,8 @@ class TendersKind(SourceKind):
 
 class SocialKind(SourceKind):
     """A public social channel (a Telegram channel's web preview, a YouTube channel's feed, a VK community's wall
-    through the VK API): its audience and posts. A page that is no such channel (an unknown channel, another page) is Unreadable: nothing stored."""
+    through the VK API): its audience and posts. A page that is no such channel (an unknown channel, another page,
+    an API error) is Unreadable: nothing stored."""
 
     html = False
 
