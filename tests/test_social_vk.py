@@ -243,3 +243,26 @@ def test_a_vk_address_in_a_config_file_is_refused_without_the_token_echoed(tmp_p
 ])
 def test_a_vk_address_through_the_api_is_a_vk_source(source, network):
     assert Source(kind="social", **source).network == network
+
+
+# -- dossier check ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("token", [CANARY, None])
+def test_check_reads_the_community_with_the_token_and_names_the_variable_without(tmp_path, token):
+    with FixtureSites(sites=["social"]) as sites:
+        config = tmp_path / "competitors.yaml"
+        config.write_text(yaml.safe_dump(vk_config(sites), allow_unicode=True), encoding="utf-8")
+        result = subprocess.run([sys.executable, "-m", "schedules", "check", "--config", str(config), "--json"],
+                                capture_output=True, text=True, cwd=tmp_path, timeout=300, stdin=subprocess.DEVNULL,
+                                env=environment(f"sqlite:///{tmp_path / 'dossier.db'}", token))
+        walls = [seen for seen in sites.requests if seen.path.startswith("/method/")]
+    verdicts = {row["url"].split("/", 3)[-1]: (row["verdict"], row["detail"]) for row in json.loads(result.stdout)}
+    assert verdicts["s/gruzovoz_news/"][0] == "reads"
+    verdict, detail = verdicts[WALL.lstrip("/")]
+    assert CANARY not in result.stdout + result.stderr
+    if token:
+        assert result.returncode == 0, result.stderr
+        assert (verdict, detail) == ("reads", "reads the channel gruzovoz: 2 posts, 5412 subscribers")
+        assert [seen.headers.get("Authorization") for seen in walls] == [f"Bearer {CANARY}"]
+    else:
+        assert result.returncode == 1 and walls == []  # nothing asked of the API without a token
+        assert verdict != "reads" and "DOSSIER_VK_TOKEN is not set" in detail, detail
