@@ -166,7 +166,7 @@ def test_the_report_shows_the_channels_their_months_and_the_most_viewed_posts(tw
     published = [datetime(2026, *when, tzinfo=timezone.utc)  # the Telegram fixture's posts
                  for when in ((9, 15, 7, 30), (10, 6, 9, 5), (10, 27, 12, 40), (11, 19, 8, 15), (11, 24, 10))]
     recent = sum(1 for when in published if when >= datetime.now(timezone.utc) - timedelta(days=30))
-    assert overview[start + 13:start + 15] == ["1,300", str(recent)]  # subscribers, posts of the last 30 days
+    assert overview[start + 14:start + 16] == ["1,300", str(recent)]  # subscribers, posts of the last 30 days
 
 
 def test_a_page_that_is_no_channel_fails_its_source_in_one_line_with_nothing_stored(tmp_path):
