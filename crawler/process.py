@@ -18,7 +18,7 @@ from crawler.browser import find_chromium
 from crawler.order import CrawlOrder
 from crawler.safety import BrowserGuard, host_resolver_rules
 from crawler.pipelines import STORAGE_FAILED
-from crawler.sources import SOURCE_KINDS, SourcePlan, build_plans
+from crawler.sources import SOURCE_KINDS, MissingSecret, SourcePlan, build_plans
 from crawler.spider import CompetitorSpider
 from dossier.config import Defaults
 from dossier.errors import CrawlError, StorageError
@@ -87,6 +87,7 @@ def crawl(order: CrawlOrder, database_url: str, verbose: bool = False,
     `overrides` are Scrapy settings above the config's (benchmarks/crawl.py turns AutoThrottle off with it)."""
     engine = create_db_engine(database_url)
     plans = build_plans(list(order.sources), order.defaults)
+    plans = _without_missing_secrets(plans, engine, order.run_id)
     plans = _without_unrenderable(plans, engine, order.run_id)
     plans = _with_render_patterns(plans, engine)
     engine.dispose()
@@ -103,6 +104,25 @@ def crawl(order: CrawlOrder, database_url: str, verbose: bool = False,
     failure = crawler.stats.get_value(STORAGE_FAILED)
     if failure:  # the database refused a write: what was stored is a part of the night, which must not pass
         raise StorageError(failure)
+
+
+def _without_missing_secrets(plans: list[SourcePlan], engine, run_id: int) -> list[SourcePlan]:
+    """A source whose secret is not in the environment (a VK source without DOSSIER_VK_TOKEN) fails alone: its start
+    URL records why, nothing is requested for it; the rest crawl."""
+    kept, writer = [], None
+    for plan in plans:
+        try:
+            SOURCE_KINDS[plan.kind].request_headers(plan)
+        except MissingSecret as exc:
+            log.error("%s: %s: %s", plan.competitor_slug, plan.url, exc)
+            writer = writer or RunWriter(engine, run_id)
+            writer.record_fetch(plan.source_id, plan.url, None, str(exc), None, None, None,
+                                outcome=FetchOutcome.FAILED)
+        else:
+            kept.append(plan)
+    if writer is not None:
+        writer.close()
+    return kept
 
 
 def _without_unrenderable(plans: list[SourcePlan], engine, run_id: int) -> list[SourcePlan]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -52,7 +53,7 @@ class SourcePlan:
     domains: tuple[str, ...] = ()  # kind: mentions, the competitor's domains an item may link to or name
     legal_names: tuple[str, ...] = ()  # kind: tenders, the names a notice's bidder or winner may go by
     tax_ids: tuple[str, ...] = ()  # kind: tenders, the tax ids (INN, VAT…) a notice's bidder or winner may have
-    network: str | None = None  # kind: social, the channel's network (telegram, youtube)
+    network: str | None = None  # kind: social, the channel's network (telegram, youtube, vk)
     # render: auto, what the source's URL patterns showed on the nights before: {pattern: counts}
     # (crawler/render_auto.py; loaded from storage when the crawl starts)
     render_patterns: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -88,6 +89,14 @@ class Unreadable(Exception):
     one line, naming the URL and the fix, and nothing of it is stored."""
 
 
+class MissingSecret(Exception):
+    """A source needs a secret from the environment that is not set (a VK source's DOSSIER_VK_TOKEN): it fails alone
+    with this one line, naming the variable and how to get its value; nothing is requested for it."""
+
+
+VK_TOKEN_ENV = "DOSSIER_VK_TOKEN"  # the VK API's access token (a VK app's service key), for kind: social on VK
+
+
 class SourceKind:
     """A kind of source: `extract` turns a page into observations; the flags say which links to follow."""
 
@@ -100,6 +109,11 @@ class SourceKind:
 
     def extract(self, plan: SourcePlan, document: Document, headers: dict[str, str]) -> Iterator[Observation]:
         raise NotImplementedError
+
+    def request_headers(self, plan: SourcePlan) -> dict[str, str]:
+        """Headers every request of the source carries (an API's credentials, read from the environment when the
+        request is made: never stored, logged or reported). MissingSecret when one the source needs is unset."""
+        return {}
 
     def prepare(self, plan: SourcePlan) -> None:
         """Extract a small page once, before the crawl: what the extractors build on first use (the technology
@@ -198,8 +212,9 @@ class TendersKind(SourceKind):
 
 
 class SocialKind(SourceKind):
-    """A public social channel (a Telegram channel's web preview, a YouTube channel's feed): its audience and
-    posts. A page that is no such channel (an unknown channel, another page) is Unreadable: nothing stored."""
+    """A public social channel (a Telegram channel's web preview, a YouTube channel's feed, a VK community's wall
+    through the VK API): its audience and posts. A page that is no such channel (an unknown channel, another page,
+    an API error) is Unreadable: nothing stored."""
 
     html = False
 
@@ -207,11 +222,33 @@ class SocialKind(SourceKind):
         body = document.body if document.body is not None else document.text.encode("utf-8")
         page = read_channel(plan.network or "", body, document.url)
         if page.error or page.snapshot is None:
-            raise Unreadable(page.error or f"{document.url}: no channel read")
+            raise Unreadable(_without_secrets(page.error or f"{document.url}: no channel read"))
         yield SocialRead(plan, document.url, page.snapshot, page.posts)
+
+    def request_headers(self, plan):
+        """A VK community is read through the VK API, its access token sent as `Authorization: Bearer`."""
+        if plan.network != "vk":
+            return {}
+        return {"Authorization": f"Bearer {_vk_token()}"}
 
     def prepare(self, plan):
         pass  # nothing to warm up: lxml builds nothing on first use that a crawl would wait for
+
+
+def _vk_token() -> str:
+    token = os.environ.get(VK_TOKEN_ENV, "").strip()
+    if not token:
+        raise MissingSecret(f"{VK_TOKEN_ENV} is not set: a VK community is read through the VK API, which needs an "
+                            "access token; create a VK app (https://dev.vk.com), copy its service key (Settings, "
+                            f"\"Service token\") and set {VK_TOKEN_ENV} to it in the environment of the run")
+    return token
+
+
+def _without_secrets(line: str) -> str:
+    """A line for the fetch row, the log and the report, with no secret of the environment in it (an API could
+    echo the token it was given)."""
+    token = os.environ.get(VK_TOKEN_ENV, "").strip()
+    return line.replace(token, f"${VK_TOKEN_ENV}") if token else line
 
 
 # Adding a source kind is one class above and one line here.

@@ -125,7 +125,10 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, AutoRender, scrapy.Spid
             meta.update(self.browser_meta(plan))
         # dont_filter: the frontier's claim is the source's dupe filter; Scrapy's would silently drop a redirect
         # to a URL already fetched (no fetch row), and redirect loops end at REDIRECT_MAX_TIMES instead.
-        request = scrapy.Request(url, callback=self.parse_page, errback=self.on_error, meta=meta, dont_filter=True)
+        # the kind's headers (an API's token, from the environment): on the request only, never in a fetch row or log
+        headers = SOURCE_KINDS[plan.kind].request_headers(plan)
+        request = scrapy.Request(url, callback=self.parse_page, errback=self.on_error, meta=meta, dont_filter=True,
+                                 headers=headers or None)
         claim = self.frontier.claim(plan.source_id, key, plan.max_pages)
         if claim is Claim.SEEN:
             return None

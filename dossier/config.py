@@ -8,7 +8,7 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Iterator, Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import yaml
 from pydantic import (
@@ -22,6 +22,8 @@ from dossier.urls import site_domain
 SourceKind = Literal["site", "catalog", "reviews", "ads", "marketplace", "jobs", "newsletter", "mentions", "tenders",
                      "social"]
 SocialNetwork = Literal["telegram", "youtube", "vk"]
+# the address a VK community is read from (the VK API; its token from DOSSIER_VK_TOKEN)
+VK_WALL_URL = "https://api.vk.com/method/wall.get?domain=NAME&extended=1&fields=members_count&count=20&v=5.199"
 # the kinds whose hosts are the competitor's own sites: a feed item linking to one mentions it (kind: mentions)
 SITE_KINDS = ("site", "catalog", "jobs")
 MAX_NAME = 120  # characters of a name a mentions source looks for
@@ -61,12 +63,13 @@ class Source(_Strict):
                              "newsletter, mentions (an RSS or Atom feed the user subscribes to, read for the items "
                              "naming the competitor), tenders (public procurement notices naming it as a bidder or "
                              "winner: a TED API v3 search or an EIS 44-FZ export) or social (a public Telegram "
-                             "channel or YouTube channel: its audience and posts).")
+                             "channel, YouTube channel or VK community: its audience and posts).")
     url: str = Field(description="Start URL (http or https); for kind: mentions, the feed's own URL; for kind: "
                      "tenders, the address answering a TED API v3 search (JSON) or an EIS 44-FZ export (XML), "
                      "fetched with GET (docs/architecture.md, Tenders); for kind: "
                      "social, the channel's public address: `https://t.me/s/NAME` (Telegram's web preview) or "
-                     "`https://www.youtube.com/feeds/videos.xml?channel_id=UC...` (a YouTube channel's feed); "
+                     "`https://www.youtube.com/feeds/videos.xml?channel_id=UC...` (a YouTube channel's feed) or "
+                     f"`{VK_WALL_URL}` (a VK community through the VK API, with the token from DOSSIER_VK_TOKEN); "
                      "for kind: "
                      "newsletter, the mailbox: "
                      "`imaps://host[:port]/FOLDER` (user and password from DOSSIER_IMAP_USER and "
@@ -83,8 +86,8 @@ class Source(_Strict):
                                "feed item linking to one (subdomains included) or naming it mentions the "
                                "competitor. The hosts of its site, catalog and jobs sources are added.")
     network: SocialNetwork | None = Field(None, description="For kind: social, the network the channel is on: "
-                                          "telegram or youtube (vk is read by the parser, not yet by the crawl). "
-                                          "Needed only when the url's host is not t.me or youtube.com.")
+                                          "telegram, youtube or vk. Needed only when the url's host is not t.me, "
+                                          "youtube.com or api.vk.com.")
     max_pages: int | None = Field(None, ge=1, le=1_000_000, description="Overrides defaults.max_pages.")
     max_depth: int | None = Field(None, ge=0, le=100, description="Overrides defaults.max_depth.")
     render: Literal["static", "js", "auto"] | None = Field(None, description="Overrides defaults.render.")
@@ -314,18 +317,30 @@ def _check_social(url: str, network: str | None) -> None:
     if by_host is not None and network != by_host:
         raise ValueError(f"network: the url is a {by_host} address, not {network}; leave network out")
     if network is None:
-        raise ValueError("network: the url's host is not t.me or youtube.com: say which network the channel is "
-                         "on, network: telegram or youtube")
-    if network == "vk":
-        raise ValueError("network: VK communities are read through the VK API with a token, which this version "
-                         "does not send yet; leave the source out")
+        raise ValueError("network: the url's host is not t.me, youtube.com or api.vk.com: say which network the "
+                         "channel is on, network: telegram, youtube or vk")
     parts = urlsplit(url)
+    if network == "vk":
+        _check_vk_url(parts)
     if by_host == "telegram" and not re.fullmatch(r"/s/[A-Za-z0-9_]{3,64}/?", parts.path):
         raise ValueError("url: a Telegram channel is read from its public preview, https://t.me/s/NAME (with /s/)")
     if by_host == "youtube" and (parts.path != "/feeds/videos.xml" or "channel_id=" not in parts.query):
         raise ValueError("url: a YouTube channel is read from its feed, "
                          "https://www.youtube.com/feeds/videos.xml?channel_id=UC... (the id is on the channel's "
                          "page, as channelId)")
+
+
+def _check_vk_url(parts) -> None:
+    """A VK community is read through the VK API's wall.get, with extended=1 (the community's name and members come
+    with its posts) and an API version; the token comes from DOSSIER_VK_TOKEN, never from the url."""
+    query = parse_qs(parts.query, keep_blank_values=True)
+    if any(name.casefold() == "access_token" for name in query):
+        raise ValueError("url: the VK token never goes in the url (nor in the config): remove access_token=… and "
+                         "set DOSSIER_VK_TOKEN in the environment instead")
+    if not parts.path.rstrip("/").endswith("/method/wall.get") or not (query.get("domain") or query.get("owner_id")) \
+            or query.get("extended") != ["1"] or not query.get("v"):
+        raise ValueError(f"url: a VK community is read through the VK API, as {VK_WALL_URL} (NAME: the community's "
+                         "short name, or owner_id=-ID for its id; the token from DOSSIER_VK_TOKEN)")
 
 
 def _name_list(values: list[str] | None) -> list[str] | None:

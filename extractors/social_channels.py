@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 NETWORKS = ("telegram", "youtube", "vk")
 # the hosts whose address says the network (without www. and m.); other hosts need `network:` in the config
 NETWORK_HOSTS: dict[str, str] = {"t.me": "telegram", "telegram.me": "telegram", "youtube.com": "youtube",
-                                 "vk.com": "vk", "vk.ru": "vk"}
+                                 "vk.com": "vk", "vk.ru": "vk", "api.vk.com": "vk"}
+# the VK API's error codes that say the access token is missing, wrong or not allowed the method
+VK_TOKEN_ERRORS = frozenset({5, 27, 28})
 MAX_TEXT = 1000  # characters of a post's text kept
 MAX_TITLE = 300
 MAX_ID = 200
@@ -207,8 +209,11 @@ def vk_wall(body: bytes | str | None, url: str) -> ChannelPage:
         return ChannelPage(error=_not_vk(url, "is not JSON"))
     if isinstance(data, dict) and isinstance(data.get("error"), dict):
         error = data["error"]
-        return ChannelPage(error=f"{url}: the VK API refused: {_one_line(str(error.get('error_msg') or '?'))[:200]} "
-                                 f"(error {error.get('error_code')!s:.10}); check the community's name and the token")
+        said = f"{_one_line(str(error.get('error_msg') or '?'))[:200]} (error {error.get('error_code')!s:.10})"
+        if _int(error.get("error_code")) in VK_TOKEN_ERRORS:
+            return ChannelPage(error=f"{url}: the VK API refused the access token: {said}; set DOSSIER_VK_TOKEN to "
+                                     "a valid service token (the service key in your VK app's settings)")
+        return ChannelPage(error=f"{url}: the VK API refused: {said}; check the community's name and the token")
     response = data.get("response") if isinstance(data, dict) else None
     if not isinstance(response, dict) or not isinstance(response.get("items"), list):
         return ChannelPage(error=_not_vk(url, "is no wall.get answer"))

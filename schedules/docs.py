@@ -115,8 +115,9 @@ def config_reference() -> str:
             out.append(f"| `{key}` | {_default(field)} | {field.description or ''} |")
         out.append("")
     out += ["Secrets never go in the file: the database URL comes from `--db` or `DOSSIER_DATABASE_URL`, the SMTP "
-            "server from `DOSSIER_SMTP_URL`, and `DOSSIER_CHROMIUM` names the browser for rendered pages "
-            "(`render: js` and `auto`).", ""]
+            "server from `DOSSIER_SMTP_URL`, the VK API's access token for `social` sources on VK from "
+            "`DOSSIER_VK_TOKEN` (a VK app's service key), and `DOSSIER_CHROMIUM` names the browser for rendered "
+            "pages (`render: js` and `auto`).", ""]
     return "\n".join(out)
 
 

@@ -31,6 +31,7 @@ CASES = [
     ("youtube_entity_bomb", "youtube", "cases/youtube_entity_bomb.xml"),
     ("youtube_given_a_telegram_page", "youtube", "night1/s/gruzovoz_news/index.html"),
     ("vk_error_auth", "vk", "cases/vk_error_auth.json"),
+    ("vk_error_closed", "vk", "cases/vk_error_closed.json"),
     ("vk_without_extended", "vk", "cases/vk_without_extended.json"),
     ("vk_given_a_page", "vk", "night1/index.html"),
 ]
@@ -98,7 +99,8 @@ def test_counts_as_networks_print_them(printed, expected):
 NETWORK_URLS = [
     ("https://t.me/s/gruzovoz_news", "telegram"), ("https://telegram.me/s/x_news", "telegram"),
     ("https://www.youtube.com/feeds/videos.xml?channel_id=UC1", "youtube"), ("https://m.youtube.com/x", "youtube"),
-    ("https://vk.com/gruzovoz", "vk"), ("https://kranrad.example/s/news", None), ("not a url", None),
+    ("https://vk.com/gruzovoz", "vk"), ("https://api.vk.com/method/wall.get?domain=x", "vk"),
+    ("https://kranrad.example/s/news", None), ("not a url", None),
 ]
 
 
@@ -111,10 +113,12 @@ CONFIG_ERRORS = [  # (source, the one line's start)
     ({"kind": "social", "url": "https://t.me/gruzovoz_news"}, "url: a Telegram channel is read from its public "
                                                                "preview, https://t.me/s/NAME"),
     ({"kind": "social", "url": "https://www.youtube.com/@kranrad"}, "url: a YouTube channel is read from its feed"),
-    ({"kind": "social", "url": "https://social.example/s/x/"}, "network: the url's host is not t.me or youtube.com"),
+    ({"kind": "social", "url": "https://social.example/s/x/"}, "network: the url's host is not t.me, youtube.com or "
+                                                                "api.vk.com"),
     ({"kind": "social", "url": "https://t.me/s/gruzovoz_news", "network": "youtube"},
      "network: the url is a telegram address, not youtube"),
-    ({"kind": "social", "url": "https://vk.com/gruzovoz"}, "network: VK communities are read through the VK API"),
+    ({"kind": "social", "url": "https://vk.com/gruzovoz"}, "url: a VK community is read through the VK API, as "
+                                                           "https://api.vk.com/method/wall.get?"),
     ({"kind": "social", "url": "https://t.me/s/x_news", "network": "mastodon"}, "network\n"),
     ({"kind": "site", "url": "https://kranrad.example/", "network": "telegram"}, "network: only for kind: social"),
 ]
