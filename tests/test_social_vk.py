@@ -246,7 +246,7 @@ def test_a_vk_address_through_the_api_is_a_vk_source(source, network):
 
 
 # -- dossier check ---------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("token", [CANARY, None])
+@pytest.mark.parametrize("token", [CANARY, None], ids=["token", "no-token"])  # ids: the canary differs per process
 def test_check_reads_the_community_with_the_token_and_names_the_variable_without(tmp_path, token):
     with FixtureSites(sites=["social"]) as sites:
         config = tmp_path / "competitors.yaml"
