@@ -1,8 +1,8 @@
 """The `social` source kind over real crawls of the fixture channels (fixtures/social, two nights): a Telegram
 channel's preview and a YouTube channel's feed (with its channel page, for the subscribers) stored as channels,
 snapshots and posts, night2's new post, new video and grown audiences told, a channel page that cannot be read
-leaving the videos and an unknown audience, a page that is no channel failing its source in one line with nothing stored; the writer
-and the diff on SQLite and PostgreSQL."""
+leaving the videos and an unknown audience, a page that is no channel failing its source in one line with nothing
+stored; the writer and the diff on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
@@ -292,6 +292,28 @@ def test_a_doubled_rhythm_is_told_once(engine):
     assert (change.before, change.after, change.magnitude) == ("0.50", "1.00", Decimal("2.00"))
     again = night(engine, 1000, older + newer)
     assert list_changes(engine, run_id=again, kind="cadence_changed") == []
+
+
+@pytest.mark.parametrize("audience_first", [False, True], ids=["feed-then-page", "page-then-feed"])
+@pytest.mark.parametrize("flush_between", [False, True], ids=["one-flush", "two-flushes"])
+def test_two_reads_of_a_channel_in_a_run_fill_one_snapshot(engine, audience_first, flush_between):
+    """A YouTube feed (posts, no audience) and its channel page (audience, no posts), in either order, in one flush
+    or two: one snapshot with both, neither a None nor an empty list overwriting what the other read."""
+    refs = sync_sources(engine, COMPETITORS)
+    (source,) = refs
+    run_id = start_run(engine)
+    writer = RunWriter(engine, run_id)
+    feed = (ChannelSnapshot("telegram", "kranrad_news", "Kranrad", None, URL), [post(1, 3), post(2, 9)])
+    page = (ChannelSnapshot("telegram", "kranrad_news", None, 1234, URL), [])
+    for snapshot, posts in ((page, feed) if audience_first else (feed, page)):
+        writer.add_social(source.source_id, source.competitor_id, snapshot, posts)
+        if flush_between:
+            writer.flush()
+    writer.close()
+    with session_scope(engine) as session:
+        (snapshot,) = session.scalars(select(models.ChannelSnapshot).where(models.ChannelSnapshot.run_id == run_id))
+        assert (snapshot.subscribers, snapshot.posts_shown) == (1234, 2)
+        assert session.scalar(select(models.SocialChannel.title)) == "Kranrad"
 
 
 def test_a_channel_page_that_cannot_be_read_keeps_the_videos_and_leaves_the_audience_unknown(tmp_path):
