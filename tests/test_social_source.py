@@ -218,7 +218,7 @@ def test_check_reads_a_channel_and_says_why_a_page_is_none(tmp_path):
     verdicts = {row["url"].split("/", 3)[-1]: (row["verdict"], row["detail"]) for row in json.loads(result.stdout)}
     assert verdicts["s/gruzovoz_news/"] == ("reads", "reads the channel gruzovoz_news: 4 posts, 1200 subscribers")
     assert verdicts["feeds/videos.xml?channel_id=UCkranradGmbH0demo00000"] == (
-        "reads", "reads the channel UCkranradGmbH0demo00000: 3 posts")
+        "reads", "reads the channel UCkranradGmbH0demo00000: 3 posts, 1050 subscribers (its channel page)")
     verdict, detail = verdicts[""]
     assert verdict == "nothing" and detail == (
         f"reads nothing: {page} answered an HTML page: not a YouTube channel's feed; give it as "
@@ -316,9 +316,9 @@ def test_two_reads_of_a_channel_in_a_run_fill_one_snapshot(engine, audience_firs
         assert session.scalar(select(models.SocialChannel.title)) == "Kranrad"
 
 
-def test_a_channel_page_that_cannot_be_read_keeps_the_videos_and_leaves_the_audience_unknown(tmp_path):
-    """Night1 the channel page is a consent wall, night2 it answers 500: each night the feed's videos are read, the
-    YouTube audience stays NULL, the source succeeds and its report warns in one line."""
+def unreadable_channel_pages(tmp_path) -> Path:
+    """The social fixture site with Kranrad's YouTube feed as in the demo, its channel page a consent wall on night1
+    and an HTTP 500 on night2 (no Telegram channel: a 404, a failed source of its own)."""
     root = tmp_path / "fixtures"
     for night in ("night1", "night2"):
         folder = root / "social" / night
@@ -333,6 +333,13 @@ def test_a_channel_page_that_cannot_be_read_keeps_the_videos_and_leaves_the_audi
         (ROOT / "fixtures" / "social" / "cases" / "youtube_channel_consent.html").read_bytes())
     (root / "social" / "night2" / "_status.json").write_text(
         json.dumps({"/channel/UCkranradGmbH0demo00000": 500}), encoding="utf-8")
+    return root
+
+
+def test_a_channel_page_that_cannot_be_read_keeps_the_videos_and_leaves_the_audience_unknown(tmp_path):
+    """Night1 the channel page is a consent wall, night2 it answers 500: each night the feed's videos are read, the
+    YouTube audience stays NULL, the source succeeds and its report warns in one line."""
+    root = unreadable_channel_pages(tmp_path)
     database_url = f"sqlite:///{tmp_path / 'dossier.db'}"
     results = []
     with FixtureSites(root=root, sites=["social"]) as sites:
@@ -360,3 +367,17 @@ def test_a_channel_page_that_cannot_be_read_keeps_the_videos_and_leaves_the_audi
                 if c.competitor_slug == "kranrad"] == ["post_new"]  # no audience told from an unknown one
     finally:
         engine.dispose()
+
+
+def test_check_says_why_a_channel_page_is_not_read(tmp_path):
+    root = unreadable_channel_pages(tmp_path)
+    with FixtureSites(root=root, sites=["social"]) as sites:
+        config = tmp_path / "competitors.yaml"
+        config.write_text(yaml.safe_dump(social_config(sites), allow_unicode=True), encoding="utf-8")
+        result = subprocess.run([sys.executable, "-m", "schedules", "check", "--config", str(config), "--json"],
+                                capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                                stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    verdicts = {row["url"].split("/", 3)[-1]: (row["verdict"], row["detail"]) for row in json.loads(result.stdout)}
+    verdict, detail = verdicts["feeds/videos.xml?channel_id=UCkranradGmbH0demo00000"]
+    assert verdict == "reads" and detail.startswith("reads the channel UCkranradGmbH0demo00000: 3 posts; "), detail
+    assert "answered YouTube's consent page instead of the channel" in detail and "subscribers (" not in detail
