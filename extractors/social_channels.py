@@ -231,6 +231,10 @@ def youtube_channel(body: bytes | str | None, url: str) -> ChannelPage:
         channel = match.group(1) if match else None
     if not channel:
         return ChannelPage(error=_not_channel_page(url, "names no channel (no externalId, no feed link)"))
+    asked = re.search(r"/channel/(UC[A-Za-z0-9_-]{10,40})(?:/|$)", urlsplit(url).path)
+    if asked and asked.group(1) != channel:
+        return ChannelPage(error=f"{url} shows the channel {channel}, not {asked.group(1)}: its subscriber count "
+                                 "is not the feed's channel's")
     title = _path(metadata, "title")
     subscribers = parse_count(_subscriber_text(_path(data, "header")))
     return ChannelPage(ChannelSnapshot("youtube", channel, _clip(title if isinstance(title, str) else None,

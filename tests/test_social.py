@@ -91,6 +91,16 @@ def test_night2_has_the_new_post_the_new_video_and_a_grown_audience():
     assert two.snapshot.subscribers > one.snapshot.subscribers
 
 
+def test_a_channel_page_of_another_channel_than_asked_is_an_error():
+    body = (SOCIAL / "cases/youtube_channel_old_header.html").read_bytes()
+    assert youtube_channel(body, "https://www.youtube.com/channel/UColdLayoutChannel00001").snapshot.subscribers \
+        == 1234
+    page = youtube_channel(body, "https://www.youtube.com/channel/UCkranradGmbH0demo00000/")
+    assert page.snapshot is None and page.error == (
+        "https://www.youtube.com/channel/UCkranradGmbH0demo00000/ shows the channel UColdLayoutChannel00001, not "
+        "UCkranradGmbH0demo00000: its subscriber count is not the feed's channel's")
+
+
 def test_the_channel_page_is_beside_the_feed_on_its_host():
     assert youtube_channel_address("https://www.youtube.com/feeds/videos.xml?channel_id=UCx1", "UCx1") == \
         "https://www.youtube.com/channel/UCx1"
