@@ -1,7 +1,7 @@
 """The social channel readers (extractors/social_channels.py), table-driven over fixture files in each format (a
-Telegram channel's preview, a YouTube channel's Atom feed and its channel page, the VK API's wall.get answer) with the expected reading
-beside each in fixtures/social/expected/, counts as networks print them, and hostile input: whatever the bytes, a
-reader returns a ChannelPage (a channel, or one line of error), never raises."""
+Telegram channel's preview, a YouTube channel's Atom feed and its channel page, the VK API's wall.get answer) with
+the expected reading beside each in fixtures/social/expected/, counts as networks print them, and hostile input:
+whatever the bytes, a reader returns a ChannelPage (a channel, or one line of error), never raises."""
 from __future__ import annotations
 
 import json
