@@ -16,6 +16,7 @@ from crawler.observations import (
 from extractors import (
     Document, audit_page, detect_technologies, extract_ads, extract_articles, extract_contacts, extract_jobs,
     extract_page, extract_products, extract_reviews, mentions, parse_feed, parse_tenders, read_channel, tenders,
+    youtube_channel, youtube_channel_address,
 )
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,12 @@ class Unreadable(Exception):
     one line, naming the URL and the fix, and nothing of it is stored."""
 
 
+class NotRead(Exception):
+    """A page read beside the source's own (a YouTube feed's channel page, for the subscriber count the feed does
+    not show) could not be read (a consent wall, a layout not known): this one line is a warning in the source's
+    report, its fetch is kept as answered, nothing of it is stored; the source's own reading stands."""
+
+
 class MissingSecret(Exception):
     """A source needs a secret from the environment that is not set (a VK source's DOSSIER_VK_TOKEN): it fails alone
     with this one line, naming the variable and how to get its value; nothing is requested for it."""
@@ -109,6 +116,15 @@ class SourceKind:
 
     def extract(self, plan: SourcePlan, document: Document, headers: dict[str, str]) -> Iterator[Observation]:
         raise NotImplementedError
+
+    def asides(self, plan: SourcePlan, observations: list[Observation]) -> list[str]:
+        """Pages to read beside a page of the source, from what it showed (a YouTube feed's channel page): asked
+        for once each, and read by `read_aside`."""
+        return []
+
+    def read_aside(self, plan: SourcePlan, document: Document, headers: dict[str, str]) -> Iterator[Observation]:
+        """A page asked for by `asides`: its observations, or NotRead (a warning, not a failed fetch)."""
+        raise NotRead(f"{document.url}: nothing is read beside a {plan.kind} source's pages")
 
     def request_headers(self, plan: SourcePlan) -> dict[str, str]:
         """Headers every request of the source carries (an API's credentials, read from the environment when the
@@ -214,7 +230,8 @@ class TendersKind(SourceKind):
 class SocialKind(SourceKind):
     """A public social channel (a Telegram channel's web preview, a YouTube channel's feed, a VK community's wall
     through the VK API): its audience and posts. A page that is no such channel (an unknown channel, another page,
-    an API error) is Unreadable: nothing stored."""
+    an API error) is Unreadable: nothing stored. A YouTube feed shows no subscriber count: its channel page is read
+    beside it for that (a page that cannot be read leaves the count unknown, with a warning)."""
 
     html = False
 
@@ -224,6 +241,24 @@ class SocialKind(SourceKind):
         if page.error or page.snapshot is None:
             raise Unreadable(_without_secrets(page.error or f"{document.url}: no channel read"))
         yield SocialRead(plan, document.url, page.snapshot, page.posts)
+
+    def asides(self, plan, observations):
+        """A YouTube channel's page, beside its feed on the feed's host, for its subscriber count."""
+        if plan.network != "youtube":
+            return []
+        return [youtube_channel_address(o.url, o.snapshot.channel) for o in observations
+                if isinstance(o, SocialRead) and o.snapshot.subscribers is None]
+
+    def read_aside(self, plan, document, headers):
+        """A YouTube channel's page: its subscriber count, stored into the snapshot its feed's reading made."""
+        body = document.body if document.body is not None else document.text.encode("utf-8")
+        page = youtube_channel(body, document.url)
+        if page.error or page.snapshot is None:
+            raise NotRead(page.error or f"{document.url}: no channel read")
+        if page.snapshot.subscribers is None:
+            raise NotRead(f"{document.url} shows no subscriber count (the channel hides it, or its page is in a "
+                          "layout Dossier does not read): the channel's audience is unknown tonight")
+        yield SocialRead(plan, document.url, page.snapshot, [])
 
     def request_headers(self, plan):
         """A VK community is read through the VK API, its access token sent as `Authorization: Bearer`."""

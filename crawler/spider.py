@@ -27,7 +27,7 @@ from crawler.soft404 import SOFT_404_ERROR
 from crawler.soft404_probe import Soft404Probe
 from crawler.source_report import SourceReport
 from crawler.observations import FetchRecord, Observation, PageAudited
-from crawler.sources import SOURCE_KINDS, SourcePlan, Unreadable
+from crawler.sources import SOURCE_KINDS, NotRead, SourcePlan, Unreadable
 from crawler.traps import trap_reason
 from dossier.outcomes import FetchOutcome
 from dossier.urls import canonical_url
@@ -103,11 +103,13 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, AutoRender, scrapy.Spid
     def start_request(self, plan: SourcePlan) -> scrapy.Request | None:
         return self.page_request(plan, plan.url, depth=0, page=_page_number(plan, plan.url))
 
-    def page_request(self, plan: SourcePlan, url: str, depth: int, page: int | None = None) -> scrapy.Request | None:
+    def page_request(self, plan: SourcePlan, url: str, depth: int, page: int | None = None,
+                     aside: bool = False) -> scrapy.Request | None:
         """A request for a page of the source, or None when it was seen already, looks like a trap or the budget
         is spent.
 
-        `page` numbers the pages of a page_param listing; pages reached otherwise carry None.
+        `page` numbers the pages of a page_param listing; pages reached otherwise carry None. `aside`: a page read
+        beside the source's own (SourceKind.asides), by the kind's read_aside.
         """
         key = canonical_url(url)  # session ids, tracking and cache-busting parameters dropped: one page, one key
         if url != plan.url and (trap := trap_reason(url)):
@@ -119,6 +121,8 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, AutoRender, scrapy.Spid
                     report.trap_examples.append({"url": url[:300], "reason": trap})
             return None
         meta: dict[str, Any] = {"dossier_source_id": plan.source_id, "dossier_depth": depth, "dossier_page": page}
+        if aside:
+            meta["dossier_aside"] = True
         if not plan.obey_robots:
             meta["dont_obey_robotstxt"] = True
         if plan.render == "js":
@@ -190,8 +194,14 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, AutoRender, scrapy.Spid
             yield FetchRecord(plan, response.url, info)
             return
         if observations is None:
+            aside = bool(response.meta.get("dossier_aside"))
             try:
-                observations = list(kind.extract(plan, document, document.headers))
+                observations = list((kind.read_aside if aside else kind.extract)(plan, document, document.headers))
+            except NotRead as exc:  # a page beside the source's own: a warning; the page answered, nothing stored
+                log.warning("%s: %s", plan.competitor_slug, exc)
+                self.reports[plan.source_id].warnings.append(first_line(str(exc))[:MAX_ERROR])
+                yield FetchRecord(plan, response.url, info)
+                return
             except Unreadable as exc:  # not what the source reads (a feed URL answering an HTML page): nothing stored
                 log.warning("%s: %s", plan.competitor_slug, exc)
                 yield FetchRecord(plan, response.url, fetched(response, first_line(str(exc))[:MAX_ERROR],
@@ -220,6 +230,10 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, AutoRender, scrapy.Spid
         if kind.html:
             yield from self._links(plan, response, document if kind.paginates else None)
         yield from self._next_numbered_page(plan, response, observations, info.content_hash)
+        if not response.meta.get("dossier_aside"):
+            for url in kind.asides(plan, observations):
+                if allowed_url(plan, url):
+                    yield from some(self.page_request(plan, url, response.meta["dossier_depth"], aside=True))
 
     def _links(self, plan: SourcePlan, response: Response, listing: Document | None) -> Iterator[scrapy.Request]:
         """`listing`: the page of a source kind that paginates, whose own next-page link is followed when the
@@ -263,6 +277,9 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, AutoRender, scrapy.Spid
             yield again  # render: auto, the browser failed: the page is asked for statically
             return
         log.info("%s: %s failed: %s", plan.competitor_slug, request.url, info.error)
+        if request.meta.get("dossier_aside"):  # the source's own reading stands; its report says what is missing
+            self.reports[plan.source_id].warnings.append(
+                first_line(f"{request.url} (read beside the source's pages) failed: {info.error}")[:MAX_ERROR])
         for url, hop in redirect_hops(request, info.error, info.outcome):
             yield FetchRecord(plan, url, hop)
         yield FetchRecord(plan, request.url, info)

@@ -68,7 +68,8 @@ class Source(_Strict):
                      "tenders, the address answering a TED API v3 search (JSON) or an EIS 44-FZ export (XML), "
                      "fetched with GET (docs/architecture.md, Tenders); for kind: "
                      "social, the channel's public address: `https://t.me/s/NAME` (Telegram's web preview) or "
-                     "`https://www.youtube.com/feeds/videos.xml?channel_id=UC...` (a YouTube channel's feed) or "
+                     "`https://www.youtube.com/feeds/videos.xml?channel_id=UC...` (a YouTube channel's feed; its page, "
+                     "/channel/UC... on the same host, is read too, for the subscriber count) or "
                      f"`{VK_WALL_URL}` (a VK community through the VK API, with the token from DOSSIER_VK_TOKEN); "
                      "for kind: "
                      "newsletter, the mailbox: "
@@ -327,7 +328,7 @@ def _check_social(url: str, network: str | None) -> None:
     if by_host == "youtube" and (parts.path != "/feeds/videos.xml" or "channel_id=" not in parts.query):
         raise ValueError("url: a YouTube channel is read from its feed, "
                          "https://www.youtube.com/feeds/videos.xml?channel_id=UC... (the id is on the channel's "
-                         "page, as channelId)")
+                         "page, as channelId; the page itself is read beside the feed)")
 
 
 def _check_vk_url(parts) -> None:

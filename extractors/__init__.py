@@ -4,7 +4,8 @@ The public API is the five functions of DESIGN.md plus the competitor checklist'
 channels and conversion elements), `audit_page` (SEO and mobile basics), `extract_articles` (blog and news),
 `extract_jobs` (job postings), `parse_newsletter` (one e-mail), `parse_feed` with `mentions` (RSS and
 Atom items naming a competitor), `parse_tenders` with `tenders` (procurement notices naming it as a bidder or
-winner), and `read_channel` (a public social channel: `telegram_preview`, `youtube_feed`, `vk_wall`). Each page
+winner), and `read_channel` (a public social channel: `telegram_preview`, `youtube_feed` with
+`youtube_channel` for its channel page, `vk_wall`). Each page
 extractor accepts bytes, str or a parsed `Document` (so the crawler parses a page once and shares it); none raises
 on bad input.
 """
@@ -23,7 +24,9 @@ from extractors.records import (
     Review, ReviewPage, Technology, Tender,
 )
 from extractors.reviews import extract_reviews
-from extractors.social_channels import ChannelPage, read_channel, telegram_preview, vk_wall, youtube_feed
+from extractors.social_channels import (
+    ChannelPage, read_channel, telegram_preview, vk_wall, youtube_channel, youtube_channel_address, youtube_feed,
+)
 from extractors.technologies import detect_technologies
 from extractors.tenders import TenderFeed, parse_tenders, tenders
 
@@ -33,5 +36,5 @@ __all__ = [
     "Technology", "Tender", "TenderFeed", "audit_page", "detect_technologies", "extract_ads", "extract_articles",
     "extract_contacts", "extract_jobs", "extract_page", "extract_products", "extract_reviews", "mentions",
     "parse_feed", "parse_newsletter", "parse_tenders", "read_channel", "telegram_preview", "tenders", "vk_wall",
-    "youtube_feed",
+    "youtube_channel", "youtube_channel_address", "youtube_feed",
 ]

@@ -1,6 +1,7 @@
 """Public social channels (kind: social): a Telegram channel's web preview (`t.me/s/NAME`), a YouTube channel's
-Atom feed (`youtube.com/feeds/videos.xml?channel_id=...`) and the VK API's `wall.get` answer. Pure: bytes and a URL
-in, a `ChannelPage` out (a snapshot of the channel and its posts, or a one-line `error`); never raises.
+Atom feed (`youtube.com/feeds/videos.xml?channel_id=...`) and its channel page (`youtube.com/channel/UC...`, for the
+subscriber count the feed does not show), and the VK API's `wall.get` answer. Pure: bytes and a URL in, a
+`ChannelPage` out (a snapshot of the channel and its posts, or a one-line `error`); never raises.
 """
 from __future__ import annotations
 
@@ -36,6 +37,12 @@ MEDIA = "{http://search.yahoo.com/mrss/}"
 # no DTDs, no entities, no network: a feed is data, and a hostile one must not expand or fetch anything
 _XML_PARSER = lxml.etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                                    remove_comments=True, remove_pis=True)
+# a channel page's data: `var ytInitialData = {...};` (or `window["ytInitialData"] = {...};`)
+_INITIAL_DATA = re.compile(r"""(?:\bvar\s+ytInitialData|window\[["']ytInitialData["']\])\s*=\s*""")
+_CHANNEL_ID = re.compile(r"UC[A-Za-z0-9_-]{10,40}")
+_RSS_LINK = re.compile(r"""<link\b[^>]*?href=["'][^"'<>]*/feeds/videos\.xml\?channel_id=(UC[A-Za-z0-9_-]{10,40})["']""",
+                       re.I)
+_CONSENT = re.compile(r"""<form\b[^>]*\baction=["']https://consent\.(?:youtube|google)\.com/""", re.I)
 _NUMBER = re.compile(r"(\d[\d\s.,'\u00a0\u202f]*)\s*([^\W\d_]+)?\.?", re.UNICODE)
 
 
@@ -192,6 +199,97 @@ def youtube_feed(body: bytes | str | None, url: str) -> ChannelPage:
     title = _clip(_child_text(root, f"{ATOM}title"), MAX_TITLE)
     snapshot = ChannelSnapshot("youtube", channel, title, None, f"https://www.youtube.com/channel/{channel}")
     return ChannelPage(snapshot, sorted(posts.values(), key=_newest_first))
+
+
+def youtube_channel_address(feed_url: str, channel: str) -> str:
+    """The channel page beside a YouTube channel's feed: /channel/ID on the feed's own host (www.youtube.com; the
+    fixture server's address in the demo). Never the feed's <author><uri>: a remote's text picks no address."""
+    parts = urlsplit(feed_url)
+    return f"{parts.scheme}://{parts.netloc}/channel/{channel}"
+
+
+def youtube_channel(body: bytes | str | None, url: str) -> ChannelPage:
+    """A YouTube channel page (`youtube.com/channel/UC...` or `/@handle`): the `var ytInitialData = {...};` it embeds
+    gives the channel's id (`metadata.channelMetadataRenderer.externalId`, else the page's RSS `<link
+    rel="alternate">`), title and subscriber count: the older header's `c4TabbedHeaderRenderer.subscriberCountText`
+    ("1.23K subscribers"), or the newer `pageHeaderRenderer`'s metadata row part that names subscribers ("12.3K
+    subscribers"). Posts: none (the feed lists the videos). A channel that hides its count reads with subscribers
+    None; a consent wall, another page or a layout without ytInitialData is an error."""
+    text = body.decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else (body or "")
+    if not text.strip():
+        return ChannelPage(error=_not_channel_page(url, "answered nothing"))
+    if (urlsplit(url).hostname or "").startswith("consent.") or _CONSENT.search(text):
+        return ChannelPage(error=f"{url} answered YouTube's consent page instead of the channel: the subscriber "
+                                 "count cannot be read from here (a crawl from the EU is asked to consent first)")
+    data = _initial_data(text)
+    if data is None:
+        return ChannelPage(error=_not_channel_page(url, "embeds no readable ytInitialData"))
+    metadata = _path(data, "metadata", "channelMetadataRenderer")
+    channel = _path(metadata, "externalId")
+    if not (isinstance(channel, str) and _CHANNEL_ID.fullmatch(channel)):
+        match = _RSS_LINK.search(text)
+        channel = match.group(1) if match else None
+    if not channel:
+        return ChannelPage(error=_not_channel_page(url, "names no channel (no externalId, no feed link)"))
+    asked = re.search(r"/channel/(UC[A-Za-z0-9_-]{10,40})(?:/|$)", urlsplit(url).path)
+    if asked and asked.group(1) != channel:
+        return ChannelPage(error=f"{url} shows the channel {channel}, not {asked.group(1)}: its subscriber count "
+                                 "is not the feed's channel's")
+    title = _path(metadata, "title")
+    subscribers = parse_count(_subscriber_text(_path(data, "header")))
+    return ChannelPage(ChannelSnapshot("youtube", channel, _clip(title if isinstance(title, str) else None,
+                                                                   MAX_TITLE),
+                                       subscribers, f"https://www.youtube.com/channel/{channel}"))
+
+
+def _initial_data(text: str) -> dict | None:
+    """The object assigned to ytInitialData, decoded with json (never evaluated); None when there is none."""
+    for match in _INITIAL_DATA.finditer(text):
+        try:
+            data, _end = json.JSONDecoder().raw_decode(text, match.end())
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(data, dict):
+            return data
+    return None
+
+
+def _subscriber_text(header) -> str | None:
+    """The subscriber count's text in a channel page's header, in the older or the newer layout."""
+    old = _path(header, "c4TabbedHeaderRenderer", "subscriberCountText")
+    if isinstance(_path(old, "simpleText"), str):
+        return _path(old, "simpleText")
+    runs = _path(old, "runs")
+    if isinstance(runs, list):
+        joined = "".join(r["text"] for r in runs if isinstance(r, dict) and isinstance(r.get("text"), str))
+        if joined:
+            return joined
+    rows = _path(header, "pageHeaderRenderer", "content", "pageHeaderViewModel", "metadata",
+                 "contentMetadataViewModel", "metadataRows")
+    for row in rows if isinstance(rows, list) else []:
+        parts = _path(row, "metadataParts")
+        for part in parts if isinstance(parts, list) else []:
+            content = _path(part, "text", "content")
+            if isinstance(content, str) and _names_audience(content):
+                return content
+    return None
+
+
+def _names_audience(text: str) -> bool:
+    return any(word.casefold() in AUDIENCE_COUNTERS for word in re.findall(r"[^\W\d_]+", text))
+
+
+def _path(node, *keys):
+    for key in keys:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+def _not_channel_page(url: str, what: str) -> str:
+    return (f"{url} {what}: not a YouTube channel page in a layout Dossier reads (its subscriber count is not "
+            "read; the videos come from the feed)")
 
 
 def _not_youtube(url: str, what: str) -> str:

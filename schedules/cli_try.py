@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -304,6 +305,8 @@ def check(ctx: click.Context, config_path: Path, competitor: str | None, as_json
     # every page source may be rendered: a static one too, to tell "needs JavaScript" from "reads nothing"
     render_plans = tuple(plan for plan in plans if SOURCE_KINDS[plan.kind].html) if browser else ()
 
+    from crawler.safety import allowed_url
+
     async def job(session):
         results = []
         for plan in plans:
@@ -314,14 +317,18 @@ def check(ctx: click.Context, config_path: Path, competitor: str | None, as_json
             reads_static = static is not None and _reads_anything(kind, plan, static)
             if browser and not reads_static and (static is None or static.ok) and kind.html:
                 rendered = await session.fetch(plan.url, "js", plan.wait_for, plan=plan)
-            results.append((plan, static, rendered))
+            # the pages the crawl reads beside the start page (a YouTube feed's channel page, for the subscribers)
+            asides = [await session.fetch(url, plan=plan) for url in
+                      (kind.asides(plan, _observations(kind, plan, static)) if reads_static else [])
+                      if allowed_url(plan, url)]
+            results.append((plan, static, rendered, asides))
         return results
 
     options = FetchOptions(config.defaults, render_plans=render_plans)
     with _status(f"Checking {len(plans)} sources…"):
         results = run_fetch_job(job, options, verbose=ctx.obj["verbose"])
     rows = []
-    for plan, static, rendered in results:
+    for plan, static, rendered, asides in results:
         kind = SOURCE_KINDS[plan.kind]
         pairs = [(f, _observations(kind, plan, f)) if f is not None else None for f in (static, rendered)]
         first = static or rendered
@@ -333,6 +340,8 @@ def check(ctx: click.Context, config_path: Path, competitor: str | None, as_json
                 _observations(kind, plan, first, strict=True)
             except Unreadable as exc:  # a feed URL answering a page: the one line the crawl would store
                 verdict = Verdict("nothing", f"reads nothing: {exc}")
+        if verdict.reads and asides:
+            verdict = replace(verdict, line=(verdict.line + _asides_read(kind, plan, asides))[:300])
         if plan.render == "js" and not browser:
             verdict = Verdict("unreachable", "cannot render: no Chromium found (apt-get install chromium, or set "
                               "DOSSIER_CHROMIUM)")
@@ -378,6 +387,28 @@ def _observations(kind, plan, fetched, strict: bool = False) -> list:
         if strict:
             raise
         return []
+
+
+def _asides_read(kind, plan, asides) -> str:
+    """What the pages read beside the start page add to its verdict: their subscribers, or why not (the crawl's
+    warning): ", 1050 subscribers (its channel page)"."""
+    from crawler.observations import SocialRead
+    from crawler.sources import NotRead
+
+    said = []
+    for fetched in asides:
+        document = fetched.document() if fetched.ok else None
+        if document is None:
+            said.append(f"; {fetched.url} (read beside it) failed: {fetched.error or f'HTTP {fetched.status}'}")
+            continue
+        try:
+            observations = list(kind.read_aside(plan, document, document.headers))
+        except NotRead as exc:
+            said.append(f"; {exc}")
+            continue
+        said += [f", {o.snapshot.subscribers} subscribers (its channel page)" for o in observations
+                 if isinstance(o, SocialRead) and o.snapshot.subscribers is not None]
+    return "".join(said)
 
 
 def _reads_anything(kind, plan, fetched) -> bool:

@@ -517,15 +517,17 @@ class RunWriter:
             return
         channels: dict[tuple[int, str, str], dict[str, Any]] = {}
         for source_id, competitor_id, snapshot, _posts in self._social:
-            channels[(competitor_id, snapshot.network, snapshot.channel[:200])] = {
+            key = (competitor_id, snapshot.network, snapshot.channel[:200])
+            channels[key] = _merged(channels.get(key), {
                 "competitor_id": competitor_id, "source_id": source_id, "network": snapshot.network,
                 "channel": snapshot.channel[:200], "title": snapshot.title, "url": snapshot.url,
-                "first_seen_run_id": self.run_id, "last_seen_run_id": self.run_id}
+                "first_seen_run_id": self.run_id, "last_seen_run_id": self.run_id})
         table = models.SocialChannel.__table__
         statement = insert_for(connection, table)
         statement = statement.on_conflict_do_update(
             index_elements=["competitor_id", "network", "channel"],
-            set_={"title": statement.excluded.title, "url": statement.excluded.url,
+            set_={"title": func.coalesce(statement.excluded.title, table.c.title),
+                  "url": func.coalesce(statement.excluded.url, table.c.url),
                   "last_seen_run_id": statement.excluded.last_seen_run_id})
         connection.execute(statement, list(channels.values()))
         channel_ids = self._ids(connection, table, ["competitor_id", "network", "channel"], list(channels))
@@ -534,9 +536,11 @@ class RunWriter:
         seen: dict[tuple[int, int, str], dict[str, Any]] = {}  # one observation per (source, post)
         for source_id, competitor_id, snapshot, read in self._social:
             channel_id = channel_ids[(competitor_id, snapshot.network, snapshot.channel[:200])]
-            snapshots[(source_id, channel_id)] = {
+            # a channel read twice in a run (a YouTube feed, then its channel page for the subscribers): what either
+            # read showed, never a None or an empty list over what the other did
+            snapshots[(source_id, channel_id)] = _merged(snapshots.get((source_id, channel_id)), {
                 "run_id": self.run_id, "source_id": source_id, "social_channel_id": channel_id,
-                "subscribers": snapshot.subscribers, "posts_shown": len(read)}
+                "subscribers": snapshot.subscribers, "posts_shown": len(read)})
             for post in read:
                 key = (channel_id, str(post.post_id)[:200])
                 counts = {"views": post.views, "likes": post.likes, "reposts": post.reposts}
@@ -544,10 +548,13 @@ class RunWriter:
                               "published": post.published, "text": post.text, **counts,
                               "first_seen_run_id": self.run_id, "last_seen_run_id": self.run_id}
                 seen[(source_id, *key)] = counts
+        held = models.ChannelSnapshot.__table__.c
         snapshot_rows = insert_for(connection, models.ChannelSnapshot.__table__)
         connection.execute(snapshot_rows.on_conflict_do_update(
             index_elements=["run_id", "source_id", "social_channel_id"],
-            set_={name: snapshot_rows.excluded[name] for name in ("subscribers", "posts_shown")}),
+            set_={"subscribers": func.coalesce(snapshot_rows.excluded.subscribers, held.subscribers),
+                  "posts_shown": case((snapshot_rows.excluded.posts_shown > held.posts_shown,
+                                       snapshot_rows.excluded.posts_shown), else_=held.posts_shown)}),
             list(snapshots.values()))
         if posts:
             table = models.SocialPost.__table__
@@ -580,6 +587,17 @@ class RunWriter:
                                                     cols[-1].in_(lasts))
             found.update((tuple(row[1:]), row[0]) for row in connection.execute(query))
         return found
+
+
+def _merged(held: dict[str, Any] | None, seen: dict[str, Any]) -> dict[str, Any]:
+    """Two reads of one channel in a run as one row: each value the later read showed, else the earlier one's (a
+    None is not shown); `posts_shown` the larger."""
+    if held is None:
+        return seen
+    merged = {name: held.get(name) if value is None else value for name, value in seen.items()}
+    if "posts_shown" in merged:
+        merged["posts_shown"] = max(held["posts_shown"], seen["posts_shown"])
+    return merged
 
 
 def _more_trusted(seen: dict[str, Any], held: dict[str, Any]) -> bool:

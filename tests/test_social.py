@@ -1,7 +1,7 @@
 """The social channel readers (extractors/social_channels.py), table-driven over fixture files in each format (a
-Telegram channel's preview, a YouTube channel's Atom feed, the VK API's wall.get answer) with the expected reading
-beside each in fixtures/social/expected/, counts as networks print them, and hostile input: whatever the bytes, a
-reader returns a ChannelPage (a channel, or one line of error), never raises."""
+Telegram channel's preview, a YouTube channel's Atom feed and its channel page, the VK API's wall.get answer) with
+the expected reading beside each in fixtures/social/expected/, counts as networks print them, and hostile input:
+whatever the bytes, a reader returns a ChannelPage (a channel, or one line of error), never raises."""
 from __future__ import annotations
 
 import json
@@ -13,7 +13,8 @@ from hypothesis import given, settings, strategies as st
 
 from dossier.config import Source
 from extractors.social_channels import (
-    READERS, ChannelPage, network_of, parse_count, read_channel, telegram_preview, vk_wall, youtube_feed,
+    READERS, ChannelPage, network_of, parse_count, read_channel, telegram_preview, vk_wall, youtube_channel,
+    youtube_channel_address, youtube_feed,
 )
 
 SOCIAL = Path(__file__).resolve().parent.parent / "fixtures" / "social"
@@ -34,11 +35,22 @@ CASES = [
     ("vk_error_closed", "vk", "cases/vk_error_closed.json"),
     ("vk_without_extended", "vk", "cases/vk_without_extended.json"),
     ("vk_given_a_page", "vk", "night1/index.html"),
+    *((f"{night}_youtube_channel", "youtube_channel", f"{night}/channel/UCkranradGmbH0demo00000/index.html")
+      for night in ("night1", "night2")),
+    ("youtube_channel_old_header", "youtube_channel", "cases/youtube_channel_old_header.html"),
+    ("youtube_channel_new_header_ru", "youtube_channel", "cases/youtube_channel_new_header_ru.html"),
+    ("youtube_channel_hidden_count", "youtube_channel", "cases/youtube_channel_hidden_count.html"),
+    ("youtube_channel_consent", "youtube_channel", "cases/youtube_channel_consent.html"),
+    ("youtube_channel_truncated", "youtube_channel", "cases/youtube_channel_truncated.html"),
+    ("youtube_channel_given_a_feed", "youtube_channel", "night1/feeds/videos.xml"),
+    ("youtube_channel_given_a_telegram_page", "youtube_channel", "night1/s/gruzovoz_news/index.html"),
 ]
+# the readers of the cases: the networks' own, and a YouTube channel's page (read beside its feed)
+CASE_READERS = {**READERS, "youtube_channel": youtube_channel}
 
 
 def read_case(network: str, path: str) -> ChannelPage:
-    return read_channel(network, (SOCIAL / path).read_bytes(), f"https://fixtures.example/{path}")
+    return CASE_READERS[network]((SOCIAL / path).read_bytes(), f"https://fixtures.example/{path}")
 
 
 def as_json(page: ChannelPage) -> dict:
@@ -71,6 +83,29 @@ def test_night2_has_the_new_post_the_new_video_and_a_grown_audience():
         assert len(new) == 1 and not {p.post_id for p in one.posts} - {p.post_id for p in two.posts}
         if grows:
             assert two.snapshot.subscribers > one.snapshot.subscribers
+    # YouTube's audience is on its channel page, for the same channel as its feed
+    feed = read_case("youtube", "night1/feeds/videos.xml")
+    one, two = (read_case("youtube_channel", f"{night}/channel/UCkranradGmbH0demo00000/index.html")
+                for night in ("night1", "night2"))
+    assert one.snapshot.channel == two.snapshot.channel == feed.snapshot.channel
+    assert two.snapshot.subscribers > one.snapshot.subscribers
+
+
+def test_a_channel_page_of_another_channel_than_asked_is_an_error():
+    body = (SOCIAL / "cases/youtube_channel_old_header.html").read_bytes()
+    assert youtube_channel(body, "https://www.youtube.com/channel/UColdLayoutChannel00001").snapshot.subscribers \
+        == 1234
+    page = youtube_channel(body, "https://www.youtube.com/channel/UCkranradGmbH0demo00000/")
+    assert page.snapshot is None and page.error == (
+        "https://www.youtube.com/channel/UCkranradGmbH0demo00000/ shows the channel UColdLayoutChannel00001, not "
+        "UCkranradGmbH0demo00000: its subscriber count is not the feed's channel's")
+
+
+def test_the_channel_page_is_beside_the_feed_on_its_host():
+    assert youtube_channel_address("https://www.youtube.com/feeds/videos.xml?channel_id=UCx1", "UCx1") == \
+        "https://www.youtube.com/channel/UCx1"
+    assert youtube_channel_address("http://127.0.0.1:8123/feeds/videos.xml?channel_id=UCx1", "UCx1") == \
+        "http://127.0.0.1:8123/channel/UCx1"
 
 
 def test_an_error_is_one_line_naming_the_url_and_the_fix():
@@ -155,6 +190,7 @@ def test_any_bytes_give_a_page_or_one_line_never_an_exception(body, network):
 
 
 FIXTURE_BODIES = {network: (SOCIAL / path).read_bytes() for _, network, path in CASES[:6:2]}
+FIXTURE_BODIES["youtube_channel"] = (SOCIAL / "night1/channel/UCkranradGmbH0demo00000/index.html").read_bytes()
 
 
 @settings(max_examples=150, deadline=None)
@@ -163,7 +199,31 @@ FIXTURE_BODIES = {network: (SOCIAL / path).read_bytes() for _, network, path in 
 def test_a_cut_or_spliced_fixture_never_raises(network, cut, junk, at):
     body = FIXTURE_BODIES[network][:cut]
     body = body[:at] + junk + body[at:]
-    _checked(read_channel(network, body, "https://t.me/s/gruzovoz_news"))
+    _checked(CASE_READERS[network](body, "https://t.me/s/gruzovoz_news"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=st.one_of(st.binary(max_size=2000), st.text(max_size=2000)))
+def test_any_bytes_give_a_youtube_channel_page_or_one_line(body):
+    _checked(youtube_channel(body, "https://www.youtube.com/channel/UCx"))
+    _checked(youtube_channel(b"<script>var ytInitialData = " + (body.encode() if isinstance(body, str) else body),
+                             "https://www.youtube.com/channel/UCx"))
+
+
+_YT_KEYS = ["header", "c4TabbedHeaderRenderer", "subscriberCountText", "simpleText", "runs", "text",
+            "pageHeaderRenderer", "content", "pageHeaderViewModel", "metadata", "contentMetadataViewModel",
+            "metadataRows", "metadataParts", "channelMetadataRenderer", "externalId", "title"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=24)
+                         | st.sampled_from(["UCkranradGmbH0demo00000", "1.2K subscribers", "12,3 тыс. подписчиков"]),
+                         lambda children: st.lists(children, max_size=4)
+                         | st.dictionaries(st.sampled_from(_YT_KEYS), children, max_size=5), max_leaves=30),
+       nesting=st.integers(0, 3000))
+def test_any_initial_data_gives_a_channel_or_one_line(data, nesting):
+    for blob in (json.dumps(data), "[" * nesting + "]" * nesting, '{"header":' + "[" * nesting):
+        _checked(youtube_channel(f"<script>var ytInitialData = {blob};</script>", "https://www.youtube.com/@x"))
 
 
 @settings(max_examples=100, deadline=None)

@@ -1,7 +1,8 @@
 """The `social` source kind over real crawls of the fixture channels (fixtures/social, two nights): a Telegram
-channel's preview and a YouTube channel's feed stored as channels, snapshots and posts, night2's new post, new video
-and grown audience told, a page that is no channel failing its source in one line with nothing stored; the writer
-and the diff on SQLite and PostgreSQL."""
+channel's preview and a YouTube channel's feed (with its channel page, for the subscribers) stored as channels,
+snapshots and posts, night2's new post, new video and grown audiences told, a channel page that cannot be read
+leaving the videos and an unknown audience, a page that is no channel failing its source in one line with nothing
+stored; the writer and the diff on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
@@ -81,7 +82,12 @@ def test_night1_stores_the_channels_snapshots_and_posts_and_tells_nothing(two_ni
             .where(models.ChannelSnapshot.run_id == first.run_id))}
     assert channels == {("telegram", "gruzovoz_news", "ГрузоВоз"), ("youtube", "UCkranradGmbH0demo00000",
                                                                      "Kranrad GmbH")}
-    assert snapshots == {"gruzovoz_news": 1200, "UCkranradGmbH0demo00000": None}  # a feed shows no audience
+    # a YouTube feed shows no audience: its channel page, read beside it, does, into the same snapshot
+    assert snapshots == {"gruzovoz_news": 1200, "UCkranradGmbH0demo00000": 1050}
+    with session_scope(engine) as session:
+        assert session.scalar(select(models.ChannelSnapshot.posts_shown).join(
+            models.SocialChannel, models.SocialChannel.id == models.ChannelSnapshot.social_channel_id).where(
+            models.ChannelSnapshot.run_id == first.run_id, models.SocialChannel.network == "youtube")) == 3
     assert count(engine, models.SocialPost, first_seen_run_id=first.run_id) == 7  # 4 posts, 3 videos
     assert count(engine, models.SocialPostObservation, run_id=first.run_id) == 7
 
@@ -96,9 +102,10 @@ def test_night2_tells_the_new_post_the_new_video_and_the_audience(two_nights):
          "Постоянным клиентам — скидка 10 % на перевозки до конца декабря."),
         ("gruzovoz", "subscribers_changed", TELEGRAM, "1200", "1300"),
         ("kranrad", "post_new", "Spurkranzrad SR 500 im Einsatz", None, "Spurkranzrad SR 500 im Einsatz"),
+        ("kranrad", "subscribers_changed", YOUTUBE, "1050", "1210"),
     ]
-    audience = next(c for c in changes if c.kind == "subscribers_changed")
-    assert audience.magnitude == Decimal("8.33")
+    audience = {c.competitor_slug: c.magnitude for c in changes if c.kind == "subscribers_changed"}
+    assert audience == {"gruzovoz": Decimal("8.33"), "kranrad": Decimal("15.24")}
     # night1's posts seen again, not stored twice
     assert count(engine, models.SocialPost, first_seen_run_id=second.run_id) == 2
     with session_scope(engine) as session:
@@ -112,6 +119,7 @@ def test_night2_tells_the_new_post_the_new_video_and_the_audience(two_nights):
     assert f"{TELEGRAM}: new post “Постоянным клиентам" in events["gruzovoz"]
     assert "subscribers 1,200 → 1,300 (+8.3%)" in events["gruzovoz"]
     assert f"{YOUTUBE}: new post “Spurkranzrad SR 500 im Einsatz”" in events["kranrad"]
+    assert "subscribers 1,050 → 1,210 (+15.2%)" in events["kranrad"]
     assert diff_run(engine, second.run_id) == 0  # idempotent
 
 
@@ -138,7 +146,7 @@ def test_the_views_count_posts_per_month_and_the_audience(two_nights):
     assert monthly[("gruzovoz_news", "2026-11")] == 2 and monthly[("gruzovoz_news", "2026-09")] == 1
     assert monthly[("UCkranradGmbH0demo00000", "2026-11")] == 1
     assert monthly[("UCkranradGmbH0demo00000", "2026-09")] == 1
-    assert summary == {"gruzovoz": 1300, "kranrad": None}
+    assert summary == {"gruzovoz": 1300, "kranrad": 1210}
 
 
 def test_the_report_shows_the_channels_their_months_and_the_most_viewed_posts(two_nights, tmp_path):
@@ -210,7 +218,7 @@ def test_check_reads_a_channel_and_says_why_a_page_is_none(tmp_path):
     verdicts = {row["url"].split("/", 3)[-1]: (row["verdict"], row["detail"]) for row in json.loads(result.stdout)}
     assert verdicts["s/gruzovoz_news/"] == ("reads", "reads the channel gruzovoz_news: 4 posts, 1200 subscribers")
     assert verdicts["feeds/videos.xml?channel_id=UCkranradGmbH0demo00000"] == (
-        "reads", "reads the channel UCkranradGmbH0demo00000: 3 posts")
+        "reads", "reads the channel UCkranradGmbH0demo00000: 3 posts, 1050 subscribers (its channel page)")
     verdict, detail = verdicts[""]
     assert verdict == "nothing" and detail == (
         f"reads nothing: {page} answered an HTML page: not a YouTube channel's feed; give it as "
@@ -284,3 +292,92 @@ def test_a_doubled_rhythm_is_told_once(engine):
     assert (change.before, change.after, change.magnitude) == ("0.50", "1.00", Decimal("2.00"))
     again = night(engine, 1000, older + newer)
     assert list_changes(engine, run_id=again, kind="cadence_changed") == []
+
+
+@pytest.mark.parametrize("audience_first", [False, True], ids=["feed-then-page", "page-then-feed"])
+@pytest.mark.parametrize("flush_between", [False, True], ids=["one-flush", "two-flushes"])
+def test_two_reads_of_a_channel_in_a_run_fill_one_snapshot(engine, audience_first, flush_between):
+    """A YouTube feed (posts, no audience) and its channel page (audience, no posts), in either order, in one flush
+    or two: one snapshot with both, neither a None nor an empty list overwriting what the other read."""
+    refs = sync_sources(engine, COMPETITORS)
+    (source,) = refs
+    run_id = start_run(engine)
+    writer = RunWriter(engine, run_id)
+    feed = (ChannelSnapshot("telegram", "kranrad_news", "Kranrad", None, URL), [post(1, 3), post(2, 9)])
+    page = (ChannelSnapshot("telegram", "kranrad_news", None, 1234, URL), [])
+    for snapshot, posts in ((page, feed) if audience_first else (feed, page)):
+        writer.add_social(source.source_id, source.competitor_id, snapshot, posts)
+        if flush_between:
+            writer.flush()
+    writer.close()
+    with session_scope(engine) as session:
+        (snapshot,) = session.scalars(select(models.ChannelSnapshot).where(models.ChannelSnapshot.run_id == run_id))
+        assert (snapshot.subscribers, snapshot.posts_shown) == (1234, 2)
+        assert session.scalar(select(models.SocialChannel.title)) == "Kranrad"
+
+
+def unreadable_channel_pages(tmp_path) -> Path:
+    """The social fixture site with Kranrad's YouTube feed as in the demo, its channel page a consent wall on night1
+    and an HTTP 500 on night2 (no Telegram channel: a 404, a failed source of its own)."""
+    root = tmp_path / "fixtures"
+    for night in ("night1", "night2"):
+        folder = root / "social" / night
+        folder.mkdir(parents=True)
+        (folder / "feeds").mkdir()
+        (folder / "feeds" / "videos.xml").write_bytes(
+            (ROOT / "fixtures" / "social" / night / "feeds" / "videos.xml").read_bytes())
+        (folder / "s").mkdir()  # the config's Telegram channel answers 404: a failed source of its own
+    page = root / "social" / "night1" / "channel" / "UCkranradGmbH0demo00000"
+    page.mkdir(parents=True)
+    (page / "index.html").write_bytes(
+        (ROOT / "fixtures" / "social" / "cases" / "youtube_channel_consent.html").read_bytes())
+    (root / "social" / "night2" / "_status.json").write_text(
+        json.dumps({"/channel/UCkranradGmbH0demo00000": 500}), encoding="utf-8")
+    return root
+
+
+def test_a_channel_page_that_cannot_be_read_keeps_the_videos_and_leaves_the_audience_unknown(tmp_path):
+    """Night1 the channel page is a consent wall, night2 it answers 500: each night the feed's videos are read, the
+    YouTube audience stays NULL, the source succeeds and its report warns in one line."""
+    root = unreadable_channel_pages(tmp_path)
+    database_url = f"sqlite:///{tmp_path / 'dossier.db'}"
+    results = []
+    with FixtureSites(root=root, sites=["social"]) as sites:
+        config = tmp_path / "competitors.yaml"
+        config.write_text(yaml.safe_dump(social_config(sites), allow_unicode=True), encoding="utf-8")
+        results.append(run_once(config, database_url, tmp_path / "outbox"))
+        sites.night = "night2"
+        results.append(run_once(config, database_url, tmp_path / "outbox"))
+    engine = create_db_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            source = session.scalar(select(models.Source).where(models.Source.url.contains("videos.xml")))
+            for result, warning in zip(results, ("answered YouTube's consent page", "failed")):
+                crawl = session.scalar(select(models.SourceCrawl).where(
+                    models.SourceCrawl.source_id == source.id, models.SourceCrawl.run_id == result.run_id))
+                assert crawl.status == "succeeded", crawl.reason
+                snapshot = session.scalar(select(models.ChannelSnapshot).where(
+                    models.ChannelSnapshot.source_id == source.id, models.ChannelSnapshot.run_id == result.run_id))
+                assert snapshot.subscribers is None and snapshot.posts_shown == (3 if result is results[0] else 4)
+                assert count(engine, models.SocialPostObservation, run_id=result.run_id) == snapshot.posts_shown
+                stats = session.get(models.CrawlRun, result.run_id).stats["sources"][str(source.id)]
+                said = [w for w in stats["warnings"] if "/channel/UCkranradGmbH0demo00000" in w]
+                assert len(said) == 1 and warning in said[0] and "\n" not in said[0], stats["warnings"]
+        assert [c.kind for c in list_changes(engine, run_id=results[1].run_id)
+                if c.competitor_slug == "kranrad"] == ["post_new"]  # no audience told from an unknown one
+    finally:
+        engine.dispose()
+
+
+def test_check_says_why_a_channel_page_is_not_read(tmp_path):
+    root = unreadable_channel_pages(tmp_path)
+    with FixtureSites(root=root, sites=["social"]) as sites:
+        config = tmp_path / "competitors.yaml"
+        config.write_text(yaml.safe_dump(social_config(sites), allow_unicode=True), encoding="utf-8")
+        result = subprocess.run([sys.executable, "-m", "schedules", "check", "--config", str(config), "--json"],
+                                capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                                stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    verdicts = {row["url"].split("/", 3)[-1]: (row["verdict"], row["detail"]) for row in json.loads(result.stdout)}
+    verdict, detail = verdicts["feeds/videos.xml?channel_id=UCkranradGmbH0demo00000"]
+    assert verdict == "reads" and detail.startswith("reads the channel UCkranradGmbH0demo00000: 3 posts; "), detail
+    assert "answered YouTube's consent page instead of the channel" in detail and "subscribers (" not in detail
