@@ -25,7 +25,7 @@ from crawler.accounting import describe_failure
 from crawler.browser import find_chromium
 from crawler.render_callbacks import browser_waits
 from crawler.safety import site_of
-from crawler.sources import SOURCE_KINDS, MissingSecret, SourcePlan
+from crawler.sources import MissingSecret, SourcePlan, request_options
 from dossier.config import Defaults
 from dossier.outcomes import FetchOutcome, http_outcome
 from dossier.errors import CrawlError
@@ -103,11 +103,11 @@ class FetchSession:
                                outcome=FetchOutcome.OFF_SITE)
             meta.update(playwright=True, playwright_context="fetch",
                         playwright_page_methods=browser_waits(wait_for, timeout))
-        try:  # a configured source's headers (an API's token, from the environment)
-            headers = SOURCE_KINDS[plan.kind].request_headers(plan) if plan.kind in SOURCE_KINDS else {}
+        try:  # a configured source's headers (an API's token, from the environment) and POST body (TED's search)
+            options = request_options(plan, url)
         except MissingSecret as exc:
             return Fetched(url, url, error=str(exc), outcome=FetchOutcome.FAILED)
-        request = scrapy.Request(url, meta=meta, dont_filter=True, headers=headers or None)
+        request = scrapy.Request(url, meta=meta, dont_filter=True, **options)
         started = time.monotonic()
         self.fetched += 1
         try:

@@ -15,7 +15,8 @@ from crawler.observations import (
 )
 from extractors import (
     Document, audit_page, detect_technologies, extract_ads, extract_articles, extract_contacts, extract_jobs,
-    extract_page, extract_products, extract_reviews, mentions, parse_feed, parse_tenders, read_channel, tenders,
+    extract_page, extract_products, extract_reviews, mentions, parse_feed, parse_tenders, read_channel, ted_search_body,
+    tenders,
     youtube_channel, youtube_channel_address,
 )
 
@@ -126,6 +127,10 @@ class SourceKind:
         """A page asked for by `asides`: its observations, or NotRead (a warning, not a failed fetch)."""
         raise NotRead(f"{document.url}: nothing is read beside a {plan.kind} source's pages")
 
+    def post_body(self, plan: SourcePlan, url: str) -> bytes | None:
+        """The JSON body to POST to `url` instead of a GET (an API that searches by POST), or None."""
+        return None
+
     def request_headers(self, plan: SourcePlan) -> dict[str, str]:
         """Headers every request of the source carries (an API's credentials, read from the environment when the
         request is made: never stored, logged or reported). MissingSecret when one the source needs is unset."""
@@ -223,6 +228,10 @@ class TendersKind(SourceKind):
             raise Unreadable(answer.error)
         yield TendersRead(plan, document.url, tenders(answer.notices, plan.legal_names, plan.tax_ids))
 
+    def post_body(self, plan, url):
+        """TED's v3 search is a POST of the query, fields and limit the source's URL carries as parameters."""
+        return ted_search_body(url) if plan.fmt == "ted" and url == plan.url else None
+
     def prepare(self, plan):
         pass  # nothing to warm up: json and lxml build nothing on first use that a crawl would wait for
 
@@ -284,6 +293,20 @@ def _without_secrets(line: str) -> str:
     echo the token it was given)."""
     token = os.environ.get(VK_TOKEN_ENV, "").strip()
     return line.replace(token, f"${VK_TOKEN_ENV}") if token else line
+
+
+def request_options(plan: SourcePlan, url: str) -> dict[str, Any]:
+    """The method, body and headers of a request for `url` of the source, as scrapy.Request takes them: a GET with
+    the kind's headers (an API's token, read from the environment now), or the POST its kind asks for (TED's
+    search). MissingSecret when a secret the source needs is unset."""
+    kind = SOURCE_KINDS.get(plan.kind)
+    if kind is None:  # a newsletter is read from its mailbox, not requested
+        return {}
+    headers = kind.request_headers(plan)
+    body = kind.post_body(plan, url)
+    if body is None:
+        return {"headers": headers or None}
+    return {"method": "POST", "body": body, "headers": {**headers, "Content-Type": "application/json"}}
 
 
 # Adding a source kind is one class above and one line here.

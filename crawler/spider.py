@@ -27,7 +27,7 @@ from crawler.soft404 import SOFT_404_ERROR
 from crawler.soft404_probe import Soft404Probe
 from crawler.source_report import SourceReport
 from crawler.observations import FetchRecord, Observation, PageAudited
-from crawler.sources import SOURCE_KINDS, NotRead, SourcePlan, Unreadable
+from crawler.sources import SOURCE_KINDS, NotRead, SourcePlan, Unreadable, request_options
 from crawler.traps import trap_reason
 from dossier.outcomes import FetchOutcome
 from dossier.urls import canonical_url
@@ -129,10 +129,10 @@ class CompetitorSpider(Soft404Probe, DiscoveryCallbacks, AutoRender, scrapy.Spid
             meta.update(self.browser_meta(plan))
         # dont_filter: the frontier's claim is the source's dupe filter; Scrapy's would silently drop a redirect
         # to a URL already fetched (no fetch row), and redirect loops end at REDIRECT_MAX_TIMES instead.
-        # the kind's headers (an API's token, from the environment): on the request only, never in a fetch row or log
-        headers = SOURCE_KINDS[plan.kind].request_headers(plan)
+        # the kind's headers (an API's token, from the environment: on the request only, never in a fetch row or
+        # log) and its POST body (TED's search)
         request = scrapy.Request(url, callback=self.parse_page, errback=self.on_error, meta=meta, dont_filter=True,
-                                 headers=headers or None)
+                                 **request_options(plan, url))
         claim = self.frontier.claim(plan.source_id, key, plan.max_pages)
         if claim is Claim.SEEN:
             return None

@@ -66,7 +66,8 @@ class Source(_Strict):
                              "channel, YouTube channel or VK community: its audience and posts).")
     url: str = Field(description="Start URL (http or https); for kind: mentions, the feed's own URL; for kind: "
                      "tenders, the address answering a TED API v3 search (JSON) or an EIS 44-FZ export (XML), "
-                     "fetched with GET (docs/architecture.md, Tenders); for kind: "
+                     "a TED search's query, fields and limit given as its parameters (posted as TED asks: docs/architecture.md, "
+                     "Tenders); for kind: "
                      "social, the channel's public address: `https://t.me/s/NAME` (Telegram's web preview) or "
                      "`https://www.youtube.com/feeds/videos.xml?channel_id=UC...` (a YouTube channel's feed; its page, "
                      "/channel/UC... on the same host, is read too, for the subscriber count) or "
@@ -287,6 +288,10 @@ class Source(_Strict):
             if not self.legal_names and not self.tax_ids:
                 raise ValueError("legal_names: a tenders source needs the competitor's legal names or its tax_ids "
                                  "(or both), e.g. legal_names: [\"Kranrad GmbH\"]")
+            if self.format == "ted" and _ted_search_without_query(self.url):
+                raise ValueError("url: a TED search needs its expert query as a parameter, e.g. "
+                                 "https://api.ted.europa.eu/v3/notices/search?query=organisation-name-tenderer%3D"
+                                 "%22Kranrad%20GmbH%22 (docs/crawling.md)")
         elif self.legal_names or self.tax_ids:
             raise ValueError(f"{'legal_names' if self.legal_names else 'tax_ids'}: only for kind: tenders")
         if self.kind == "social":
@@ -306,6 +311,12 @@ class Source(_Strict):
         """The source's own value, else the config's default."""
         own = getattr(self, name, None)
         return own if own is not None else getattr(defaults, name)
+
+
+def _ted_search_without_query(url: str) -> bool:
+    """A TED API v3 search address (which is asked by POST of its query) without its `query` parameter."""
+    from extractors.tenders import TED_SEARCH_PATH, ted_search_body  # the search's shape, with its reader
+    return urlsplit(url).path.rstrip("/").endswith(TED_SEARCH_PATH) and ted_search_body(url) is None
 
 
 def _check_social(url: str, network: str | None) -> None:

@@ -28,13 +28,13 @@ from extractors.social_channels import (
     ChannelPage, read_channel, telegram_preview, vk_wall, youtube_channel, youtube_channel_address, youtube_feed,
 )
 from extractors.technologies import detect_technologies
-from extractors.tenders import TenderFeed, parse_tenders, tenders
+from extractors.tenders import TenderFeed, parse_tenders, ted_search_body, tenders
 
 __all__ = [
     "Ad", "Article", "ChannelPage", "ChannelPost", "ChannelSnapshot", "ContactChannels", "Document", "Feed",
     "FeedItem", "JobPosting", "Newsletter", "PageAudit", "PageFacts", "Product", "Review", "ReviewPage",
     "Technology", "Tender", "TenderFeed", "audit_page", "detect_technologies", "extract_ads", "extract_articles",
     "extract_contacts", "extract_jobs", "extract_page", "extract_products", "extract_reviews", "mentions",
-    "parse_feed", "parse_newsletter", "parse_tenders", "read_channel", "telegram_preview", "tenders", "vk_wall",
-    "youtube_channel", "youtube_channel_address", "youtube_feed",
+    "parse_feed", "parse_newsletter", "parse_tenders", "read_channel", "ted_search_body", "telegram_preview",
+    "tenders", "vk_wall", "youtube_channel", "youtube_channel_address", "youtube_feed",
 ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from lxml import etree
 
@@ -25,7 +26,8 @@ from extractors.records import Tender
 log = logging.getLogger(__name__)
 
 FORMATS = ("ted", "eis")
-FORMAT_NAMES = {"ted": "a TED API v3 search answer (JSON)", "eis": "an EIS (zakupki.gov.ru) 44-FZ export document (XML)"}
+FORMAT_NAMES = {"ted": "a TED API v3 search answer (JSON)",
+                "eis": "an EIS (zakupki.gov.ru) 44-FZ export document (XML)"}
 MAX_TEXT = 500  # characters of a title or buyer kept
 MAX_NOTICES = 10_000  # notices read from one answer at most; the rest are not read (a page of TED's answer is 250)
 MAX_VALUE = Decimal("999999999999.99")  # larger is a mistake in the notice (and would not fit storage's MONEY)
@@ -92,6 +94,40 @@ def parse_tenders(body: bytes | str | None, url: str, fmt: str) -> TenderFeed:
     for notice in notices:
         unique.setdefault(notice.notice_id, notice)
     return TenderFeed(notices=list(unique.values()))
+
+
+# -- TED API v3's search is a POST of its query, fields and limit (docs.ted.europa.eu, "TED Search API") --------
+TED_SEARCH_PATH = "/v3/notices/search"
+# the fields _ted reads, asked for when the source's URL names none
+TED_FIELDS = ("publication-number", "publication-date", "notice-type", "notice-title", "buyer-name", "winner-name",
+              "winner-identifier", "winner-decision-date", "organisation-name-tenderer",
+              "organisation-identifier-tenderer", "total-value", "total-value-cur", "result-value-notice",
+              "result-value-cur-notice", "links")
+TED_LIMIT = 250  # notices a page of TED's answer holds at most
+
+
+def ted_search_body(url: str) -> bytes | None:
+    """The JSON body of the POST a TED API v3 search URL stands for: its parameters `query` (TED's expert query,
+    required), `fields` (comma-separated; default the fields read here), `limit`, `page` and `scope` as TED's
+    search takes them. None when the URL is no TED search with a query (a saved answer, another address: asked with
+    GET)."""
+    split = urlsplit(url)
+    if not split.path.rstrip("/").endswith(TED_SEARCH_PATH):
+        return None
+    params = dict(parse_qsl(split.query))
+    query = params.get("query", "").strip()
+    if not query:
+        return None
+    fields = [f.strip() for f in params.get("fields", "").split(",") if f.strip()] or list(TED_FIELDS)
+    body: dict[str, Any] = {"query": query, "fields": fields, "limit": _whole(params.get("limit"), TED_LIMIT),
+                            "page": _whole(params.get("page"), 1), "paginationMode": "PAGE_NUMBER"}
+    if params.get("scope"):
+        body["scope"] = params["scope"]
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
+def _whole(value: str | None, default: int) -> int:
+    return int(value) if value and value.isdigit() and int(value) > 0 else default
 
 
 # -- TED API v3: {"notices": [{"publication-number": ..., "buyer-name": {"deu": [...]}, ...}], "totalNoticeCount"} --

@@ -8,6 +8,7 @@ import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from hypothesis import given, settings
@@ -15,8 +16,8 @@ from hypothesis import strategies as st
 
 from dossier.config import parse_config
 from dossier.errors import ConfigError
-from extractors import Tender, TenderFeed, parse_tenders, tenders
-from extractors.tenders import Notice, Party, normal_name, normal_tax_id
+from extractors import Tender, TenderFeed, parse_tenders, ted_search_body, tenders
+from extractors.tenders import TED_FIELDS, Notice, Party, normal_name, normal_tax_id
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "tenders"
 BASE = "http://127.0.0.1:8400"
@@ -210,14 +211,11 @@ def test_any_bytes_give_notices_or_one_line(body, fmt):
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner,
                                                                                  max_size=4), max_leaves=20)
-TED_FIELDS = st.sampled_from(["publication-number", "publication-date", "notice-title", "buyer-name", "winner-name",
-                              "winner-identifier", "winner-decision-date", "organisation-name-tenderer",
-                              "organisation-identifier-tenderer", "total-value", "total-value-cur",
-                              "result-value-notice", "result-value-cur-notice", "links"])
+ANY_TED_FIELD = st.sampled_from(TED_FIELDS)  # the fields the reader reads, and so asks TED for
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.dictionaries(TED_FIELDS, JSON, max_size=8), max_size=4))
+@given(st.lists(st.dictionaries(ANY_TED_FIELD, JSON, max_size=8), max_size=4))
 def test_ted_notices_of_any_shape_never_raise(notices):
     for notice in notices:
         notice.setdefault("publication-number", "123456-2026")
@@ -286,6 +284,40 @@ def test_a_bad_tenders_source_is_one_line(source, said):
     with pytest.raises(ConfigError) as error:
         parse_config(config(**source))
     assert said in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_ted_search_without_its_query_is_one_line_naming_the_url():
+    with pytest.raises(ConfigError) as error:
+        parse_config(config(url="https://api.ted.europa.eu/v3/notices/search?limit=50", tax_ids=["DE811234567"]))
+    assert "competitors[0].sources[1].url: a TED search needs its expert query" in str(error.value)
+    saved = config(url="https://mirror.example/ted/answer.json", format="ted", tax_ids=["DE811234567"])
+    assert parse_config(saved).competitors[0].sources[1].format == "ted"  # a saved answer: asked with GET
+
+
+# -- TED's v3 search is a POST of its query (docs.ted.europa.eu, "TED Search API") --------------------------------
+@pytest.mark.parametrize("url, expected", [
+    ("https://api.ted.europa.eu/v3/notices/search?query=organisation-name-tenderer%3DKranrad",
+     {"query": "organisation-name-tenderer=Kranrad", "fields": list(TED_FIELDS), "limit": 250, "page": 1,
+      "paginationMode": "PAGE_NUMBER"}),
+    ("https://api.ted.europa.eu/v3/notices/search/?query=winner-identifier%3DDE811234567&fields=publication-number,"
+     "%20winner-name&limit=50&page=2&scope=ACTIVE",
+     {"query": "winner-identifier=DE811234567", "fields": ["publication-number", "winner-name"], "limit": 50,
+      "page": 2, "paginationMode": "PAGE_NUMBER", "scope": "ACTIVE"}),
+    ("https://api.ted.europa.eu/v3/notices/search?query=x&limit=-5&page=zero",
+     {"query": "x", "fields": list(TED_FIELDS), "limit": 250, "page": 1, "paginationMode": "PAGE_NUMBER"}),
+    ("https://api.ted.europa.eu/v3/notices/search?limit=10", None),  # no query: no search to post
+    ("https://api.ted.europa.eu/v3/notices/search?query=%20", None),
+    ("https://mirror.example/ted/answer.json?query=x", None),  # a saved answer: a GET
+])
+def test_a_ted_search_url_is_the_json_body_of_its_post(url, expected):
+    body = ted_search_body(url)
+    assert (json.loads(body) if body is not None else None) == expected
+
+
+@given(st.text(max_size=200))
+def test_any_query_text_is_posted_as_given(query):
+    body = ted_search_body("https://api.ted.europa.eu/v3/notices/search?" + urlencode({"query": query}))
+    assert body is None if not query.strip() else json.loads(body)["query"] == query.strip()
 
 
 def test_legal_names_and_tax_ids_belong_to_tenders_sources_only():

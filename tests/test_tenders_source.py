@@ -53,8 +53,9 @@ def two_nights(tmp_path_factory):
         sites.night = "night2"
         second = run_once(config, database_url, folder / "outbox")
         third = run_once(config, database_url, folder / "outbox")  # night2 again: nothing new
+        seen = list(sites.requests)
     engine = create_db_engine(database_url)
-    yield engine, first, second, third
+    yield engine, first, second, third, seen
     engine.dispose()
 
 
@@ -76,7 +77,7 @@ def test_night1_stores_each_notice_naming_the_competitor_and_tells_none(two_nigh
 
 
 def test_night2_tells_the_tender_won_and_the_one_bid_for(two_nights):
-    engine, _, second, _ = two_nights
+    engine, _, second, *_ = two_nights
     assert second.status == "succeeded", second.failed_sources
     told = sorted((c.competitor_slug, c.kind, c.title, c.after, c.severity)
                   for c in list_changes(engine, run_id=second.run_id))
@@ -96,8 +97,22 @@ def test_night2_tells_the_tender_won_and_the_one_bid_for(two_nights):
                                           "1690212345626000203": ("winner", Decimal("2750000.00"), "RUB")}
 
 
+def test_the_ted_search_is_a_post_of_its_query_fields_and_limit_and_the_eis_export_a_get(two_nights):
+    """TED's v3 search takes its query by POST (docs.ted.europa.eu): the source's URL parameters become the JSON
+    body, with the fields the reader needs; the EIS export is a file, asked for with GET."""
+    *_, seen = two_nights
+    searches = [s for s in seen if s.path.startswith("/v3/notices/search")]
+    exports = [s for s in seen if s.path == "/eis/contracts.xml"]
+    assert len(searches) == 3 and len(exports) == 3  # once a night, three nights
+    assert {(s.method, s.headers.get("Content-Type")) for s in searches} == {("POST", "application/json")}
+    body = json.loads(searches[0].body)
+    assert (body["query"], body["limit"], body["page"], body["paginationMode"]) == ("kranrad", 250, 1, "PAGE_NUMBER")
+    assert {"publication-number", "winner-name", "organisation-identifier-tenderer", "total-value"} <= set(body["fields"])
+    assert {s.method for s in exports} == {"GET"}
+
+
 def test_a_rerun_adds_nothing(two_nights):
-    engine, _, second, third = two_nights
+    engine, _, second, third, _ = two_nights
     assert third.status == "succeeded"
     assert list_changes(engine, run_id=third.run_id) == []
     assert diff_run(engine, second.run_id) == 0  # idempotent
@@ -106,7 +121,7 @@ def test_a_rerun_adds_nothing(two_nights):
 
 
 def test_a_won_tender_is_a_high_importance_event_and_a_bid_a_low_one(two_nights):
-    engine, _, second, _ = two_nights
+    engine, _, second, *_ = two_nights
     with session_scope(engine) as session:
         slugs = dict(session.execute(select(models.Competitor.id, models.Competitor.slug)).all())
         titles = {slugs[e.competitor_id]: (e.kind, e.title, e.importance) for e in session.scalars(
