@@ -22,6 +22,8 @@ SLOW_MODULES = (  # longest first, as measured (docs/performance.md, "The test s
     "test_faults_crash", "test_faults_distributed", "test_crash_recovery", "test_faults_browser",
     "test_failed_source_night", "test_end_to_end", "test_add", "test_distributed", "test_faults_lies",
     "test_faults_secrets", "test_faults_network", "test_interrupt", "test_run_scope",
+    # issue 25's sources, each several real crawls of its fixture site in subprocesses (50-80 s a module)
+    "test_social_source", "test_social_vk", "test_tenders_source", "test_mentions_source", "test_backfill",
 )
 
 
