@@ -3,14 +3,14 @@ job postings, newsletters, mentions, tenders (storage/diff_tenders.py) and socia
 Queries here; the comparisons are storage/compare.py's."""
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
 
 from storage import models
 from storage.compare import Draft, Rules, SiteFacts, compare_audits, compare_sets
 from storage.diff_social import social_drafts
 from storage.diff_tenders import tender_drafts
-from storage.runs import GOOD_RUNS
+from storage.runs import GOOD_RUNS, seen_by_an_earlier_good_run
 
 NEWSLETTER_PREVIEW = 200  # characters of a newsletter's text a change shows
 
@@ -116,16 +116,14 @@ def _newsletter_drafts(session: Session, run_id: int, source: models.Source) -> 
 def _mention_drafts(session: Session, run_id: int, source: models.Source) -> list[Draft]:
     """Mentions this source's feed shows now that no earlier good run saw (by any source of the competitor), as
     reviews are told: not by `first_seen_run_id`, since a failed run may have read one first."""
-    earlier = aliased(models.MentionObservation)
-    seen_before = (select(earlier.id).join(models.CrawlRun, models.CrawlRun.id == earlier.run_id)
-                   .where(earlier.mention_id == models.Mention.id, earlier.run_id < run_id,
-                          models.CrawlRun.status.in_(GOOD_RUNS)))
+    seen_before = seen_by_an_earlier_good_run(models.MentionObservation, models.MentionObservation.mention_id,
+                                              models.Mention.id, run_id)
     rows = session.execute(
         select(models.Mention)
         .join(models.MentionObservation, and_(models.MentionObservation.mention_id == models.Mention.id,
                                               models.MentionObservation.run_id == run_id,
                                               models.MentionObservation.source_id == source.id))
-        .where(~exists(seen_before)).order_by(models.Mention.published.desc(), models.Mention.id)).scalars()
+        .where(~seen_before).order_by(models.Mention.published.desc(), models.Mention.id)).scalars()
     # the entity names the competitor: one feed item may mention two of them, each its own change
     return [Draft("mention_new", f"mention:{m.competitor_id}:{m.key}", m.title or m.url or m.key, m.url, None,
                   m.snippet, severity="low") for m in rows]

@@ -19,11 +19,11 @@ from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from storage import models
 from storage.compare import Draft, Rules
-from storage.runs import GOOD_RUNS
+from storage.runs import GOOD_RUNS, seen_by_an_earlier_good_run
 
 CADENCE_WEEKS = 4
 MIN_CADENCE_POSTS = 4  # posts in the busier window at least: 1 post against 3 is no rhythm, it is chance
@@ -119,16 +119,15 @@ def social_drafts(session: Session, run_id: int, base: int, source: models.Sourc
 
 def _post_drafts(session: Session, run_id: int, source_id: int, channel: models.SocialChannel, label: str,
                  evidence: dict[str, object]) -> list[Draft]:
-    earlier = aliased(models.SocialPostObservation)
-    seen_before = (select(earlier.id).join(models.CrawlRun, models.CrawlRun.id == earlier.run_id)
-                   .where(earlier.social_post_id == models.SocialPost.id, earlier.run_id < run_id,
-                          models.CrawlRun.status.in_(GOOD_RUNS)))
+    seen_before = seen_by_an_earlier_good_run(models.SocialPostObservation,
+                                              models.SocialPostObservation.social_post_id, models.SocialPost.id,
+                                              run_id)
     rows = session.execute(
         select(models.SocialPost)
         .join(models.SocialPostObservation, and_(models.SocialPostObservation.social_post_id == models.SocialPost.id,
                                                  models.SocialPostObservation.run_id == run_id,
                                                  models.SocialPostObservation.source_id == source_id))
-        .where(models.SocialPost.social_channel_id == channel.id, ~exists(seen_before))
+        .where(models.SocialPost.social_channel_id == channel.id, ~seen_before)
         .order_by(models.SocialPost.published.desc(), models.SocialPost.id)).scalars()
     return [Draft("post_new", f"post:{channel.network}:{channel.channel}:{post.post_id}",
                   _first_line(post.text) or f"{label} #{post.post_id}", post.url, None,

@@ -4,23 +4,21 @@ it bid in now awarded to it). Compared with every earlier good run, as mentions 
 a notice that drops out of a search's answer and comes back is not new."""
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
 
 from storage import models
 from storage.compare import Draft
-from storage.runs import GOOD_RUNS
+from storage.runs import seen_by_an_earlier_good_run
 
 
 def tender_drafts(session: Session, run_id: int, source: models.Source) -> list[Draft]:
     """This source's notices tonight, each told once: won (high) if no earlier good run saw the competitor win it,
     else new (low) if no earlier good run saw it at all."""
     def seen_before(won: bool):
-        earlier = aliased(models.TenderObservation)
-        query = (select(earlier.id).join(models.CrawlRun, models.CrawlRun.id == earlier.run_id)
-                 .where(earlier.tender_id == models.Tender.id, earlier.run_id < run_id,
-                        models.CrawlRun.status.in_(GOOD_RUNS)))
-        return exists(query.where(earlier.role == "winner") if won else query)
+        won_then = (lambda earlier: earlier.role == "winner",) if won else ()
+        return seen_by_an_earlier_good_run(models.TenderObservation, models.TenderObservation.tender_id,
+                                           models.Tender.id, run_id, *won_then)
 
     tonight = models.TenderObservation
     rows = session.execute(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, Select, delete, false, func, select, update
+from sqlalchemy import Engine, Select, delete, exists, false, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from dossier.outcomes import FetchOutcome
@@ -278,6 +278,17 @@ def good_crawls(source_id: int, before_run: int, *columns: Any) -> Select[Any]:
             .where(models.SourceCrawl.source_id == source_id, models.SourceCrawl.status == "succeeded",
                    models.SourceCrawl.run_id < before_run, models.CrawlRun.status.in_(GOOD_RUNS),
                    models.CrawlRun.archived == archived))
+
+
+def seen_by_an_earlier_good_run(observation: Any, item_column: Any, item_id: Any, run_id: int,
+                                 *where: Any) -> Any:
+    """EXISTS: an observation of the item (`observation.item_column == item_id`, e.g. a mention's) by a good run
+    before `run_id`, with `where` on that observation (a tender's role): what makes a mention, a post or a tender
+    new tonight, rather than its `first_seen_run_id`, since a failed run may have read it first."""
+    earlier = aliased(observation)
+    return exists(select(earlier.id).join(models.CrawlRun, models.CrawlRun.id == earlier.run_id)
+                  .where(getattr(earlier, item_column.key) == item_id, earlier.run_id < run_id,
+                         models.CrawlRun.status.in_(GOOD_RUNS), *(w(earlier) for w in where)))
 
 
 def last_good_crawl(session: Session, source_id: int, run_id: int) -> models.SourceCrawl | None:
